@@ -1,0 +1,26 @@
+# The two commands of README.md, and a few helpers. Every target installs what it needs.
+.PHONY: run test build bootstrap clean help
+
+BROKER_PORT ?= 9092
+export BROKER_PORT
+
+help:
+	@echo "make run    build, start a local broker and the four services (Ctrl-C stops all)"
+	@echo "make test   build and run every test against a private broker"
+	@echo "make build  bootstrap and build (debug)"
+	@echo "make clean  remove build output, .venv and var/"
+
+run:
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	swift build
+
+clean:
+	rm -rf .build .venv var

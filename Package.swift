@@ -1,0 +1,107 @@
+// swift-tools-version:6.0
+// The address registry: four services and an operator tool on Kafka, sharing one schema module.
+
+import PackageDescription
+
+let package = Package(
+    name: "address-registry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "registration-intake", targets: ["RegistrationIntakeMain"]),
+        .executable(name: "address-index", targets: ["AddressIndexMain"]),
+        .executable(name: "notification", targets: ["NotificationMain"]),
+        .executable(name: "audit", targets: ["AuditMain"]),
+        .executable(name: "registryctl", targets: ["RegistryCtlMain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        // MARK: Shared
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Shared/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Kafka"
+        ),
+        .target(name: "RegistrySchema", path: "Shared/RegistrySchema"),
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [
+                "Kafka",
+                "RegistrySchema",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceRuntime"
+        ),
+
+        // MARK: Services (library with the logic + thin executable)
+        .target(name: "RegistrationIntake", dependencies: ["ServiceRuntime"], path: "Services/RegistrationIntake/Sources"),
+        .executableTarget(name: "RegistrationIntakeMain", dependencies: ["RegistrationIntake", "ServiceRuntime"], path: "Services/RegistrationIntake/Main"),
+        .target(name: "AddressIndex", dependencies: ["ServiceRuntime"], path: "Services/AddressIndex/Sources"),
+        .executableTarget(name: "AddressIndexMain", dependencies: ["AddressIndex", "ServiceRuntime"], path: "Services/AddressIndex/Main"),
+        .target(name: "Notification", dependencies: ["ServiceRuntime"], path: "Services/Notification/Sources"),
+        .executableTarget(name: "NotificationMain", dependencies: ["Notification", "ServiceRuntime"], path: "Services/Notification/Main"),
+        .target(name: "Audit", dependencies: ["ServiceRuntime"], path: "Services/Audit/Sources"),
+        .executableTarget(name: "AuditMain", dependencies: ["Audit", "ServiceRuntime"], path: "Services/Audit/Main"),
+        .target(
+            name: "RegistryCtl",
+            dependencies: [
+                "Kafka",
+                "RegistrySchema",
+                "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            path: "Services/RegistryCtl/Sources"
+        ),
+        .executableTarget(name: "RegistryCtlMain", dependencies: ["RegistryCtl"], path: "Services/RegistryCtl/Main"),
+
+        // MARK: Tests
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], path: "Tests/KafkaTests"),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: [
+                "ServiceRuntime", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/ServiceTests"
+        ),
+        // A test-only service for the crash test, run as a child process.
+        .executableTarget(
+            name: "CrashTestProcessor",
+            dependencies: ["ServiceRuntime", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/CrashTestProcessor"
+        ),
+        .target(name: "TestSupport", dependencies: ["Kafka"], path: "Tests/TestSupport"),
+    ]
+)

@@ -1,0 +1,7 @@
+// Entry point of the audit executable.
+
+import Foundation
+import Audit
+import ServiceRuntime
+
+exit(await ServiceMain.run(AuditService.self).rawValue)

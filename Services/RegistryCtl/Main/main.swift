@@ -1,0 +1,5 @@
+// Entry point of registryctl.
+
+import RegistryCtl
+
+await RegistryCtlCommand.main()

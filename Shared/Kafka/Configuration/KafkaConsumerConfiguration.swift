@@ -1,0 +1,51 @@
+// Consumer settings.
+
+/// How a consumer joins its group and gathers batches.
+///
+/// Offsets are not committed automatically: the owner keeps them in its own store and may
+/// commit to the broker for lag visibility only (DESIGN §6).
+public struct KafkaConsumerConfiguration: Sendable {
+    /// Connection settings.
+    public var client: KafkaClientConfiguration
+    /// `group.id`.
+    public var groupID: String
+    /// `session.timeout.ms`. The test broker needs a short one for fast joins (DESIGN §8).
+    public var sessionTimeout: Duration = .seconds(6)
+    /// `heartbeat.interval.ms`.
+    public var heartbeatInterval: Duration = .seconds(1)
+    /// `max.poll.interval.ms`: the longest time between polls before the group evicts us.
+    public var maxPollInterval: Duration = .seconds(300)
+    /// `auto.offset.reset` when the owner asks for ``KafkaStartOffset/committed`` and nothing is
+    /// committed: `earliest` or `latest`.
+    public var autoOffsetReset: String = "earliest"
+    /// Most messages in one batch.
+    public var maxBatchSize: Int = 1_000
+    /// Longest time one poll waits to fill a batch.
+    public var maxBatchWait: Duration = .milliseconds(50)
+    /// Timeout of the watermark query made per partition on assignment.
+    public var watermarkQueryTimeout: Duration = .seconds(5)
+
+    /// Creates a configuration.
+    /// - Parameters:
+    ///   - client: Connection settings.
+    ///   - groupID: The consumer group to join.
+    public init(client: KafkaClientConfiguration, groupID: String) {
+        self.client = client
+        self.groupID = groupID
+    }
+
+    var properties: [String: String] {
+        var p = client.properties
+        p["group.id"] = groupID
+        p["session.timeout.ms"] = "\(sessionTimeout.milliseconds)"
+        p["heartbeat.interval.ms"] = "\(heartbeatInterval.milliseconds)"
+        p["max.poll.interval.ms"] = "\(maxPollInterval.milliseconds)"
+        p["auto.offset.reset"] = autoOffsetReset
+        p["enable.auto.commit"] = "false"
+        p["enable.auto.offset.store"] = "false"
+        p["enable.partition.eof"] = "true"
+        // Eager protocols: a revocation hands back every partition, which the owner finishes first.
+        p["partition.assignment.strategy"] = "range,roundrobin"
+        return p.merging(client.extraProperties) { _, extra in extra }
+    }
+}

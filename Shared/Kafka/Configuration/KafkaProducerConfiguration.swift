@@ -1,0 +1,45 @@
+// Producer settings.
+
+/// How a producer batches, acknowledges and times out.
+///
+/// Defaults follow DESIGN §6: idempotent (`enable.idempotence=true`, `acks=all`), so a retry
+/// inside librdkafka can neither duplicate nor reorder messages of one partition.
+public struct KafkaProducerConfiguration: Sendable {
+    /// Connection settings.
+    public var client: KafkaClientConfiguration
+    /// `enable.idempotence`.
+    public var idempotent: Bool = true
+    /// `linger.ms`: how long to wait for more messages before sending a batch.
+    public var linger: Duration = .milliseconds(5)
+    /// `batch.num.messages`: most messages in one batch.
+    public var batchMessages: Int = 10_000
+    /// `batch.size`: most bytes in one batch.
+    public var batchBytes: Int = 1_000_000
+    /// `message.timeout.ms`: how long a message may wait for delivery before it fails.
+    public var messageTimeout: Duration = .seconds(300)
+    /// `message.max.bytes`: the largest message the client accepts.
+    public var messageMaxBytes: Int = 1_000_000
+    /// `queue.buffering.max.messages`: messages buffered in the client before `send` waits.
+    public var queueMaxMessages: Int = 100_000
+    /// `compression.codec`.
+    public var compression: String = "none"
+
+    /// Creates a configuration with the given connection settings and DESIGN's defaults.
+    public init(client: KafkaClientConfiguration) {
+        self.client = client
+    }
+
+    var properties: [String: String] {
+        var p = client.properties
+        p["enable.idempotence"] = idempotent ? "true" : "false"
+        if idempotent { p["acks"] = "all" }
+        p["linger.ms"] = "\(linger.milliseconds)"
+        p["batch.num.messages"] = "\(batchMessages)"
+        p["batch.size"] = "\(batchBytes)"
+        p["message.timeout.ms"] = "\(messageTimeout.milliseconds)"
+        p["message.max.bytes"] = "\(messageMaxBytes)"
+        p["queue.buffering.max.messages"] = "\(queueMaxMessages)"
+        p["compression.codec"] = compression
+        return p.merging(client.extraProperties) { _, extra in extra }
+    }
+}

@@ -1,0 +1,69 @@
+// Topic administration and metadata.
+
+import Dispatch
+import Logging
+
+/// A topic to create.
+public struct KafkaTopicSpecification: Sendable, Hashable {
+    /// The topic name (prefix applied).
+    public var name: String
+    /// The number of partitions.
+    public var partitions: Int32
+    /// The replication factor (-1: the broker's default).
+    public var replicationFactor: Int32
+    /// Topic configs, e.g. `cleanup.policy=compact`.
+    public var configs: [String: String]
+
+    /// Creates a specification.
+    public init(name: String, partitions: Int32, replicationFactor: Int32 = -1, configs: [String: String] = [:]) {
+        self.name = name
+        self.partitions = partitions
+        self.replicationFactor = replicationFactor
+        self.configs = configs
+    }
+}
+
+/// What creating a topic did.
+public enum KafkaTopicCreation: Sendable, Hashable {
+    /// The topic was created.
+    case created
+    /// It existed already (not an error).
+    case alreadyExisted
+}
+
+/// A topic and its partitions, from broker metadata.
+public struct KafkaTopicMetadata: Sendable, Hashable {
+    /// The topic name.
+    public let name: String
+    /// Its partition ids, ascending.
+    public let partitions: [Int32]
+}
+
+/// Creates and lists topics and reads partition watermarks.
+public final class KafkaAdmin: Sendable {
+    private let client: RDKafkaClient
+
+    /// Creates an admin client.
+    public init(configuration: KafkaClientConfiguration, logger: Logger) throws {
+        var properties = configuration.properties.merging(configuration.extraProperties) { _, extra in extra }
+        properties["enable.idempotence"] = "false"
+        client = try RDKafkaClient(role: .producer, properties: properties, logger: logger, statistics: KafkaStatisticsRecorder(client: configuration.clientID))
+    }
+
+    /// Creates topics; one that exists already counts as success.
+    /// - Returns: What happened to each topic.
+    @discardableResult
+    public func createTopics(_ topics: [KafkaTopicSpecification], timeout: Duration = .seconds(30)) async throws -> [String: KafkaTopicCreation] {
+        try await client.offload { try $0.createTopics(topics, timeout: timeout) }
+    }
+
+    /// Lists the broker's topics with their partitions, sorted by name.
+    public func listTopics(timeout: Duration = .seconds(10)) async throws -> [KafkaTopicMetadata] {
+        try await client.offload { try $0.metadata(timeout: timeout) }.sorted { $0.name < $1.name }
+    }
+
+    /// A partition's low and high watermarks.
+    public func watermarks(of partition: KafkaTopicPartition, timeout: Duration = .seconds(5)) async throws -> KafkaWatermarks {
+        try await client.offload { try $0.watermarks(partition, timeout: timeout) }
+    }
+}

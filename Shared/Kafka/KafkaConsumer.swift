@@ -1,0 +1,202 @@
+// The consumer: group membership, owner-supplied start offsets, batches as an AsyncSequence.
+
+import Dispatch
+import Logging
+import Synchronization
+
+/// A Kafka consumer in a group, for owners that keep their offsets in their own store.
+///
+/// On every assignment it asks ``KafkaRebalanceHooks/startOffsets`` where each partition starts,
+/// checks each requested offset against the partition's watermarks, and seeks there. Messages
+/// come out in batches (up to `maxBatchSize` within `maxBatchWait`) through ``batches`` or
+/// ``poll()``; each batch is fetched only when the previous one was taken, so the owner sets the
+/// pace. Offsets are committed to the broker only when the owner calls ``commit(_:)``.
+public final class KafkaConsumer: Sendable {
+    private let client: RDKafkaClient
+    private let configuration: KafkaConsumerConfiguration
+    private let logger: Logger
+    private let pollQueue: DispatchQueue
+    private let coordinator: RebalanceCoordinator
+    private let closed = Mutex(false)
+
+    /// Events besides messages: assignments, revocations, offset anomalies and errors.
+    public let events: AsyncStream<KafkaConsumerEvent>
+
+    /// Creates a consumer; it joins the group when it is subscribed and polled.
+    /// - Parameters:
+    ///   - configuration: Group and batching settings.
+    ///   - hooks: The owner's part in rebalances.
+    ///   - logger: Receives librdkafka's log lines and the consumer's own reports.
+    /// - Throws: ``KafkaError`` when the configuration is rejected or librdkafka is too old.
+    public init(configuration: KafkaConsumerConfiguration, hooks: KafkaRebalanceHooks = KafkaRebalanceHooks(), logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.client = try RDKafkaClient(
+            role: .consumer, properties: configuration.properties, logger: logger,
+            statistics: KafkaStatisticsRecorder(client: configuration.client.clientID))
+        self.pollQueue = DispatchQueue(label: "kafka-consumer-\(configuration.groupID)")
+        let (stream, continuation) = AsyncStream<KafkaConsumerEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        self.events = stream
+        self.coordinator = RebalanceCoordinator(hooks: hooks, logger: logger, events: continuation)
+        client.setRebalanceHandlers(
+            watermarkTimeout: configuration.watermarkQueryTimeout,
+            assign: { [coordinator] partitions, watermarks in coordinator.assign(partitions, watermarks: watermarks) },
+            revoke: { [coordinator] partitions in coordinator.revoke(partitions) }
+        )
+        client.context.setErrorHandler { [continuation] error, _ in continuation.yield(.error(error)) }
+    }
+
+    /// Subscribes to topics (replacing any earlier subscription).
+    public func subscribe(to topics: [String]) throws {
+        try client.subscribe(topics)
+    }
+
+    /// The partitions currently assigned to this consumer.
+    public var assignment: Set<KafkaTopicPartition> { coordinator.assignment }
+
+    /// Waits for the next non-empty batch.
+    ///
+    /// - Returns: The batch, or `nil` once the consumer is closed or the task is cancelled.
+    public func poll() async -> KafkaConsumerBatch? {
+        let cancelled = Mutex(false)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                pollQueue.async { [self] in
+                    while !closed.withLock({ $0 }) && !cancelled.withLock({ $0 }) {
+                        let result = client.pollBatch(maxMessages: configuration.maxBatchSize, timeout: configuration.maxBatchWait)
+                        for (partition, error) in result.errors {
+                            report(error, partition: partition)
+                        }
+                        if !result.messages.isEmpty || !result.reachedEnd.isEmpty {
+                            continuation.resume(returning: KafkaConsumerBatch(messages: result.messages, reachedEnd: result.reachedEnd))
+                            return
+                        }
+                    }
+                    continuation.resume(returning: nil)
+                }
+            }
+        } onCancel: {
+            cancelled.withLock { $0 = true }
+        }
+    }
+
+    private func report(_ error: KafkaError, partition: KafkaTopicPartition?) {
+        if error.codeName == "OFFSET_OUT_OF_RANGE", let partition {
+            logger.error("offset out of range", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            coordinator.events.yield(.offsetOutOfRange(partition, error))
+        } else {
+            logger.warning("consumer error", metadata: ["error": "\(error)"])
+            coordinator.events.yield(.error(error))
+        }
+    }
+
+    /// The batches, as an `AsyncSequence` that ends when the consumer is closed.
+    public var batches: Batches { Batches(consumer: self) }
+
+    /// An `AsyncSequence` of non-empty batches.
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = KafkaConsumerBatch
+        let consumer: KafkaConsumer
+
+        public func makeAsyncIterator() -> Iterator { Iterator(consumer: consumer) }
+
+        /// Pulls one batch per `next()`.
+        public struct Iterator: AsyncIteratorProtocol {
+            let consumer: KafkaConsumer
+            public mutating func next() async -> KafkaConsumerBatch? { await consumer.poll() }
+        }
+    }
+
+    /// Commits offsets to the broker (asynchronously, for lag visibility): each value is the next
+    /// offset to read, i.e. the last processed offset + 1.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64]) throws {
+        try client.commit(offsets.map { ($0.key, $0.value) })
+    }
+
+    /// Asks the broker for a partition's watermarks.
+    public func watermarks(of partition: KafkaTopicPartition, timeout: Duration = .seconds(5)) async throws -> KafkaWatermarks {
+        try await client.offload { try $0.watermarks(partition, timeout: timeout) }
+    }
+
+    /// Checks that a broker answers a metadata request within `timeout`.
+    public func isBrokerReachable(timeout: Duration = .seconds(1)) async -> Bool {
+        await client.isBrokerReachable(timeout: timeout)
+    }
+
+    /// Leaves the group (revoking every partition through the hooks) and ends ``batches`` and
+    /// ``events``. Waits for a poll in progress to end first. Safe to call more than once.
+    public func close() async {
+        let wasClosed = closed.withLock { c -> Bool in
+            defer { c = true }
+            return c
+        }
+        guard !wasClosed else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            pollQueue.async { [client, coordinator] in
+                client.closeConsumer()
+                coordinator.events.finish()
+                continuation.resume()
+            }
+        }
+    }
+}
+
+/// Runs the owner's hooks on assignment and revocation and keeps the current assignment.
+private final class RebalanceCoordinator: Sendable {
+    let hooks: KafkaRebalanceHooks
+    let logger: Logger
+    let events: AsyncStream<KafkaConsumerEvent>.Continuation
+    private let current = Mutex<Set<KafkaTopicPartition>>([])
+
+    init(hooks: KafkaRebalanceHooks, logger: Logger, events: AsyncStream<KafkaConsumerEvent>.Continuation) {
+        self.hooks = hooks
+        self.logger = logger
+        self.events = events
+    }
+
+    var assignment: Set<KafkaTopicPartition> { current.withLock { $0 } }
+
+    func assign(_ partitions: [KafkaTopicPartition], watermarks: (KafkaTopicPartition, Int64) throws -> KafkaWatermarks) -> [(KafkaTopicPartition, Int64)] {
+        let requested: [KafkaTopicPartition: KafkaStartOffset]
+        do {
+            requested = try hooks.startOffsets(partitions)
+        } catch {
+            let failure = KafkaError(kind: .consumer, message: "start offsets for \(partitions.count) partitions could not be read: \(error)")
+            logger.error("partitions left unassigned", metadata: ["error": "\(failure)"])
+            events.yield(.error(failure))
+            return []
+        }
+        var starts: [KafkaTopicPartition: KafkaStartOffset] = [:]
+        for partition in partitions.sorted() {
+            var start = requested[partition] ?? .committed
+            if case .offset(let offset) = start, offset > 0 {
+                do {
+                    let marks = try watermarks(partition, offset)
+                    if offset > marks.high {
+                        let anomaly = KafkaOffsetBeyondEnd(partition: partition, requested: offset, watermarks: marks)
+                        start = hooks.offsetBeyondEnd(anomaly)
+                        logger.error(
+                            "stored offset is beyond the end of the partition: the broker lost its log",
+                            metadata: ["partition": "\(partition)", "stored": "\(offset)", "high": "\(marks.high)", "startingAt": "\(start)"])
+                        events.yield(.offsetBeyondEnd(anomaly))
+                    }
+                } catch {
+                    logger.warning("could not check the start offset against the broker", metadata: ["partition": "\(partition)", "error": "\(error)"])
+                    events.yield(.error(error as? KafkaError ?? KafkaError(kind: .consumer, message: "\(error)")))
+                }
+            }
+            starts[partition] = start
+        }
+        current.withLock { $0 = Set(partitions) }
+        events.yield(.assigned(starts))
+        logger.info("partitions assigned", metadata: ["count": "\(partitions.count)"])
+        return starts.map { ($0.key, RDKafkaTopicPartitionList.rawOffset($0.value)) }
+    }
+
+    func revoke(_ partitions: [KafkaTopicPartition]) {
+        hooks.revoked(partitions)
+        current.withLock { $0 = [] }
+        events.yield(.revoked(partitions))
+        logger.info("partitions revoked", metadata: ["count": "\(partitions.count)"])
+    }
+}

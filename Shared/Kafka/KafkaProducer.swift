@@ -1,0 +1,160 @@
+// The producer: async send that completes on the delivery report.
+
+import Dispatch
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// An idempotent Kafka producer.
+///
+/// ``send(_:)-(KafkaProducerMessage)`` returns when the broker has acknowledged the message (its
+/// delivery report) and throws when it cannot be delivered. One background thread serves
+/// delivery reports, blocked inside librdkafka between reports; there is no thread or task per
+/// message.
+///
+/// As a `Service`, ``run()`` waits for graceful shutdown and then flushes what is in flight.
+public final class KafkaProducer: Service, Sendable {
+    private let client: RDKafkaClient
+    private let logger: Logger
+    private let pollThread: RDKafkaPollThread
+    private let closed = Mutex(false)
+    /// How long ``run()`` flushes on shutdown.
+    public let shutdownFlushTimeout: Duration
+
+    /// Creates a producer and starts serving its delivery reports.
+    /// - Parameters:
+    ///   - configuration: Connection, batching and acknowledgement settings.
+    ///   - shutdownFlushTimeout: How long to keep delivering in-flight messages on shutdown.
+    ///   - logger: Receives librdkafka's log lines.
+    /// - Throws: ``KafkaError`` when the configuration is rejected or librdkafka is too old.
+    public init(configuration: KafkaProducerConfiguration, shutdownFlushTimeout: Duration = .seconds(10), logger: Logger) throws {
+        self.logger = logger
+        self.shutdownFlushTimeout = shutdownFlushTimeout
+        self.client = try RDKafkaClient(
+            role: .producer, properties: configuration.properties, logger: logger,
+            statistics: KafkaStatisticsRecorder(client: configuration.client.clientID))
+        self.pollThread = RDKafkaPollThread(client: client, name: "kafka-producer")
+    }
+
+    deinit {
+        pollThread.stop()
+    }
+
+    /// Sends one message and waits for its delivery report.
+    /// - Returns: Where the message was stored.
+    /// - Throws: ``KafkaError`` of kind `.delivery` (e.g. `MSG_SIZE_TOO_LARGE`, or
+    ///   `_MSG_TIMED_OUT` when no broker took it within `message.timeout.ms`).
+    @discardableResult
+    public func send(_ message: KafkaProducerMessage) async throws -> KafkaDeliveryReport {
+        try await send([message])[0]
+    }
+
+    /// Sends messages, pipelined into librdkafka's batches, and waits for all their reports.
+    ///
+    /// Messages are enqueued in array order, so messages with one key keep their order. While
+    /// librdkafka's local queue is full, waits for deliveries to make room (back-pressure).
+    /// - Returns: The reports, in the order of `messages`.
+    /// - Throws: The first delivery failure, after every message has a report.
+    public func send(_ messages: [KafkaProducerMessage]) async throws -> [KafkaDeliveryReport] {
+        try await deliver(messages).map { try $0.get() }
+    }
+
+    /// Sends messages like ``send(_:)-([KafkaProducerMessage])`` but returns each message's own
+    /// outcome instead of throwing, for callers that keep what was delivered (an outbox relay).
+    public func deliver(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        guard !messages.isEmpty else { return [] }
+        if closed.withLock({ $0 }) {
+            return messages.map { _ in .failure(KafkaError(kind: .closed, message: "the producer is closed")) }
+        }
+        let collector = DeliveryCollector(count: messages.count)
+        var index = 0
+        while index < messages.count {
+            let generation = client.context.deliveryGeneration
+            do {
+                while index < messages.count {
+                    let position = index
+                    let callback = RDKafkaDeliveryCallback { collector.complete(position, $0) }
+                    guard try client.produce(messages[position], callback: callback) else { break }
+                    index += 1
+                }
+            } catch {
+                let failure = error as? KafkaError ?? KafkaError(kind: .delivery, message: "\(error)")
+                for position in index..<messages.count { collector.complete(position, .failure(failure)) }
+                break
+            }
+            if index < messages.count { await client.context.waitForCapacity(after: generation) }
+        }
+        return await collector.results()
+    }
+
+    /// Waits until every message in flight is delivered (or failed), up to `timeout`.
+    /// - Returns: `true` when nothing is left in flight.
+    public func flush(timeout: Duration) async -> Bool {
+        (try? await client.offload { $0.flush(timeout: timeout) }) ?? false
+    }
+
+    /// Messages handed to the producer and not yet acknowledged or failed.
+    public var inFlight: Int { client.outstandingMessages }
+
+    /// Checks that a broker answers a metadata request within `timeout`.
+    public func isBrokerReachable(timeout: Duration = .seconds(1)) async -> Bool {
+        await client.isBrokerReachable(timeout: timeout)
+    }
+
+    /// Refuses further sends, flushes for up to `flushTimeout`, and stops the report thread.
+    /// - Returns: The number of messages still undelivered when the flush gave up.
+    @discardableResult
+    public func shutdown(flushTimeout: Duration) async -> Int {
+        closed.withLock { $0 = true }
+        let flushed = await flush(timeout: flushTimeout)
+        let left = client.outstandingMessages
+        if !flushed {
+            logger.warning("producer shut down with undelivered messages", metadata: ["count": "\(left)"])
+        }
+        pollThread.stop()
+        return left
+    }
+
+    /// Serves until graceful shutdown, then flushes for ``shutdownFlushTimeout``.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown(flushTimeout: shutdownFlushTimeout)
+    }
+}
+
+/// Gathers the delivery reports of one ``KafkaProducer/send(_:)-([KafkaProducerMessage])`` call.
+private final class DeliveryCollector: Sendable {
+    private struct State {
+        var results: [Result<KafkaDeliveryReport, KafkaError>?]
+        var remaining: Int
+        var waiter: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>?], Never>?
+    }
+    private let state: Mutex<State>
+
+    init(count: Int) {
+        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, waiter: nil))
+    }
+
+    func complete(_ index: Int, _ result: Result<KafkaDeliveryReport, KafkaError>) {
+        let finished = state.withLock { s -> (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>?], Never>, [Result<KafkaDeliveryReport, KafkaError>?])? in
+            s.results[index] = result
+            s.remaining -= 1
+            guard s.remaining == 0, let waiter = s.waiter else { return nil }
+            s.waiter = nil
+            return (waiter, s.results)
+        }
+        if let (waiter, results) = finished { waiter.resume(returning: results) }
+    }
+
+    func results() async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        let results = await withCheckedContinuation { continuation in
+            let ready = state.withLock { s -> [Result<KafkaDeliveryReport, KafkaError>?]? in
+                if s.remaining == 0 { return s.results }
+                s.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        return results.map { $0! }
+    }
+}

@@ -1,0 +1,351 @@
+// One librdkafka client handle (producer or consumer) and the calls made on it.
+
+import CRdKafka
+import Dispatch
+import Logging
+
+/// Owns an `rd_kafka_t` and its callback context. librdkafka handles are thread-safe; the
+/// callers serialise what librdkafka requires to be serial (consumer polls, close).
+final class RDKafkaClient: @unchecked Sendable {
+    enum Role { case producer, consumer }
+
+    let handle: OpaquePointer
+    let context: RDKafkaCallbackContext
+    let role: Role
+    let properties: [String: String]
+    private var consumerQueue: OpaquePointer?
+
+    init(role: Role, properties: [String: String], logger: Logger, statistics: KafkaStatisticsRecorder) throws {
+        try KafkaLibrary.requireSupportedVersion()
+        let conf = try RDKafkaConfig.make(properties)
+        let context = RDKafkaCallbackContext(logger: logger, statistics: statistics)
+        context.install(on: conf, consumer: role == .consumer)
+        var errorBuffer = [CChar](repeating: 0, count: 512)
+        let type = role == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER
+        guard let handle = rd_kafka_new(type, conf, &errorBuffer, errorBuffer.count) else {
+            rd_kafka_conf_destroy(conf)
+            let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw KafkaError(kind: .configuration, message: "could not create the Kafka client: \(reason)")
+        }
+        self.handle = handle
+        self.context = context
+        self.role = role
+        self.properties = properties
+        if role == .consumer {
+            rd_kafka_poll_set_consumer(handle)
+            consumerQueue = rd_kafka_queue_get_consumer(handle)
+        }
+    }
+
+    deinit {
+        if let consumerQueue { rd_kafka_queue_destroy(consumerQueue) }
+        if role == .producer {
+            // Fail what is still queued so every pending send is answered and its callback freed.
+            _ = rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+            rd_kafka_poll(handle, 0)
+        }
+        rd_kafka_destroy(handle)
+    }
+
+    /// Installs the consumer's rebalance handling.
+    ///
+    /// - Parameters:
+    ///   - assign: Given the assigned partitions and a way to ask the broker for a partition's
+    ///     watermarks, returns each partition's start offset (raw librdkafka offsets).
+    ///   - revoke: Told which partitions are being taken away, before they are.
+    func setRebalanceHandlers(
+        watermarkTimeout: Duration,
+        assign: @escaping @Sendable ([KafkaTopicPartition], (KafkaTopicPartition, Int64) throws -> KafkaWatermarks) -> [(KafkaTopicPartition, Int64)],
+        revoke: @escaping @Sendable ([KafkaTopicPartition]) -> Void
+    ) {
+        let timeoutMilliseconds = Int32(watermarkTimeout.milliseconds)
+        let properties = self.properties
+        context.setRebalanceHandler { rk, code, list in
+            let partitions = RDKafkaTopicPartitionList.entries(list).map(\.0)
+            if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+                let entries = assign(partitions) { tp, requested in
+                    var low: Int64 = 0
+                    var high: Int64 = 0
+                    let result = rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &low, &high, timeoutMilliseconds)
+                    if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        throw KafkaError.rd(.consumer, result, context: "watermarks of \(tp)")
+                    }
+                    if requested > high && high > 0 {
+                        // ListOffsets may understate the end (Tansu); confirm with a fetch.
+                        let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(
+                            properties: properties, partitions: [(tp, from: high - 1)], timeout: watermarkTimeout)
+                        high = max(high, confirmed[tp] ?? high)
+                    }
+                    return KafkaWatermarks(low: low, high: high)
+                }
+                let assignment = RDKafkaTopicPartitionList.make(entries)
+                defer { rd_kafka_topic_partition_list_destroy(assignment) }
+                rd_kafka_assign(rk, assignment)
+            } else {
+                revoke(partitions)
+                rd_kafka_assign(rk, nil)
+            }
+        }
+    }
+
+    // MARK: Producer
+
+    /// Hands a message to librdkafka; `callback` receives its delivery report.
+    /// Returns `false` when the local queue is full (nothing was enqueued).
+    func produce(_ message: KafkaProducerMessage, callback: RDKafkaDeliveryCallback) throws -> Bool {
+        let promisePointer = Unmanaged.passRetained(callback).toOpaque()
+        let headers = RDKafkaHeaders.make(message.headers)
+        let error: OpaquePointer? = message.topic.withCString { topic in
+            withOptionalBytes(message.key) { key in
+                withOptionalBytes(message.value) { value in
+                    var vus: [rd_kafka_vu_t] = []
+                    var v = rd_kafka_vu_t()
+                    v.vtype = RD_KAFKA_VTYPE_TOPIC; v.u.cstr = topic; vus.append(v)
+                    if let partition = message.partition {
+                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_PARTITION; v.u.i32 = partition; vus.append(v)
+                    }
+                    if let key {
+                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_KEY
+                        v.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); v.u.mem.size = key.count
+                        vus.append(v)
+                    }
+                    v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_VALUE
+                    v.u.mem.ptr = value.flatMap { UnsafeMutableRawPointer(mutating: $0.baseAddress) }
+                    v.u.mem.size = value?.count ?? 0
+                    vus.append(v)
+                    if let headers {
+                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_HEADERS; v.u.headers = headers; vus.append(v)
+                    }
+                    v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_OPAQUE; v.u.ptr = promisePointer; vus.append(v)
+                    v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_MSGFLAGS; v.u.i = RD_KAFKA_MSG_F_COPY; vus.append(v)
+                    return rd_kafka_produceva(handle, vus, vus.count)
+                }
+            }
+        }
+        guard let error else { return true }
+        // Not enqueued: we still own the promise and the headers.
+        Unmanaged<RDKafkaDeliveryCallback>.fromOpaque(promisePointer).release()
+        if let headers { rd_kafka_headers_destroy(headers) }
+        if rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+            rd_kafka_error_destroy(error)
+            return false
+        }
+        throw KafkaError.rd(.delivery, consuming: error, context: "produce to \(message.topic)")
+    }
+
+    /// Serves queued callbacks for up to `timeout`.
+    func poll(timeout: Duration) {
+        rd_kafka_poll(handle, Int32(timeout.milliseconds))
+    }
+
+    /// Wakes a thread blocked in ``poll(timeout:)``.
+    func wake() {
+        rd_kafka_yield(handle)
+    }
+
+    /// Blocks until every queued message is delivered or `timeout` passes; true when none is left.
+    func flush(timeout: Duration) -> Bool {
+        rd_kafka_flush(handle, Int32(timeout.milliseconds)) == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    /// Messages waiting in the client for delivery.
+    var outstandingMessages: Int { Int(rd_kafka_outq_len(handle)) }
+
+    // MARK: Consumer
+
+    func subscribe(_ topics: [String]) throws {
+        let list = RDKafkaTopicPartitionList.make(topics.map { (KafkaTopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA), 0) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_subscribe(handle, list)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.consumer, code, context: "subscribe to \(topics.joined(separator: ","))")
+        }
+    }
+
+    /// The result of one consumer poll, with per-message errors separated out.
+    struct PollResult {
+        var messages: [KafkaConsumerMessage] = []
+        var reachedEnd: [KafkaTopicPartition] = []
+        var errors: [(KafkaTopicPartition?, KafkaError)] = []
+    }
+
+    /// Polls the consumer queue for up to `maxMessages` within `timeout`. Serves rebalance and
+    /// error callbacks as a side effect. Callers serialise calls.
+    func pollBatch(maxMessages: Int, timeout: Duration) -> PollResult {
+        guard let consumerQueue else { return PollResult() }
+        var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: maxMessages)
+        let count = buffer.withUnsafeMutableBufferPointer { pointers in
+            rd_kafka_consume_batch_queue(consumerQueue, Int32(timeout.milliseconds), pointers.baseAddress, maxMessages)
+        }
+        var result = PollResult()
+        guard count > 0 else { return result }
+        result.messages.reserveCapacity(count)
+        for index in 0..<count {
+            guard let message = buffer[index] else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            let m = message.pointee
+            let topic = m.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) }
+            let tp = topic.map { KafkaTopicPartition(topic: $0, partition: m.partition) }
+            if m.err == RD_KAFKA_RESP_ERR_NO_ERROR, let tp {
+                var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+                let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+                result.messages.append(
+                    KafkaConsumerMessage(
+                        topicPartition: tp,
+                        offset: m.offset,
+                        key: m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) },
+                        value: m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) },
+                        headers: RDKafkaHeaders.read(message),
+                        timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp
+                    ))
+            } else if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF, let tp {
+                result.reachedEnd.append(tp)
+            } else {
+                let text = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? ""
+                result.errors.append((tp, KafkaError.rd(.consumer, m.err, context: "\(tp.map(\.description) ?? "consumer"): \(text)")))
+            }
+        }
+        return result
+    }
+
+    func assign(_ entries: [(KafkaTopicPartition, Int64)]?) throws {
+        let code: rd_kafka_resp_err_t
+        if let entries {
+            let list = RDKafkaTopicPartitionList.make(entries)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            code = rd_kafka_assign(handle, list)
+        } else {
+            code = rd_kafka_assign(handle, nil)
+        }
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.consumer, code, context: "assign")
+        }
+    }
+
+    func commit(_ entries: [(KafkaTopicPartition, Int64)]) throws {
+        guard !entries.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList.make(entries)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_commit(handle, list, 1)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.consumer, code, context: "commit")
+        }
+    }
+
+    func closeConsumer() {
+        rd_kafka_consumer_close(handle)
+    }
+
+    // MARK: Metadata and admin
+
+    func watermarks(_ tp: KafkaTopicPartition, timeout: Duration) throws -> KafkaWatermarks {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let code = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.admin, code, context: "watermarks of \(tp)")
+        }
+        if high > 0 {
+            // ListOffsets may understate the end (Tansu); the fetch response is authoritative.
+            let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: [(tp, from: high - 1)], timeout: timeout)
+            high = max(high, confirmed[tp] ?? high)
+        }
+        return KafkaWatermarks(low: low, high: high)
+    }
+
+    func metadata(timeout: Duration) throws -> [KafkaTopicMetadata] {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let code = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(timeout.milliseconds))
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError.rd(code == RD_KAFKA_RESP_ERR__TIMED_OUT ? .timedOut : .admin, code, context: "metadata request")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let m = metadata.pointee
+        return (0..<Int(m.topic_cnt)).map { i in
+            let t = m.topics[i]
+            return KafkaTopicMetadata(
+                name: String(cString: t.topic),
+                partitions: (0..<Int(t.partition_cnt)).map { t.partitions[$0].id }.sorted()
+            )
+        }
+    }
+
+    func createTopics(_ topics: [KafkaTopicSpecification], timeout: Duration) throws -> [String: KafkaTopicCreation] {
+        guard !topics.isEmpty else { return [:] }
+        var errorBuffer = [CChar](repeating: 0, count: 512)
+        var newTopics: [OpaquePointer?] = []
+        defer { for t in newTopics { rd_kafka_NewTopic_destroy(t) } }
+        for spec in topics {
+            guard let newTopic = rd_kafka_NewTopic_new(spec.name, spec.partitions, spec.replicationFactor, &errorBuffer, errorBuffer.count) else {
+                let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                throw KafkaError(kind: .admin, message: "topic \(spec.name): \(reason)")
+            }
+            newTopics.append(newTopic)
+            for (name, value) in spec.configs.sorted(by: { $0.key < $1.key }) {
+                let code = rd_kafka_NewTopic_set_config(newTopic, name, value)
+                if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw KafkaError.rd(.admin, code, context: "topic \(spec.name) config \(name)=\(value)")
+                }
+            }
+        }
+        let queue = rd_kafka_queue_new(handle)
+        defer { rd_kafka_queue_destroy(queue) }
+        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        _ = rd_kafka_AdminOptions_set_request_timeout(options, Int32(timeout.milliseconds), &errorBuffer, errorBuffer.count)
+        _ = rd_kafka_AdminOptions_set_operation_timeout(options, Int32(timeout.milliseconds), &errorBuffer, errorBuffer.count)
+        newTopics.withUnsafeMutableBufferPointer { buffer in
+            rd_kafka_CreateTopics(handle, buffer.baseAddress, buffer.count, options, queue)
+        }
+        guard let event = rd_kafka_queue_poll(queue, Int32(timeout.milliseconds) + 1000) else {
+            throw KafkaError(kind: .timedOut, message: "create topics: no answer within \(timeout)")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let eventError = rd_kafka_event_error(event)
+        if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.admin, eventError, context: "create topics")
+        }
+        guard let result = rd_kafka_event_CreateTopics_result(event) else {
+            throw KafkaError(kind: .admin, message: "create topics: unexpected answer")
+        }
+        var count = 0
+        guard let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return [:] }
+        var outcome: [String: KafkaTopicCreation] = [:]
+        for i in 0..<count {
+            guard let topicResult = results[i] else { continue }
+            let name = String(cString: rd_kafka_topic_result_name(topicResult))
+            let code = rd_kafka_topic_result_error(topicResult)
+            switch code {
+            case RD_KAFKA_RESP_ERR_NO_ERROR: outcome[name] = .created
+            case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: outcome[name] = .alreadyExisted
+            default:
+                let text = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) } ?? ""
+                throw KafkaError.rd(.admin, code, context: "create topic \(name) \(text)")
+            }
+        }
+        return outcome
+    }
+}
+
+/// Runs `body` with the bytes of `array`, or with `nil`.
+private func withOptionalBytes<R>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBytes { body($0) }
+}
+
+extension RDKafkaClient {
+    /// Runs a blocking librdkafka call on a Dispatch thread, keeping it off Swift's cooperative
+    /// pool (which has one thread per core and must never block).
+    func offload<T: Sendable>(_ body: @escaping @Sendable (RDKafkaClient) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { [self] in
+                continuation.resume(with: Result { try body(self) })
+            }
+        }
+    }
+
+    /// Whether a broker answers a metadata request within `timeout`.
+    func isBrokerReachable(timeout: Duration) async -> Bool {
+        (try? await offload { try $0.metadata(timeout: timeout) }) != nil
+    }
+}

@@ -1,0 +1,61 @@
+// The settings every service shares (DESIGN §7).
+
+import Kafka
+import Logging
+
+/// The environment variables of DESIGN §7 that every service reads, parsed and validated.
+public struct CommonConfiguration: Sendable {
+    /// Kafka connection settings, including every `KAFKA_*` pass-through property.
+    public var kafka: KafkaClientConfiguration
+    /// `REGISTRY_TOPIC_PREFIX`, prepended to every topic name.
+    public var topicPrefix: String
+    /// `DATA_DIR`: where the service keeps its SQLite store and keys.
+    public var dataDirectory: String
+    /// `HTTP_HOST`.
+    public var httpHost: String
+    /// `HTTP_PORT`.
+    public var httpPort: Int
+    /// `REGISTRY_JWT_SECRET` (HS256 development tokens), if set.
+    public var jwtSecret: String?
+    /// `REGISTRY_JWT_JWKS_FILE` (production ES256/EdDSA keys), if set.
+    public var jwksFile: String?
+    /// `LOG_LEVEL`.
+    public var logLevel: Logger.Level
+
+    /// The shared variables with their defaults for a service.
+    /// - Parameters:
+    ///   - service: The service's name, used for the default `DATA_DIR`.
+    ///   - port: The service's DESIGN port.
+    public static func variables(service: String, port: Int) -> [ConfigurationVariable] {
+        [
+            ConfigurationVariable("KAFKA_BOOTSTRAP_SERVERS", default: "localhost:9092", "Kafka brokers, host:port[,host:port…]."),
+            ConfigurationVariable("KAFKA_*", default: nil, "Any other KAFKA_X_Y passes to librdkafka as x.y (e.g. KAFKA_SECURITY_PROTOCOL → security.protocol)."),
+            ConfigurationVariable("REGISTRY_TOPIC_PREFIX", default: "", "Prepended to every topic name."),
+            ConfigurationVariable("DATA_DIR", default: "./var/\(service)", "Directory of the service's SQLite store and keys."),
+            ConfigurationVariable("HTTP_HOST", default: "127.0.0.1", "Address the HTTP API binds to (0.0.0.0 in containers)."),
+            ConfigurationVariable("HTTP_PORT", default: "\(port)", "Port of the HTTP API."),
+            ConfigurationVariable("REGISTRY_JWT_SECRET", default: nil, "HS256 secret for development tokens.", secret: true),
+            ConfigurationVariable("REGISTRY_JWT_JWKS_FILE", default: nil, "JWKS file with ES256/EdDSA public keys (production)."),
+            ConfigurationVariable("LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error or critical."),
+        ]
+    }
+
+    /// Reads and validates the shared variables.
+    /// - Throws: ``ConfigurationError`` naming the first bad variable.
+    public init(reader: EnvironmentReader, service: String, port: Int) throws {
+        let variables = Dictionary(uniqueKeysWithValues: Self.variables(service: service, port: port).map { ($0.name, $0) })
+        kafka = KafkaClientConfiguration.fromEnvironment(reader.environment, clientID: service)
+        if let servers = reader.string(variables["KAFKA_BOOTSTRAP_SERVERS"]!) { kafka.bootstrapServers = servers }
+        topicPrefix = reader.string(variables["REGISTRY_TOPIC_PREFIX"]!) ?? ""
+        dataDirectory = reader.string(variables["DATA_DIR"]!)!
+        httpHost = reader.string(variables["HTTP_HOST"]!)!
+        httpPort = try reader.int(variables["HTTP_PORT"]!, in: 1...65535)
+        jwtSecret = reader.string(variables["REGISTRY_JWT_SECRET"]!)
+        jwksFile = reader.string(variables["REGISTRY_JWT_JWKS_FILE"]!)
+        let levels = Logger.Level.allCases.map(\.rawValue)
+        logLevel = Logger.Level(rawValue: try reader.choice(variables["LOG_LEVEL"]!, from: levels))!
+        if kafka.bootstrapServers.isEmpty {
+            throw ConfigurationError(variable: "KAFKA_BOOTSTRAP_SERVERS", problem: "must name at least one broker")
+        }
+    }
+}

@@ -1,0 +1,52 @@
+// GET /health/ready and GET /metrics.
+
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// One readiness condition: a name and a check.
+public struct ReadinessCheck: Sendable {
+    /// What is checked, e.g. `store`, `broker`, `consumers`.
+    public let name: String
+    /// True when ready.
+    public let check: @Sendable () async -> Bool
+
+    /// Creates a check.
+    public init(_ name: String, _ check: @escaping @Sendable () async -> Bool) {
+        self.name = name
+        self.check = check
+    }
+}
+
+/// Serves `/health/ready` (200 only when every check passes; 503 naming the failing ones) and
+/// `/metrics` (Prometheus text).
+public struct OperationsController: Sendable {
+    let checks: [ReadinessCheck]
+    let registry: PrometheusCollectorRegistry
+
+    /// Creates the controller.
+    public init(checks: [ReadinessCheck], registry: PrometheusCollectorRegistry) {
+        self.checks = checks
+        self.registry = registry
+    }
+
+    /// Adds the routes.
+    public func addRoutes(to routes: RouteTable) {
+        routes.add(.get, "/health/ready") { _, _ -> Response in
+            var results: [String: Bool] = [:]
+            for check in checks { results[check.name] = await check.check() }
+            let ready = results.values.allSatisfy { $0 }
+            let body = try JSONSerialization.data(
+                withJSONObject: ["status": ready ? "ready" : "not-ready", "checks": results.mapValues { $0 ? "ok" : "failing" }],
+                options: [.sortedKeys])
+            return Response(
+                status: ready ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        routes.add(.get, "/metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
+}

@@ -1,0 +1,22 @@
+// The request context of every service: body limit and the authenticated caller.
+
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Per-request state: Hummingbird's core context, the body limit and, once the authentication
+/// middleware ran, the caller.
+public struct RegistryRequestContext: RequestContext, Sendable {
+    public var coreContext: CoreRequestContextStorage
+    /// The authenticated caller, if the request carried a valid token.
+    public var principal: Principal?
+    /// Whether the token was missing, or present but invalid (and why), for 401 details.
+    public var authenticationFailure: String?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies over 1 MiB are refused with 413.
+    public var maxUploadSize: Int { 1 << 20 }
+}

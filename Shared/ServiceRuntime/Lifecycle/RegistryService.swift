@@ -1,0 +1,64 @@
+// What a service provides to the shared runtime.
+
+import GRDB
+import Kafka
+import Logging
+
+/// Everything the runtime has built that a service's parts may use.
+public struct ServiceEnvironment: Sendable {
+    /// Which service this is.
+    public let descriptor: ServiceDescriptor
+    /// The shared settings of DESIGN §7.
+    public let configuration: CommonConfiguration
+    /// Reads the service's own variables (``ServiceDescriptor/variables``).
+    public let settings: EnvironmentReader
+    /// The service's store.
+    public let store: ServiceStore
+    /// The service's idempotent producer.
+    public let producer: KafkaProducer
+    /// Drains the store's outbox; wake it after committing outgoing messages outside the engine.
+    public let relay: OutboxRelay
+    /// The service's logger.
+    public let logger: Logger
+}
+
+/// One consumer of a service: its logic and its input topics (prefix applied).
+public struct ConsumerPart: Sendable {
+    /// The service's batch logic.
+    public let processor: any BatchProcessor
+    /// The topics it reads.
+    public let topics: [String]
+    /// Creates a consumer part.
+    public init(processor: any BatchProcessor, topics: [String]) {
+        self.processor = processor
+        self.topics = topics
+    }
+}
+
+/// What a service adds to the runtime: consumers, routes and any long-running services.
+public struct ServiceParts: Sendable {
+    /// Its consumers (each becomes a ``ProcessingEngine`` in the group named after the service).
+    public var consumers: [ConsumerPart]
+    /// Declares its HTTP routes.
+    public var routes: @Sendable (RouteTable) -> Void
+    /// Creates parts.
+    public init(consumers: [ConsumerPart] = [], routes: @escaping @Sendable (RouteTable) -> Void = { _ in }) {
+        self.consumers = consumers
+        self.routes = routes
+    }
+}
+
+/// A service of the registry, as the runtime runs it.
+public protocol RegistryService {
+    /// Name, port and configuration variables.
+    static var descriptor: ServiceDescriptor { get }
+    /// The service's own store migrations (named, append-only).
+    static func migrations(_ migrator: inout DatabaseMigrator)
+    /// Builds the service's consumers and routes.
+    static func parts(in environment: ServiceEnvironment) throws -> ServiceParts
+}
+
+extension RegistryService {
+    public static func migrations(_ migrator: inout DatabaseMigrator) {}
+    public static func parts(in environment: ServiceEnvironment) throws -> ServiceParts { ServiceParts() }
+}

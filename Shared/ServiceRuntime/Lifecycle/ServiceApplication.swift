@@ -1,0 +1,90 @@
+// Builds a running service from the runtime and a service's parts.
+
+import Foundation
+import GRDB
+import Hummingbird
+import Kafka
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// A service assembled from the runtime: store, producer, outbox relay, one processing engine
+/// per consumer, and the HTTP application with health, readiness, metrics and the service's
+/// routes. Tests build it with their own configuration, exactly as `main` does.
+public struct ServiceApplication: Sendable {
+    /// The runtime objects the service's parts were built with.
+    public let environment: ServiceEnvironment
+    /// The processing engines, one per consumer part.
+    public let engines: [ProcessingEngine]
+    /// The routes declared, for the OpenAPI check.
+    public let routes: RouteTable
+    /// The HTTP application (a `Service`).
+    public let http: Application<RouterResponder<RegistryRequestContext>>
+
+    /// Assembles a service.
+    /// - Parameters:
+    ///   - service: The service type.
+    ///   - configuration: Its validated shared settings.
+    ///   - settings: Reads its own variables.
+    ///   - verifier: Verifies bearer tokens.
+    ///   - registry: Where `/metrics` reads from.
+    ///   - deadLetterMessage: Builds a `deadletter.v1` message for a poison input message.
+    public init<S: RegistryService>(
+        _ service: S.Type, configuration: CommonConfiguration, settings: EnvironmentReader, verifier: TokenVerifier,
+        registry: PrometheusCollectorRegistry, logger: Logger,
+        deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage
+    ) throws {
+        let descriptor = S.descriptor
+        let store = try ServiceStore(directory: configuration.dataDirectory, name: descriptor.name, migrations: S.migrations)
+        var producerConfiguration = KafkaProducerConfiguration(client: configuration.kafka)
+        producerConfiguration.client.clientID = descriptor.name
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let relay = OutboxRelay(store: store, producer: producer, service: descriptor.name, logger: logger)
+        environment = ServiceEnvironment(
+            descriptor: descriptor, configuration: configuration, settings: settings, store: store,
+            producer: producer, relay: relay, logger: logger)
+        let parts = try S.parts(in: environment)
+        engines = parts.consumers.map { part in
+            var consumer = KafkaConsumerConfiguration(client: configuration.kafka, groupID: descriptor.name)
+            consumer.client.clientID = descriptor.name
+            return ProcessingEngine(
+                store: store, processor: part.processor, consumer: consumer, topics: part.topics,
+                deadLetterMessage: deadLetterMessage, relay: relay, service: descriptor.name, logger: logger)
+        }
+
+        let router = Router(context: RegistryRequestContext.self)
+        router.add(middleware: ProblemMiddleware(logger: logger))
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: AuthenticationMiddleware(verifier: verifier))
+        routes = RouteTable(router: router)
+        HealthController().addRoutes(to: routes)
+        let engines = self.engines
+        OperationsController(
+            checks: [
+                ReadinessCheck("store") { await store.isHealthy() },
+                ReadinessCheck("broker") { await producer.isBrokerReachable() },
+                ReadinessCheck("consumers") { engines.allSatisfy(\.isReady) },
+            ], registry: registry
+        ).addRoutes(to: routes)
+        parts.routes(routes)
+        http = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: descriptor.name),
+            logger: logger)
+    }
+
+    /// Runs everything until SIGTERM/SIGINT, then stops in order: HTTP first, then the engines
+    /// (finishing their batch), then the relay (draining for a bounded time), then the producer
+    /// (flushing), and closes the store.
+    public func run() async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: environment.producer), .init(service: environment.relay),
+        ]
+        services += engines.map { .init(service: $0) }
+        services.append(.init(service: http))
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: environment.logger))
+        try await group.run()
+        try environment.store.close()
+    }
+}

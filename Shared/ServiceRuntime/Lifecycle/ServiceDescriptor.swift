@@ -1,0 +1,53 @@
+// What a service tells the runtime about itself.
+
+/// The facts about one executable that the shared runtime needs: its name and port, its own
+/// configuration variables, and a sentence for `--help`.
+public struct ServiceDescriptor: Sendable {
+    /// The executable's name, e.g. `registration-intake`.
+    public let name: String
+    /// One line on what the service does.
+    public let summary: String
+    /// Its HTTP port from DESIGN §2.
+    public let defaultPort: Int
+    /// Variables only this service reads (besides ``CommonConfiguration``'s).
+    public let variables: [ConfigurationVariable]
+
+    /// Creates a descriptor.
+    public init(name: String, summary: String, defaultPort: Int, variables: [ConfigurationVariable] = []) {
+        self.name = name
+        self.summary = summary
+        self.defaultPort = defaultPort
+        self.variables = variables
+    }
+
+    /// Every variable the service reads: the common ones, then its own.
+    public var allVariables: [ConfigurationVariable] {
+        CommonConfiguration.variables(service: name, port: defaultPort) + variables
+    }
+
+    /// The `--help` text: usage and the table of variables with their defaults.
+    public var helpText: String {
+        let width = allVariables.map(\.name.count).max() ?? 0
+        let rows = allVariables.map { variable in
+            let padded = variable.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let defaultText = variable.defaultValue.map { $0.isEmpty ? " (default: empty)" : " (default: \($0))" } ?? ""
+            return "  \(padded)  \(variable.summary)\(defaultText)"
+        }
+        return """
+            \(name) — \(summary)
+
+            USAGE: \(name) [--help] [--version]
+
+            Configured through the environment (DESIGN.md §7):
+            \(rows.joined(separator: "\n"))
+
+            SIGTERM or SIGINT stops it gracefully.
+            """
+    }
+}
+
+extension String {
+    fileprivate func padding(toLength length: Int, withPad pad: Character, startingAt _: Int) -> String {
+        count >= length ? self : self + String(repeating: pad, count: length - count)
+    }
+}

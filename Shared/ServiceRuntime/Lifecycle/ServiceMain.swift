@@ -1,0 +1,119 @@
+// The shared entry point of every service executable.
+
+import Foundation
+import Hummingbird
+import Kafka
+import Logging
+import Metrics
+import Prometheus
+import RegistrySchema
+import ServiceLifecycle
+
+/// Runs a service: handles `--help`, reads and validates its configuration, checks librdkafka,
+/// assembles the ``ServiceApplication`` and runs it until SIGTERM/SIGINT.
+public enum ServiceMain {
+    /// Exit codes, following sysexits(3) where one fits.
+    public enum ExitCode: Int32 {
+        case success = 0
+        case failure = 1
+        case usage = 64
+        case configuration = 78
+    }
+
+    /// Runs the service described by `descriptor` and returns the process exit code.
+    /// - Parameters:
+    ///   - descriptor: Which service this is.
+    ///   - arguments: Command-line arguments without the program name.
+    ///   - environment: The process environment.
+    public static func run<S: RegistryService>(
+        _ service: S.Type,
+        arguments: [String] = Array(CommandLine.arguments.dropFirst()),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async -> ExitCode {
+        let descriptor = S.descriptor
+        switch arguments.first {
+        case nil: break
+        case "--help", "-h", "help":
+            print(descriptor.helpText)
+            return .success
+        case "--version":
+            print("\(descriptor.name) (librdkafka \(KafkaLibrary.version))")
+            return .success
+        case let other?:
+            printError("\(descriptor.name): unknown argument '\(other)'. Configuration is read from the environment; see --help.")
+            return .usage
+        }
+
+        let configuration: CommonConfiguration
+        let reader = EnvironmentReader(environment: environment, secrets: descriptor.allVariables)
+        let verifier: TokenVerifier
+        do {
+            configuration = try CommonConfiguration(reader: reader, service: descriptor.name, port: descriptor.defaultPort)
+            try KafkaLibrary.requireSupportedVersion()
+            verifier = try await tokenVerifier(configuration)
+        } catch {
+            printError("\(descriptor.name): \(error)")
+            return .configuration
+        }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "kz.registry.\(descriptor.name)")
+
+        let application: ServiceApplication
+        do {
+            application = try ServiceApplication(
+                S.self, configuration: configuration, settings: reader, verifier: verifier, registry: registry, logger: logger,
+                deadLetterMessage: DeadLetters.message(service: descriptor.name, topics: TopicNames(prefix: configuration.topicPrefix)))
+        } catch {
+            logger.critical("could not start", metadata: ["error": "\(error)"])
+            return .failure
+        }
+        logger.info(
+            "starting",
+            metadata: [
+                "http": "\(configuration.httpHost):\(configuration.httpPort)",
+                "kafka": "\(configuration.kafka.bootstrapServers)",
+                "librdkafka": "\(KafkaLibrary.version)",
+                "store": "\(application.environment.store.path)",
+            ])
+        do {
+            try await application.run()
+            logger.info("stopped")
+            return .success
+        } catch {
+            logger.critical("stopped with an error", metadata: ["error": "\(error)"])
+            return .failure
+        }
+    }
+
+    /// The token verifier the configuration asks for: the JWKS file's keys, else HS256.
+    static func tokenVerifier(_ configuration: CommonConfiguration) async throws -> TokenVerifier {
+        if let path = configuration.jwksFile {
+            guard let json = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigurationError(variable: "REGISTRY_JWT_JWKS_FILE", problem: "cannot read \(path)")
+            }
+            do {
+                return try await TokenVerifier.jwks(json: json)
+            } catch {
+                throw ConfigurationError(variable: "REGISTRY_JWT_JWKS_FILE", problem: "\(error)")
+            }
+        }
+        guard let secret = configuration.jwtSecret else {
+            throw ConfigurationError(variable: "REGISTRY_JWT_SECRET", problem: "set it (development, HS256) or REGISTRY_JWT_JWKS_FILE (production)")
+        }
+        guard secret.utf8.count >= 32 else {
+            throw ConfigurationError(variable: "REGISTRY_JWT_SECRET", problem: "must be at least 32 bytes long (HS256 keys shorter than the hash are weak)")
+        }
+        return await TokenVerifier.hs256(secret: secret)
+    }
+
+    private static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

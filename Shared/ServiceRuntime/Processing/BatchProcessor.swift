@@ -1,0 +1,41 @@
+// What a service supplies to the processing engine.
+
+import GRDB
+import Kafka
+
+/// A service's consumer logic: applies a batch of messages to its store.
+///
+/// ``apply(_:in:)`` runs inside the engine's write transaction; the engine stores the consumed
+/// offsets and the outgoing messages in that same transaction, so the batch's effect happens
+/// exactly once. Throwing rolls the whole transaction back; the engine retries, then isolates the
+/// message that fails and dead-letters it.
+public protocol BatchProcessor: Sendable {
+    /// Applies `messages` (in partition order) within `transaction`.
+    func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws
+}
+
+/// The engine's transaction, as seen by a ``BatchProcessor``.
+public struct BatchTransaction {
+    /// The database connection, inside the write transaction.
+    public let db: Database
+    /// The messages to dead-letter instead of applying (poison: undecodable input).
+    public private(set) var deadLetters: [(message: KafkaConsumerMessage, reason: String)] = []
+    /// Messages appended to the outbox by this transaction.
+    public private(set) var emitted = 0
+
+    init(db: Database) {
+        self.db = db
+    }
+
+    /// Appends an outgoing message to the outbox, in this transaction.
+    public mutating func emit(_ message: KafkaProducerMessage) throws {
+        try Outbox.append(message, in: db)
+        emitted += 1
+    }
+
+    /// Records that `message` cannot be processed (e.g. it does not decode). The engine writes a
+    /// `deadletter.v1` event for it in this transaction and moves on.
+    public mutating func deadLetter(_ message: KafkaConsumerMessage, reason: String) {
+        deadLetters.append((message, reason))
+    }
+}

@@ -1,0 +1,209 @@
+// Consumes a service's input topics and applies batches exactly once.
+
+import Foundation
+import GRDB
+import Kafka
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// Drives a ``BatchProcessor`` from Kafka (DESIGN §6).
+///
+/// - Offsets live in the service's store: on assignment every partition starts at its stored
+///   offset; each batch, its offsets and its outgoing messages commit in one transaction.
+///   Kafka-side commits are made afterwards only so lag is visible.
+/// - A batch that throws is retried with back-off (``retryDelays``). If it still fails, its
+///   messages are applied one at a time; the one that keeps failing is written to
+///   `deadletter.v1` with its bytes and the error, and the partition moves on.
+/// - Store errors that are about the environment (disk full, read-only, I/O) are never blamed
+///   on a message: the engine reports itself unhealthy and retries until the store works again.
+/// - On graceful shutdown it stops fetching, finishes the batch in hand, and leaves the group.
+public final class ProcessingEngine: Service, Sendable {
+    private let store: ServiceStore
+    private let processor: any BatchProcessor
+    private let configuration: KafkaConsumerConfiguration
+    private let topics: [String]
+    private let deadLetterMessage: @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage
+    private let relay: OutboxRelay?
+    private let logger: Logger
+    private let state = Mutex(EngineState())
+    /// Pauses before retrying a failed batch; after the last one, the batch is split.
+    public let retryDelays: [Duration]
+    private let batchSize: Recorder
+    private let applyTime: Metrics.Timer
+    private let deadLettered: Counter
+    private let messagesApplied: Counter
+
+    private struct EngineState {
+        var consumer: KafkaConsumer?
+        var storeFailing = false
+        var offsetAnomalies = 0
+    }
+
+    /// Creates an engine.
+    /// - Parameters:
+    ///   - store: The service's store (offsets and outbox live there).
+    ///   - processor: The service's logic.
+    ///   - consumer: Group and batching settings.
+    ///   - topics: The input topics (prefix applied).
+    ///   - deadLetterMessage: Builds the `deadletter.v1` message for a poison message and reason.
+    ///   - relay: Woken after each commit that emitted messages.
+    public init(
+        store: ServiceStore, processor: any BatchProcessor, consumer: KafkaConsumerConfiguration, topics: [String],
+        deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage,
+        relay: OutboxRelay?, retryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
+        service: String, logger: Logger
+    ) {
+        self.store = store
+        self.processor = processor
+        self.configuration = consumer
+        self.topics = topics
+        self.deadLetterMessage = deadLetterMessage
+        self.relay = relay
+        self.retryDelays = retryDelays
+        self.logger = logger
+        batchSize = Recorder(label: "engine_batch_size", dimensions: [("service", service)])
+        applyTime = Metrics.Timer(label: "engine_batch_apply_seconds", dimensions: [("service", service)])
+        deadLettered = Counter(label: "engine_dead_letters_total", dimensions: [("service", service)])
+        messagesApplied = Counter(label: "engine_messages_total", dimensions: [("service", service)])
+    }
+
+    /// Whether the engine holds partitions and its store accepts writes (for `/health/ready`).
+    public var isReady: Bool {
+        state.withLock { $0.consumer.map { !$0.assignment.isEmpty } == true && !$0.storeFailing }
+    }
+
+    /// Times a stored offset was found beyond a partition's end (the broker lost its log).
+    public var offsetAnomalies: Int { state.withLock { $0.offsetAnomalies } }
+
+    public func run() async throws {
+        let store = self.store
+        let logger = self.logger
+        let hooks = KafkaRebalanceHooks(
+            startOffsets: { partitions in
+                try store.pool.read { db in try ConsumerOffsets.startOffsets(for: partitions, in: db) }
+            },
+            offsetBeyondEnd: { [self] anomaly in
+                state.withLock { $0.offsetAnomalies += 1 }
+                logger.critical(
+                    "the broker has fewer messages than this service already applied: it lost its log. Not reprocessing from zero; reading only new messages. See docs/operations.md, broker loss.",
+                    metadata: ["partition": "\(anomaly.partition)", "stored": "\(anomaly.requested)", "high": "\(anomaly.watermarks.high)"])
+                return .offset(anomaly.watermarks.high)
+            })
+        let consumer = try KafkaConsumer(configuration: configuration, hooks: hooks, logger: logger)
+        state.withLock { $0.consumer = consumer }
+        try consumer.subscribe(to: topics)
+        logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: ","))", "group": "\(configuration.groupID)"])
+        await withGracefulShutdownHandler {
+            for await batch in consumer.batches where !batch.messages.isEmpty {
+                await self.applyWithRetry(batch.messages)
+                try? consumer.commit(Self.lastOffsets(batch.messages).mapValues { $0 + 1 })
+            }
+        } onGracefulShutdown: {
+            Task { await consumer.close() }
+        }
+        await consumer.close()
+        state.withLock { $0.consumer = nil }  // the consumer's hooks refer back to the engine
+        logger.info("stopped consuming")
+    }
+
+    // MARK: Applying
+
+    private func applyWithRetry(_ messages: [KafkaConsumerMessage]) async {
+        var attempt = 0
+        while true {
+            do {
+                try await applyInTransaction(messages)
+                return
+            } catch where Self.isEnvironmental(error) {
+                await waitForStore(error)
+            } catch {
+                guard attempt < retryDelays.count else { break }
+                logger.warning("batch failed; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt + 1)", "messages": "\(messages.count)"])
+                try? await Task.sleep(for: retryDelays[attempt])
+                attempt += 1
+            }
+        }
+        guard messages.count > 1 else {
+            await deadLetterAlone(messages[0])
+            return
+        }
+        // Isolate the culprit: one message per transaction, in order.
+        logger.warning("batch keeps failing; applying its messages one at a time", metadata: ["messages": "\(messages.count)"])
+        for message in messages {
+            await applyWithRetry([message])
+        }
+    }
+
+    private func applyInTransaction(_ messages: [KafkaConsumerMessage]) async throws {
+        let started = ContinuousClock.now
+        let processor = self.processor
+        let deadLetterMessage = self.deadLetterMessage
+        let (emitted, deadLetters) = try await store.write { db in
+            var transaction = BatchTransaction(db: db)
+            try processor.apply(messages, in: &transaction)
+            for (message, reason) in transaction.deadLetters {
+                try transaction.emit(deadLetterMessage(message, reason))
+            }
+            try ConsumerOffsets.store(Self.lastOffsets(messages), in: db)
+            return (transaction.emitted, transaction.deadLetters.count)
+        }
+        state.withLock { $0.storeFailing = false }
+        applyTime.recordNanoseconds(Int64((ContinuousClock.now - started).nanoseconds))
+        batchSize.record(messages.count)
+        messagesApplied.increment(by: messages.count)
+        if deadLetters > 0 {
+            deadLettered.increment(by: deadLetters)
+            logger.warning("dead-lettered undecodable messages", metadata: ["count": "\(deadLetters)"])
+        }
+        if emitted > 0 { relay?.wake() }
+    }
+
+    private func deadLetterAlone(_ message: KafkaConsumerMessage) async {
+        let letter = deadLetterMessage(message, "processing failed after \(retryDelays.count + 1) attempts")
+        while true {
+            do {
+                try await store.write { db in
+                    try Outbox.append(letter, in: db)
+                    try ConsumerOffsets.store([message.topicPartition: message.offset], in: db)
+                }
+                deadLettered.increment()
+                logger.error("dead-lettered a message that kept failing", metadata: ["partition": "\(message.topicPartition)", "offset": "\(message.offset)"])
+                relay?.wake()
+                return
+            } catch {
+                await waitForStore(error)
+            }
+        }
+    }
+
+    private func waitForStore(_ error: any Error) async {
+        let wasFailing = state.withLock { s -> Bool in
+            defer { s.storeFailing = true }
+            return s.storeFailing
+        }
+        if !wasFailing { logger.error("the store refuses writes; not ready until it recovers", metadata: ["error": "\(error)"]) }
+        try? await Task.sleep(for: .seconds(1))
+    }
+
+    /// Store failures caused by the machine, not by a message.
+    static func isEnvironmental(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return [.SQLITE_FULL, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_PERM]
+            .contains(error.resultCode)
+    }
+
+    static func lastOffsets(_ messages: [KafkaConsumerMessage]) -> [KafkaTopicPartition: Int64] {
+        var last: [KafkaTopicPartition: Int64] = [:]
+        for message in messages { last[message.topicPartition] = max(last[message.topicPartition] ?? -1, message.offset) }
+        return last
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,31 @@
+// Reading and writing the offsets a service keeps in its own store.
+
+import GRDB
+import Kafka
+
+/// The next offset to read of each partition, as stored with the state it produced.
+public enum ConsumerOffsets {
+    /// The stored next offsets of `partitions`; partitions never read start at the beginning.
+    public static func startOffsets(for partitions: [KafkaTopicPartition], in db: Database) throws -> [KafkaTopicPartition: KafkaStartOffset] {
+        var result: [KafkaTopicPartition: KafkaStartOffset] = [:]
+        for partition in partitions {
+            let next = try Int64.fetchOne(
+                db, sql: "SELECT next_offset FROM consumer_offset WHERE topic = ? AND partition = ?",
+                arguments: [partition.topic, partition.partition])
+            result[partition] = next.map(KafkaStartOffset.offset) ?? .beginning
+        }
+        return result
+    }
+
+    /// Records that every message up to and including `offset` of each partition was applied.
+    public static func store(_ lastApplied: [KafkaTopicPartition: Int64], in db: Database) throws {
+        for (partition, offset) in lastApplied {
+            try db.execute(
+                sql: """
+                    INSERT INTO consumer_offset (topic, partition, next_offset) VALUES (?, ?, ?)
+                    ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset
+                    """,
+                arguments: [partition.topic, partition.partition, offset + 1])
+        }
+    }
+}

@@ -1,0 +1,64 @@
+// The transactional outbox: rows written with a state change, sent later by the relay.
+
+import Foundation
+import GRDB
+import Kafka
+
+/// A message waiting in the outbox.
+public struct OutboxMessage: Sendable {
+    /// The row id; the relay sends in id order.
+    public let id: Int64
+    /// The message to produce.
+    public let message: KafkaProducerMessage
+    /// When the row was written.
+    public let createdAt: Date
+}
+
+/// Writes and reads outbox rows. Writes happen inside the caller's transaction.
+public enum Outbox {
+    /// Appends a message to the outbox in the current transaction.
+    public static func append(_ message: KafkaProducerMessage, in db: Database, now: Date = Date()) throws {
+        let headers = try message.headers.isEmpty ? nil : JSONEncoder().encode(message.headers.map(StoredHeader.init))
+        try db.execute(
+            sql: "INSERT INTO outbox (topic, key, value, headers, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [message.topic, message.key.map { Data($0) }, message.value.map { Data($0) }, headers, now.timeIntervalSince1970])
+    }
+
+    /// The oldest `limit` rows, in id order.
+    public static func oldest(_ limit: Int, in db: Database) throws -> [OutboxMessage] {
+        try Row.fetchAll(db, sql: "SELECT id, topic, key, value, headers, created_at FROM outbox ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+            let headerData: Data? = row["headers"]
+            let headers = try headerData.map { try JSONDecoder().decode([StoredHeader].self, from: $0).map(\.header) } ?? []
+            let key: Data? = row["key"]
+            let value: Data? = row["value"]
+            return OutboxMessage(
+                id: row["id"],
+                message: KafkaProducerMessage(topic: row["topic"], key: key.map { [UInt8]($0) }, value: value.map { [UInt8]($0) }, headers: headers),
+                createdAt: Date(timeIntervalSince1970: row["created_at"]))
+        }
+    }
+
+    /// Deletes delivered rows.
+    public static func delete(ids: [Int64], in db: Database) throws {
+        guard !ids.isEmpty else { return }
+        try db.execute(sql: "DELETE FROM outbox WHERE id IN (\(databaseQuestionMarks(count: ids.count)))", arguments: StatementArguments(ids))
+    }
+
+    /// The number of rows and the age in seconds of the oldest.
+    public static func depth(in db: Database, now: Date = Date()) throws -> (count: Int, oldestAge: Double) {
+        let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox")!
+        let oldest: Double? = row["oldest"]
+        return (row["n"], oldest.map { max(0, now.timeIntervalSince1970 - $0) } ?? 0)
+    }
+}
+
+/// A header as stored in the outbox (JSON, value base64).
+private struct StoredHeader: Codable {
+    let key: String
+    let value: Data?
+    init(_ header: KafkaHeader) {
+        key = header.key
+        value = header.value.map { Data($0) }
+    }
+    var header: KafkaHeader { KafkaHeader(key: key, value: value.map { [UInt8]($0) }) }
+}

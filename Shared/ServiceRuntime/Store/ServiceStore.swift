@@ -1,0 +1,78 @@
+// One SQLite store per service (STYLE: "connect to any database file only once").
+
+import Foundation
+import GRDB
+import Logging
+
+/// A service's SQLite database: opened once under `DATA_DIR`, in WAL mode with a busy timeout
+/// and foreign keys on, migrated at start (the runtime's tables first, then the service's),
+/// closed at shutdown. Every invariant-bearing change goes through one ``write(_:)`` transaction.
+public final class ServiceStore: Sendable {
+    /// The database pool (one writer, concurrent readers).
+    public let pool: DatabasePool
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating if needed) `<directory>/<name>.sqlite` and runs the migrations.
+    /// - Parameters:
+    ///   - directory: The service's `DATA_DIR`; created with mode 0700 if missing.
+    ///   - name: The file's base name, usually the service name.
+    ///   - migrations: The service's own migrations, appended after the runtime's.
+    /// - Throws: A ``StoreError`` naming the path when the directory or database cannot be used.
+    public init(directory: String, name: String, migrations: (inout DatabaseMigrator) -> Void = { _ in }) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError(path: directory, problem: "cannot create the data directory: \(error.localizedDescription)")
+        }
+        path = (directory as NSString).appendingPathComponent("\(name).sqlite")
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.foreignKeysEnabled = true
+        configuration.label = name
+        configuration.prepareDatabase { db in
+            // WAL (DatabasePool's default) with NORMAL sync: durable at each checkpoint, and a
+            // committed transaction survives a process crash (not an OS crash before fsync).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            var migrator = DatabaseMigrator()
+            RuntimeMigrations.register(in: &migrator)
+            migrations(&migrator)
+            try migrator.migrate(pool)
+        } catch {
+            throw StoreError(path: path, problem: "\(error)")
+        }
+    }
+
+    /// Runs `updates` in one write transaction.
+    public func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.write(updates)
+    }
+
+    /// Runs `value` on a read-only snapshot.
+    public func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(value)
+    }
+
+    /// Checks that the store answers a trivial query and can be written.
+    public func isHealthy() async -> Bool {
+        (try? await pool.write { db in try db.execute(sql: "UPDATE runtime_health SET checked_at = ?", arguments: [Date().timeIntervalSince1970]) }) != nil
+    }
+
+    /// Closes the database (after the last write); further use throws.
+    public func close() throws {
+        try pool.close()
+    }
+}
+
+/// The store cannot be opened or used.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// The file or directory concerned.
+    public let path: String
+    /// What went wrong.
+    public let problem: String
+
+    public var description: String { "store \(path): \(problem)" }
+}

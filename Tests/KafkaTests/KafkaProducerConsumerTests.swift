@@ -1,0 +1,136 @@
+// Integration tests against the real broker: produce, consume, order, headers, flush.
+
+import Foundation
+import Kafka
+import Synchronization
+import Testing
+import TestSupport
+
+@Suite(.timeLimit(.minutes(5))) struct KafkaProducerConsumerTests {
+    func producer(_ tweak: (inout KafkaProducerConfiguration) -> Void = { _ in }) throws -> KafkaProducer {
+        var configuration = KafkaProducerConfiguration(client: try TestBroker.clientConfiguration("test-producer"))
+        tweak(&configuration)
+        return try KafkaProducer(configuration: configuration, logger: TestLogger.quiet)
+    }
+
+    func consumer(group: String, hooks: KafkaRebalanceHooks = KafkaRebalanceHooks()) throws -> KafkaConsumer {
+        var configuration = KafkaConsumerConfiguration(client: try TestBroker.clientConfiguration("test-consumer"), groupID: group)
+        configuration.maxBatchSize = 5_000
+        return try KafkaConsumer(configuration: configuration, hooks: hooks, logger: TestLogger.quiet)
+    }
+
+    @Test func aHundredThousandKeyedMessagesArriveOnceAndInOrderPerKey() async throws {
+        let topic = TestBroker.uniqueName("bulk")
+        try await TestBroker.createTopics([topic], partitions: 12)
+        let producer = try producer()
+        let total = 100_000
+        let keys = 1_000
+        let messages = (0..<total).map { i in
+            KafkaProducerMessage(topic: topic, key: "key-\(i % keys)", value: Array("\(i / keys)".utf8))
+        }
+        let started = ContinuousClock.now
+        var reports: [KafkaDeliveryReport] = []
+        for chunk in stride(from: 0, to: total, by: 10_000) {
+            reports += try await producer.send(Array(messages[chunk..<min(chunk + 10_000, total)]))
+        }
+        #expect(reports.count == total)
+        print("produced \(total) messages in \(ContinuousClock.now - started)")
+
+        let consumer = try consumer(group: TestBroker.uniqueName("bulk-group"))
+        try consumer.subscribe(to: [topic])
+        let summary = try await withTimeout("consuming \(total) messages", .seconds(180)) {
+            try await Self.consumeChecked(consumer, total: total)
+        }
+        await consumer.close()
+        #expect(summary.received == total)
+        #expect(summary.outOfOrder == 0)
+        #expect(summary.keysOnSeveralPartitions == 0)
+        #expect(summary.messagesPerKey.count == keys)
+        #expect(summary.messagesPerKey.values.allSatisfy { $0 == total / keys })
+        print("consumed \(summary.received) messages from \(summary.partitions) partitions: none lost, none out of order")
+    }
+
+    struct ConsumeSummary: Sendable {
+        var received = 0
+        var outOfOrder = 0
+        var keysOnSeveralPartitions = 0
+        var messagesPerKey: [String: Int] = [:]
+        var partitions = 0
+    }
+
+    /// Reads `total` messages whose value is the per-key sequence number, checking order.
+    static func consumeChecked(_ consumer: KafkaConsumer, total: Int) async throws -> ConsumeSummary {
+        var summary = ConsumeSummary()
+        var partitionOfKey: [String: Int32] = [:]
+        var lastOffset: [Int32: Int64] = [:]
+        for await batch in consumer.batches {
+            for message in batch.messages {
+                let key = try #require(message.keyString)
+                let sequence = Int(String(decoding: try #require(message.value), as: UTF8.self))!
+                if sequence != summary.messagesPerKey[key, default: 0] { summary.outOfOrder += 1 }
+                summary.messagesPerKey[key] = sequence + 1
+                if partitionOfKey[key, default: message.partition] != message.partition { summary.keysOnSeveralPartitions += 1 }
+                partitionOfKey[key] = message.partition
+                if message.offset <= lastOffset[message.partition, default: -1] { summary.outOfOrder += 1 }
+                lastOffset[message.partition] = message.offset
+                summary.received += 1
+            }
+            if summary.received >= total { break }
+        }
+        summary.partitions = lastOffset.count
+        return summary
+    }
+
+    @Test func headersKeysAndTombstonesRoundTrip() async throws {
+        let topic = TestBroker.uniqueName("headers")
+        try await TestBroker.createTopics([topic], partitions: 1)
+        let producer = try producer()
+        let headers = [
+            KafkaHeader(key: "content-type", string: "application/cloudevents+json"),
+            KafkaHeader(key: "binary", value: [0, 255, 7]),
+            KafkaHeader(key: "empty", value: nil),
+        ]
+        try await producer.send(KafkaProducerMessage(topic: topic, key: "860101****25", value: Array("{}".utf8), headers: headers))
+        try await producer.send(KafkaProducerMessage(topic: topic, key: "gone", value: nil))
+
+        let consumer = try consumer(group: TestBroker.uniqueName("headers"))
+        try consumer.subscribe(to: [topic])
+        var messages: [KafkaConsumerMessage] = []
+        for await batch in consumer.batches {
+            messages += batch.messages
+            if messages.count >= 2 { break }
+        }
+        await consumer.close()
+        #expect(messages[0].headers == headers)
+        #expect(messages[0].headers.string(for: "content-type") == "application/cloudevents+json")
+        #expect(messages[0].keyString == "860101****25")
+        #expect(messages[0].timestampMilliseconds != nil)
+        #expect(messages[1].value == nil)
+        #expect(messages[1].keyString == "gone")
+    }
+
+    @Test func shutdownFlushesMessagesStillInFlight() async throws {
+        let topic = TestBroker.uniqueName("flush")
+        try await TestBroker.createTopics([topic], partitions: 3)
+        let producer = try producer { $0.linger = .milliseconds(500) }
+        let count = 10_000
+        let messages = (0..<count).map { KafkaProducerMessage(topic: topic, key: "k\($0 % 50)", value: Array("\($0)".utf8)) }
+        let sending = Task { try await producer.send(messages) }
+        try await waitUntil("messages are handed to the producer") { producer.inFlight > 0 }
+        let undelivered = await producer.shutdown(flushTimeout: .seconds(30))
+        #expect(undelivered == 0)
+        let reports = try await sending.value
+        #expect(reports.count == count)
+        await #expect(throws: KafkaError.self) { try await producer.send(messages[0]) }
+
+        let consumer = try consumer(group: TestBroker.uniqueName("flush"))
+        try consumer.subscribe(to: [topic])
+        var received = 0
+        for await batch in consumer.batches {
+            received += batch.messages.count
+            if received >= count { break }
+        }
+        await consumer.close()
+        #expect(received == count)
+    }
+}

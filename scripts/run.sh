@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# make run: builds, starts a broker on 127.0.0.1:$BROKER_PORT, creates the topics, and runs the
+# four services in the foreground with per-service log prefixes. Ctrl-C or SIGTERM stops
+# everything this script started, and nothing else.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+BROKER_PORT=${BROKER_PORT:-9092}
+RUN_DIR="$ROOT/var/run"
+SERVICES=(registration-intake address-index notification audit)
+DEV_JWT_SECRET="dev-only-secret-change-me-0123456789"
+
+"$ROOT/scripts/bootstrap.sh"
+say "building (debug)"
+(cd "$ROOT" && swift build 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Linking)' || true)
+(cd "$ROOT" && swift build >/dev/null) || die "the build failed; run 'swift build' to see why"
+BIN=$(cd "$ROOT" && swift build --show-bin-path)
+use_project_librdkafka
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  if [ ${#pids[@]} -gt 0 ]; then
+    say "stopping the services"
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  fi
+  "$ROOT/scripts/broker.sh" stop "$RUN_DIR"
+  say "stopped"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$ROOT/scripts/broker.sh" start "$BROKER_PORT" "$RUN_DIR"
+export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"
+if [ -z "${REGISTRY_JWT_SECRET:-}" ]; then
+  export REGISTRY_JWT_SECRET="$DEV_JWT_SECRET"
+  say "REGISTRY_JWT_SECRET is not set: using the development secret '$DEV_JWT_SECRET' (never in production)"
+fi
+"$BIN/registryctl" topics create
+
+colors=(36 33 35 32)
+for i in "${!SERVICES[@]}"; do
+  service=${SERVICES[$i]}
+  prefix=$(printf '\033[%sm%-20s|\033[0m ' "${colors[$i]}" "$service")
+  DATA_DIR="${DATA_DIR_ROOT:-$ROOT/var}/$service" "$BIN/$service" \
+    > >(sed -u "s/^/$prefix/") 2>&1 &
+  pids+=($!)
+done
+say "running: intake :8081, index :8082, notification :8083, audit :8084 — Ctrl-C stops everything"
+
+# Stay in the foreground until a service ends (then stop the rest) or we are interrupted.
+set +e
+wait -n "${pids[@]}"
+status=$?
+say "a service exited with status $status; stopping the others"
+exit "$status"
