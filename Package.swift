@@ -81,7 +81,11 @@ let package = Package(
             ],
             path: "Services/RegistryCtl/Sources"
         ),
-        .executableTarget(name: "RegistryCtlMain", dependencies: ["RegistryCtl"], path: "Services/RegistryCtl/Main"),
+        .executableTarget(
+            name: "RegistryCtlMain",
+            dependencies: ["RegistryCtl", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/RegistryCtl/Main"
+        ),
 
         // MARK: Tests
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], path: "Tests/KafkaTests"),

@@ -54,5 +54,5 @@ say "running: intake :8081, index :8082, notification :8083, audit :8084 — Ctr
 set +e
 wait -n "${pids[@]}"
 status=$?
-say "a service exited with status $status; stopping the others"
+say "a service stopped (status $status); stopping the others"
 exit "$status"

@@ -1,0 +1,7 @@
+// Entry point of registryctl: ArgumentParser's async main of the root command.
+
+import ArgumentParser
+import RegistryCtl
+
+@main
+extension RegistryCtlCommand {}

@@ -1,5 +1,0 @@
-// Entry point of registryctl.
-
-import RegistryCtl
-
-await RegistryCtlCommand.main()
