@@ -43,7 +43,7 @@ let package = Package(
             ],
             path: "Shared/Kafka"
         ),
-        .target(name: "RegistrySchema", path: "Shared/RegistrySchema"),
+        .target(name: "RegistrySchema", path: "Shared/RegistrySchema", resources: [.copy("Resources/Schemas")]),
         .target(
             name: "ServiceRuntime",
             dependencies: [
@@ -87,7 +87,16 @@ let package = Package(
             path: "Services/RegistryCtl/Main"
         ),
 
+        // MARK: Benchmarks
+        .executableTarget(name: "SchemaBench", dependencies: ["RegistrySchema"], path: "Benchmarks/SchemaBench"),
+
         // MARK: Tests
+        .testTarget(
+            name: "RegistrySchemaTests",
+            dependencies: ["RegistrySchema"],
+            path: "Tests/RegistrySchemaTests",
+            resources: [.copy("Vectors")]
+        ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], path: "Tests/KafkaTests"),
         .testTarget(
             name: "ServiceTests",

@@ -1,19 +1,30 @@
 // The topic catalogue of DESIGN §3.
 
-/// Every topic of the registry, with its key, cleanup policy and retention (DESIGN §3).
+/// Every topic of the registry, with its key, cleanup policy, retention and event types (DESIGN §3).
+/// The raw value is the name without `REGISTRY_TOPIC_PREFIX`; ``TopicNames`` adds the prefix.
 public enum RegistryTopic: String, CaseIterable, Sendable {
+    /// `address.catalog.v1`: the address register's catalog, keyed by RCA, compacted.
     case addressCatalog = "address.catalog.v1"
+    /// `registration.submitted.v1`: upstream submissions, keyed by IIN.
     case registrationSubmitted = "registration.submitted.v1"
+    /// `registration.accepted.v1`: the system of record, keyed by IIN, kept long.
     case registrationAccepted = "registration.accepted.v1"
+    /// `registration.rejected.v1`: rejections, keyed by IIN or the submission id.
     case registrationRejected = "registration.rejected.v1"
+    /// `address.changed.v1`: the agencies' change feed, keyed by IIN, kept long.
     case addressChanged = "address.changed.v1"
+    /// `address.current.v1`: each person's current registrations, keyed by IIN, compacted.
     case addressCurrent = "address.current.v1"
+    /// `address.alerts.v1`: occupancy alerts, keyed by RCA.
     case addressAlerts = "address.alerts.v1"
+    /// `access.logged.v1`: every disclosure of personal data, keyed by actor, kept long.
     case accessLogged = "access.logged.v1"
+    /// `notification.outcome.v1`: webhook delivery outcomes, keyed by subscription id.
     case notificationOutcome = "notification.outcome.v1"
+    /// `deadletter.v1`: poison messages, keyed by their original key, kept long.
     case deadLetter = "deadletter.v1"
 
-    /// How a topic's old messages are removed.
+    /// How a topic's old messages are removed (Kafka's `cleanup.policy`).
     public enum CleanupPolicy: String, Sendable {
         /// Keep the latest message per key.
         case compact
@@ -21,11 +32,17 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         case delete
     }
 
-    /// The name without prefix.
+    /// Partitions a topic is created with (DESIGN §3).
+    public static let defaultPartitions: Int32 = 12
+
+    /// Retention of the ordinary `delete` topics: 7 days, in milliseconds.
+    public static let shortRetentionMilliseconds: Int64 = 7 * 24 * 3_600_000
+
+    /// The name without prefix, e.g. `address.catalog.v1`.
     public var baseName: String { rawValue }
 
-    /// What the message key is.
-    public var key: String {
+    /// What the message key is (DESIGN §3), for people and `registryctl`.
+    public var keyDescription: String {
         switch self {
         case .addressCatalog, .addressAlerts: "RCA"
         case .registrationSubmitted, .registrationAccepted, .addressChanged, .addressCurrent: "IIN"
@@ -44,7 +61,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         }
     }
 
-    /// Whether messages are kept for the long term ("delete (long)" in DESIGN §3).
+    /// Whether messages are kept without a time limit ("delete (long)" in DESIGN §3).
     public var isLongRetention: Bool {
         switch self {
         case .registrationAccepted, .addressChanged, .accessLogged, .deadLetter: true
@@ -52,36 +69,18 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         }
     }
 
-    /// Partitions when created (DESIGN §3).
-    public static let defaultPartitions: Int32 = 12
+    /// The event types the topic carries.
+    public var eventTypes: [EventType] {
+        EventType.allCases.filter { $0.topic == self }
+    }
 
-    /// The topic configs to create it with: cleanup policy and retention (unlimited for the
-    /// long-lived and compacted topics, 7 days otherwise).
+    /// The topic configs to create it with: `cleanup.policy`, and `retention.ms` of `-1`
+    /// (unlimited) for the long-lived and the compacted topics, 7 days otherwise.
     public var topicConfigs: [String: String] {
-        var configs = ["cleanup.policy": cleanupPolicy.rawValue]
-        configs["retention.ms"] = isLongRetention || cleanupPolicy == .compact ? "-1" : "\(7 * 24 * 3_600_000)"
-        return configs
-    }
-}
-
-/// Topic names with `REGISTRY_TOPIC_PREFIX` applied: the one place the prefix is added.
-public struct TopicNames: Sendable, Hashable {
-    /// The prefix, possibly empty.
-    public let prefix: String
-
-    /// Creates names with a prefix.
-    public init(prefix: String) {
-        self.prefix = prefix
-    }
-
-    /// The full name of a topic.
-    public func name(for topic: RegistryTopic) -> String {
-        prefix + topic.baseName
-    }
-
-    /// The topic a full name refers to, if any.
-    public func topic(named name: String) -> RegistryTopic? {
-        guard name.hasPrefix(prefix) else { return nil }
-        return RegistryTopic(rawValue: String(name.dropFirst(prefix.count)))
+        let unlimited = isLongRetention || cleanupPolicy == .compact
+        return [
+            "cleanup.policy": cleanupPolicy.rawValue,
+            "retention.ms": unlimited ? "-1" : String(RegistryTopic.shortRetentionMilliseconds),
+        ]
     }
 }

@@ -1,0 +1,118 @@
+// CloudEvent: the CloudEvents 1.0 structured-JSON envelope every message travels in (DESIGN §4).
+
+/// A CloudEvents 1.0 event in structured JSON mode, generic over its `data`.
+///
+/// Decoding requires `specversion`, `id`, `source` and `type` (the last three non-empty
+/// strings), accepts only `specversion` `1.0` (otherwise ``EnvelopeError/unsupportedSpecVersion(found:)``),
+/// and — when `Data` is a ``RegistryEventData`` — only that data's `type` (otherwise
+/// ``EnvelopeError/unsupportedType(found:expected:)``), before it reads `data`. Unknown attributes
+/// and unknown `data` fields are ignored. Encoding omits absent optional attributes.
+///
+/// ``RegistryEventDecoder`` and ``RegistryEventEncoder`` turn messages into events and back.
+public struct CloudEvent<Data: Codable & Sendable>: Sendable {
+    /// `id`: unique per `source`; (`source`, `id`) is a submission's idempotency key.
+    public var id: String
+    /// `source`: the producer, e.g. `/egov/portal` or `/registry/intake`.
+    public var source: String
+    /// `type`: e.g. `kz.registry.registration.submitted.v1`.
+    public var type: String
+    /// `time`: when the event happened.
+    public var time: Timestamp?
+    /// `subject`: the IIN for person events, the RCA for address events.
+    public var subject: String?
+    /// `datacontenttype`: `application/json` for the registry's events.
+    public var dataContentType: String?
+    /// `data`.
+    public var data: Data
+
+    /// `specversion`: always `1.0`.
+    public var specVersion: String { CloudEventsContentType.specVersion }
+
+    /// Creates an event with every attribute given.
+    /// - Parameters:
+    ///   - id: unique per `source`.
+    ///   - source: the producer's URI-reference.
+    ///   - type: the event type string.
+    ///   - time: when it happened.
+    ///   - subject: what it is about.
+    ///   - dataContentType: the media type of `data`.
+    ///   - data: the payload.
+    public init(
+        id: String, source: String, type: String, time: Timestamp?, subject: String?,
+        dataContentType: String? = CloudEventsContentType.dataJSON, data: Data
+    ) {
+        self.id = id
+        self.source = source
+        self.type = type
+        self.time = time
+        self.subject = subject
+        self.dataContentType = dataContentType
+        self.data = data
+    }
+
+    /// The envelope without `data`.
+    public var attributes: CloudEventAttributes {
+        CloudEventAttributes(
+            id: id, source: source, type: type, time: time, subject: subject, dataContentType: dataContentType)
+    }
+}
+
+extension CloudEvent where Data: RegistryEventData {
+    /// Creates a registry event: `type` from the data's ``RegistryEventData/eventType``,
+    /// `subject` from its ``RegistryEventData/eventSubject``, `datacontenttype` `application/json`.
+    /// - Parameters:
+    ///   - id: unique per `source`.
+    ///   - source: the producer, e.g. `/registry/intake`.
+    ///   - time: when it happened.
+    ///   - data: the payload.
+    public init(id: String, source: String, time: Timestamp, data: Data) {
+        self.init(
+            id: id, source: source, type: Data.eventType.rawValue, time: time, subject: data.eventSubject,
+            dataContentType: CloudEventsContentType.dataJSON, data: data)
+    }
+
+    /// The event type.
+    public var eventType: EventType { Data.eventType }
+}
+
+extension CloudEvent: Codable {
+    /// Decodes and validates the envelope, then `data` (see the type's documentation).
+    /// - Throws: `DecodingError` for structural problems, ``EnvelopeError`` for an unsupported
+    ///   `specversion` or `type`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CloudEventAttributes.CodingKeys.self)
+        let attributes = try CloudEventAttributes(from: container)
+        guard attributes.isSupportedSpecVersion else {
+            throw EnvelopeError.unsupportedSpecVersion(found: attributes.specVersion)
+        }
+        if let registryData = Data.self as? any RegistryEventData.Type {
+            let expected = registryData.eventType.rawValue
+            guard attributes.type == expected else {
+                throw EnvelopeError.unsupportedType(found: attributes.type, expected: [expected])
+            }
+        }
+        try self.init(attributes: attributes, dataFrom: container)
+    }
+
+    /// Completes decoding once the attributes are read and checked: decodes `data`.
+    init(attributes: CloudEventAttributes, dataFrom container: KeyedDecodingContainer<CloudEventAttributes.CodingKeys>) throws {
+        id = attributes.id
+        source = attributes.source
+        type = attributes.type
+        time = attributes.time
+        subject = attributes.subject
+        dataContentType = attributes.dataContentType
+        data = try container.decode(Data.self, forKey: .data)
+    }
+
+    /// Encodes the attributes, then `data`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CloudEventAttributes.CodingKeys.self)
+        try attributes.encode(to: &container)
+        try container.encode(data, forKey: .data)
+    }
+}
+
+extension CloudEvent: Equatable where Data: Equatable {}
+
+extension CloudEvent: Hashable where Data: Hashable {}

@@ -1,0 +1,108 @@
+// RegistryEventDecoder: message bytes to CloudEvents, with errors intake can reject with.
+
+import Foundation
+
+/// Decodes message values (Kafka values, webhook and submission bodies) into CloudEvents.
+///
+/// Create one per consumer and reuse it: it holds one `JSONDecoder`. Each decode parses the
+/// bytes once. Every failure is an ``EnvelopeError``.
+public struct RegistryEventDecoder: Sendable {
+    private let decoder: JSONDecoder
+
+    /// Creates a decoder.
+    public init() {
+        decoder = RegistryEventDecoder.makeJSONDecoder()
+    }
+
+    /// A `JSONDecoder` configured as the module decodes: default strategies, because every
+    /// date, timestamp and identifier type decodes its own string form.
+    public static func makeJSONDecoder() -> JSONDecoder {
+        JSONDecoder()
+    }
+
+    /// Decodes a CloudEvent whose data is `type`.
+    /// - Parameters:
+    ///   - type: the data type; for a ``RegistryEventData`` the envelope's `type` must be its
+    ///     ``RegistryEventData/eventType``.
+    ///   - bytes: the UTF-8 JSON.
+    /// - Throws: ``EnvelopeError``: `malformed` with the field path, or `unsupportedSpecVersion`
+    ///   / `unsupportedType`.
+    public func decode<D: Codable & Sendable>(_ type: D.Type, from bytes: Data) throws(EnvelopeError) -> CloudEvent<D> {
+        do {
+            return try decoder.decode(CloudEvent<D>.self, from: bytes)
+        } catch {
+            throw Self.envelopeError(error)
+        }
+    }
+
+    /// Decodes a CloudEvent whose data is `type` from a Kafka value (as the `Data` overload does).
+    public func decode<D: Codable & Sendable>(_ type: D.Type, from bytes: [UInt8]) throws(EnvelopeError) -> CloudEvent<D> {
+        try decode(type, from: Data(bytes))
+    }
+
+    /// Decodes a CloudEvent of any registry type, choosing the data type by `type`.
+    /// - Throws: ``EnvelopeError``; `unsupportedType` for a type the registry does not know.
+    public func decodeEvent(from bytes: Data) throws(EnvelopeError) -> RegistryEvent {
+        do {
+            return try decoder.decode(RegistryEvent.self, from: bytes)
+        } catch {
+            throw Self.envelopeError(error)
+        }
+    }
+
+    /// Decodes a CloudEvent of any registry type from a Kafka value.
+    public func decodeEvent(from bytes: [UInt8]) throws(EnvelopeError) -> RegistryEvent {
+        try decodeEvent(from: Data(bytes))
+    }
+
+    /// Decodes only the envelope attributes, ignoring `data` (for routing by type). Any
+    /// `specversion` string is accepted; see ``CloudEventAttributes``.
+    /// - Throws: ``EnvelopeError/malformed(_:)`` when an attribute is missing or invalid.
+    public func decodeAttributes(from bytes: Data) throws(EnvelopeError) -> CloudEventAttributes {
+        do {
+            return try decoder.decode(CloudEventAttributes.self, from: bytes)
+        } catch {
+            throw Self.envelopeError(error)
+        }
+    }
+
+    /// Decodes only the envelope attributes from a Kafka value.
+    public func decodeAttributes(from bytes: [UInt8]) throws(EnvelopeError) -> CloudEventAttributes {
+        try decodeAttributes(from: Data(bytes))
+    }
+
+    /// Reads just `source` and `id` from a JSON object, however broken the rest is: what a
+    /// rejection needs to name the submission (DESIGN §4.4: a message with a readable `id` gets
+    /// a rejection). `nil` unless both are non-empty strings.
+    public func submissionReference(from bytes: Data) -> SubmissionReference? {
+        guard let identity = try? decoder.decode(LenientIdentity.self, from: bytes),
+              let source = identity.source, let id = identity.id else { return nil }
+        return SubmissionReference(source: source, id: id)
+    }
+
+    /// Reads just `source` and `id` from a Kafka value (as the `Data` overload does).
+    public func submissionReference(from bytes: [UInt8]) -> SubmissionReference? {
+        submissionReference(from: Data(bytes))
+    }
+
+    private static func envelopeError(_ error: any Error) -> EnvelopeError {
+        if let envelopeError = error as? EnvelopeError { return envelopeError }
+        return .malformed(SchemaDecodingError(error))
+    }
+}
+
+/// `source` and `id` when they are non-empty strings, whatever else the object holds.
+private struct LenientIdentity: Decodable {
+    let source: String?
+    let id: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case source, id
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        source = (try? container.decodeIfPresent(String.self, forKey: .source)).flatMap { $0?.isEmpty == false ? $0 : nil }
+        id = (try? container.decodeIfPresent(String.self, forKey: .id)).flatMap { $0?.isEmpty == false ? $0 : nil }
+    }
+}

@@ -1,0 +1,68 @@
+// kz.registry.address.changed.v1: the agencies' contract (DESIGN §4.7).
+
+/// The `data` of `kz.registry.address.changed.v1`: a person's registered address changed.
+/// It carries no names (data minimisation): agencies hold the IIN already.
+public struct AddressChanged: RegistryEventData, Hashable {
+    /// `kz.registry.address.changed.v1`.
+    public static var eventType: EventType { .addressChanged }
+
+    /// Whose address changed.
+    public var iin: IIN
+    /// How it changed.
+    public var change: AddressChangeKind
+    /// The address registered from now on; `nil` when none (a deregistration).
+    public var address: AddressSnapshot?
+    /// The address left; `nil` for a first registration.
+    public var previousAddress: AddressSnapshot?
+    /// The day the change takes effect.
+    public var effectiveFrom: CalendarDate
+    /// The person's accepted-event sequence this change reflects.
+    public var sequence: Int
+    /// The CloudEvent `id` of the accepted event that caused it; `nil` for `temporary-ended`.
+    public var cause: String?
+
+    /// Creates a change.
+    public init(
+        iin: IIN, change: AddressChangeKind, address: AddressSnapshot?, previousAddress: AddressSnapshot?,
+        effectiveFrom: CalendarDate, sequence: Int, cause: String?
+    ) {
+        self.iin = iin
+        self.change = change
+        self.address = address
+        self.previousAddress = previousAddress
+        self.effectiveFrom = effectiveFrom
+        self.sequence = sequence
+        self.cause = cause
+    }
+
+    /// The person's IIN.
+    public var eventSubject: String? { iin.rawValue }
+
+    private enum CodingKeys: String, CodingKey {
+        case iin, change, address, previousAddress, effectiveFrom, sequence, cause
+    }
+
+    /// Decodes the fields; absent and `null` optional fields are both `nil`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        iin = try container.decode(IIN.self, forKey: .iin)
+        change = try container.decode(AddressChangeKind.self, forKey: .change)
+        address = try container.decodeIfPresent(AddressSnapshot.self, forKey: .address)
+        previousAddress = try container.decodeIfPresent(AddressSnapshot.self, forKey: .previousAddress)
+        effectiveFrom = try container.decode(CalendarDate.self, forKey: .effectiveFrom)
+        sequence = try container.decodeInteger(Int.self, forKey: .sequence)
+        cause = try container.decodeIfPresent(String.self, forKey: .cause)
+    }
+
+    /// Encodes every field; absent optional ones as `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(iin, forKey: .iin)
+        try container.encode(change, forKey: .change)
+        try container.encode(address, forKey: .address)
+        try container.encode(previousAddress, forKey: .previousAddress)
+        try container.encode(effectiveFrom, forKey: .effectiveFrom)
+        try container.encode(sequence, forKey: .sequence)
+        try container.encode(cause, forKey: .cause)
+    }
+}

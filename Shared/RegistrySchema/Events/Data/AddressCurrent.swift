@@ -1,0 +1,53 @@
+// kz.registry.address.current.v1: a person's current registrations, compacted by IIN (DESIGN §4.8).
+
+/// The `data` of `kz.registry.address.current.v1`. When a person has neither registration the
+/// topic carries a tombstone (a null message value) instead of an event with both `nil`.
+public struct AddressCurrent: RegistryEventData, Hashable {
+    /// `kz.registry.address.current.v1`.
+    public static var eventType: EventType { .addressCurrent }
+
+    /// Whose registrations these are.
+    public var iin: IIN
+    /// The permanent registration, or `nil` (encoded as `null`).
+    public var permanent: PermanentRegistration?
+    /// The temporary registration, or `nil` (encoded as `null`).
+    public var temporary: TemporaryRegistration?
+    /// The person's accepted-event sequence this state reflects.
+    public var sequence: Int
+
+    /// Creates a current-state record.
+    public init(iin: IIN, permanent: PermanentRegistration?, temporary: TemporaryRegistration?, sequence: Int) {
+        self.iin = iin
+        self.permanent = permanent
+        self.temporary = temporary
+        self.sequence = sequence
+    }
+
+    /// Whether the topic should carry a tombstone instead: the person has no registration.
+    public var isTombstone: Bool { permanent == nil && temporary == nil }
+
+    /// The person's IIN.
+    public var eventSubject: String? { iin.rawValue }
+
+    private enum CodingKeys: String, CodingKey {
+        case iin, permanent, temporary, sequence
+    }
+
+    /// Decodes the fields; absent and `null` registrations are both `nil`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        iin = try container.decode(IIN.self, forKey: .iin)
+        permanent = try container.decodeIfPresent(PermanentRegistration.self, forKey: .permanent)
+        temporary = try container.decodeIfPresent(TemporaryRegistration.self, forKey: .temporary)
+        sequence = try container.decodeInteger(Int.self, forKey: .sequence)
+    }
+
+    /// Encodes every field; absent registrations as `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(iin, forKey: .iin)
+        try container.encode(permanent, forKey: .permanent)
+        try container.encode(temporary, forKey: .temporary)
+        try container.encode(sequence, forKey: .sequence)
+    }
+}

@@ -1,0 +1,59 @@
+// kz.registry.notification.outcome.v1: one webhook delivery attempt's result (DESIGN §4.8).
+
+/// The `data` of `kz.registry.notification.outcome.v1`.
+public struct NotificationOutcome: RegistryEventData, Hashable {
+    /// `kz.registry.notification.outcome.v1`.
+    public static var eventType: EventType { .notificationOutcome }
+
+    /// The subscription delivered to (the message key).
+    public var subscriptionId: String
+    /// The CloudEvent `id` of the event delivered.
+    public var eventId: String
+    /// Where the delivery stands.
+    public var status: DeliveryStatus
+    /// The attempt number, from 1.
+    public var attempt: Int
+    /// The endpoint's HTTP status; `nil` when none came (timeout, connection error).
+    public var httpStatus: Int?
+    /// How long the attempt took in milliseconds; `nil` when not measured.
+    public var latencyMs: Int?
+
+    /// Creates an outcome.
+    public init(subscriptionId: String, eventId: String, status: DeliveryStatus, attempt: Int, httpStatus: Int?, latencyMs: Int?) {
+        self.subscriptionId = subscriptionId
+        self.eventId = eventId
+        self.status = status
+        self.attempt = attempt
+        self.httpStatus = httpStatus
+        self.latencyMs = latencyMs
+    }
+
+    /// `nil`: an outcome is about a subscription, not a person or a dwelling.
+    public var eventSubject: String? { nil }
+
+    private enum CodingKeys: String, CodingKey {
+        case subscriptionId, eventId, status, attempt, httpStatus, latencyMs
+    }
+
+    /// Decodes the fields; absent and `null` optional fields are both `nil`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        subscriptionId = try container.decode(String.self, forKey: .subscriptionId)
+        eventId = try container.decode(String.self, forKey: .eventId)
+        status = try container.decode(DeliveryStatus.self, forKey: .status)
+        attempt = try container.decodeInteger(Int.self, forKey: .attempt)
+        httpStatus = try container.decodeIntegerIfPresent(Int.self, forKey: .httpStatus)
+        latencyMs = try container.decodeIntegerIfPresent(Int.self, forKey: .latencyMs)
+    }
+
+    /// Encodes every field; absent optional ones as `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(subscriptionId, forKey: .subscriptionId)
+        try container.encode(eventId, forKey: .eventId)
+        try container.encode(status, forKey: .status)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encode(httpStatus, forKey: .httpStatus)
+        try container.encode(latencyMs, forKey: .latencyMs)
+    }
+}

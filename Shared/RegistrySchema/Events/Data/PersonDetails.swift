@@ -1,0 +1,38 @@
+// The `person` object of submissions and accepted registrations (DESIGN §4.3).
+
+/// Who a registration is about, as the upstream system identified them.
+public struct PersonDetails: Hashable, Sendable, Codable {
+    /// The person's IIN.
+    public var iin: IIN
+    /// The surname.
+    public var surname: String
+    /// The given name.
+    public var givenName: String
+    /// The patronymic, when the person has one (encoded as `null` otherwise).
+    public var patronymic: String?
+    /// The date of birth (intake checks it against the IIN: `IIN_BIRTHDATE_MISMATCH`).
+    public var birthDate: CalendarDate
+
+    /// Creates a person.
+    public init(iin: IIN, surname: String, givenName: String, patronymic: String?, birthDate: CalendarDate) {
+        self.iin = iin
+        self.surname = surname
+        self.givenName = givenName
+        self.patronymic = patronymic
+        self.birthDate = birthDate
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case iin, surname, givenName, patronymic, birthDate
+    }
+
+    /// Encodes every field, `patronymic` as `null` when absent.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(iin, forKey: .iin)
+        try container.encode(surname, forKey: .surname)
+        try container.encode(givenName, forKey: .givenName)
+        try container.encode(patronymic, forKey: .patronymic)
+        try container.encode(birthDate, forKey: .birthDate)
+    }
+}

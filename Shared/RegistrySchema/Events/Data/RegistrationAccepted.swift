@@ -1,0 +1,83 @@
+// kz.registry.registration.accepted.v1: a registration fact, the system of record (DESIGN §4.5).
+
+/// The `data` of `kz.registry.registration.accepted.v1`.
+public struct RegistrationAccepted: RegistryEventData, Hashable {
+    /// `kz.registry.registration.accepted.v1`.
+    public static var eventType: EventType { .registrationAccepted }
+
+    /// The submission this fact came from.
+    public var submission: SubmissionReference
+    /// Per IIN: starts at 1 and grows by exactly 1 with every accepted event of the person.
+    public var sequence: Int
+    /// What was registered.
+    public var kind: RegistrationKind
+    /// Who it is about.
+    public var person: PersonDetails
+    /// The new address; `nil` for a deregistration.
+    public var address: AddressSnapshot?
+    /// The address left: the old one of a move, the ended one of a deregistration; else `nil`.
+    public var previousAddress: AddressSnapshot?
+    /// The first day the registration holds (for a deregistration: the day it takes effect).
+    public var validFrom: CalendarDate
+    /// The end (exclusive) of a temporary registration; `nil` otherwise.
+    public var validUntil: CalendarDate?
+    /// For a deregistration: which registration ended.
+    public var registration: RegistrationTerm?
+    /// For a deregistration: why.
+    public var reason: DeregistrationReason?
+
+    /// Creates an accepted registration.
+    public init(
+        submission: SubmissionReference, sequence: Int, kind: RegistrationKind, person: PersonDetails,
+        address: AddressSnapshot?, previousAddress: AddressSnapshot?, validFrom: CalendarDate,
+        validUntil: CalendarDate?, registration: RegistrationTerm?, reason: DeregistrationReason?
+    ) {
+        self.submission = submission
+        self.sequence = sequence
+        self.kind = kind
+        self.person = person
+        self.address = address
+        self.previousAddress = previousAddress
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.registration = registration
+        self.reason = reason
+    }
+
+    /// The person's IIN.
+    public var eventSubject: String? { person.iin.rawValue }
+
+    private enum CodingKeys: String, CodingKey {
+        case submission, sequence, kind, person, address, previousAddress, validFrom, validUntil, registration, reason
+    }
+
+    /// Decodes the fields; absent and `null` optional fields are both `nil`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        submission = try container.decode(SubmissionReference.self, forKey: .submission)
+        sequence = try container.decodeInteger(Int.self, forKey: .sequence)
+        kind = try container.decode(RegistrationKind.self, forKey: .kind)
+        person = try container.decode(PersonDetails.self, forKey: .person)
+        address = try container.decodeIfPresent(AddressSnapshot.self, forKey: .address)
+        previousAddress = try container.decodeIfPresent(AddressSnapshot.self, forKey: .previousAddress)
+        validFrom = try container.decode(CalendarDate.self, forKey: .validFrom)
+        validUntil = try container.decodeIfPresent(CalendarDate.self, forKey: .validUntil)
+        registration = try container.decodeIfPresent(RegistrationTerm.self, forKey: .registration)
+        reason = try container.decodeIfPresent(DeregistrationReason.self, forKey: .reason)
+    }
+
+    /// Encodes every field; absent optional ones as `null`, as DESIGN §4.5 shows them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(submission, forKey: .submission)
+        try container.encode(sequence, forKey: .sequence)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(person, forKey: .person)
+        try container.encode(address, forKey: .address)
+        try container.encode(previousAddress, forKey: .previousAddress)
+        try container.encode(validFrom, forKey: .validFrom)
+        try container.encode(validUntil, forKey: .validUntil)
+        try container.encode(registration, forKey: .registration)
+        try container.encode(reason, forKey: .reason)
+    }
+}

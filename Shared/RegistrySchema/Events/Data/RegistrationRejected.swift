@@ -1,0 +1,37 @@
+// kz.registry.registration.rejected.v1: why a submission did not become a fact (DESIGN §4.6).
+
+/// The `data` of `kz.registry.registration.rejected.v1`.
+public struct RegistrationRejected: RegistryEventData, Hashable {
+    /// `kz.registry.registration.rejected.v1`.
+    public static var eventType: EventType { .registrationRejected }
+
+    /// The rejected submission.
+    public var submission: SubmissionReference
+    /// The person IIN as read from the submission, `nil` when none could be read. A plain
+    /// string, not an ``IIN``: an invalid number may be the very reason for the rejection.
+    public var iin: String?
+    /// Every rule that applies, in intake's order (DESIGN §4.4); at least one.
+    public var reasons: [RejectionReason]
+
+    /// Creates a rejection.
+    public init(submission: SubmissionReference, iin: String?, reasons: [RejectionReason]) {
+        self.submission = submission
+        self.iin = iin
+        self.reasons = reasons
+    }
+
+    /// The IIN as read, if any.
+    public var eventSubject: String? { iin }
+
+    private enum CodingKeys: String, CodingKey {
+        case submission, iin, reasons
+    }
+
+    /// Encodes every field, `iin` as `null` when none was read.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(submission, forKey: .submission)
+        try container.encode(iin, forKey: .iin)
+        try container.encode(reasons, forKey: .reasons)
+    }
+}

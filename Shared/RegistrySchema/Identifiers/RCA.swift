@@ -1,0 +1,60 @@
+// RCA: the address register's code of a dwelling (DESIGN §4.1).
+
+/// A registration code of address: an opaque string of 1-32 ASCII digits naming one dwelling.
+///
+/// Whether the catalog holds it is for the services to decide; this type only guarantees the
+/// form. Its `Codable` form is the plain string; decoding an invalid one throws
+/// `DecodingError.dataCorrupted` at the field's path with an ``IdentifierFormatError``.
+public struct RCA: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The digits.
+    public let rawValue: String
+
+    /// Creates an RCA from 1-32 digits.
+    /// - Throws: ``IdentifierFormatError`` for anything else.
+    public init(validating text: String) throws(IdentifierFormatError) {
+        guard RCA.isValid(text) else { throw IdentifierFormatError(identifier: .rca, text: text) }
+        rawValue = text
+    }
+
+    /// Creates an RCA if `rawValue` is 1-32 digits.
+    public init?(rawValue: String) {
+        guard RCA.isValid(rawValue) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// Whether `text` is 1-32 ASCII digits.
+    public static func isValid(_ text: String) -> Bool {
+        var count = 0
+        for byte in text.utf8 {
+            guard byte >= 0x30, byte <= 0x39 else { return false }
+            count += 1
+        }
+        return (1...32).contains(count)
+    }
+
+    /// The digits.
+    public var description: String { rawValue }
+
+    /// Orders codes by their text.
+    public static func < (lhs: RCA, rhs: RCA) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+
+    /// Decodes the string, validating it.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard RCA.isValid(text) else {
+            let failure = IdentifierFormatError(identifier: .rca, text: text)
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath, debugDescription: failure.description, underlyingError: failure))
+        }
+        rawValue = text
+    }
+
+    /// Encodes the string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
