@@ -23,6 +23,7 @@ export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$port"
 export REGISTRY_BIN_DIR="$BIN"
 export REGISTRY_PYTHON="$VENV/bin/python"
 export REGISTRY_ROOT="$ROOT"
+export REGISTRY_TANSU="$TANSU"
 
 status=0
 say "swift test against the broker at $KAFKA_BOOTSTRAP_SERVERS"

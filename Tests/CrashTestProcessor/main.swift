@@ -1,12 +1,11 @@
-// A test-only service for the crash test: counts messages per key in its store and emits one
-// outgoing message per input message, through the shared processing engine and outbox relay.
-// Configured by env: KAFKA_BOOTSTRAP_SERVERS, DATA_DIR, INPUT_TOPIC, OUTPUT_TOPIC, GROUP_ID.
+// A test-only service for the fault tests: counts messages per key in its store and emits one
+// outgoing message per input message. It runs through the same ServiceMain as the real
+// services (env configuration, HTTP health/readiness, engine, outbox relay, shutdown order).
+// Its own variables: INPUT_TOPIC, OUTPUT_TOPIC.
 
 import Foundation
 import GRDB
 import Kafka
-import Logging
-import ServiceLifecycle
 import ServiceRuntime
 
 struct CountingProcessor: BatchProcessor {
@@ -14,8 +13,8 @@ struct CountingProcessor: BatchProcessor {
 
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
         for message in messages {
-            guard let key = message.keyString else {
-                transaction.deadLetter(message, reason: "no key")
+            guard let key = message.keyString, let value = message.value, Int(String(decoding: value, as: UTF8.self)) != nil else {
+                transaction.deadLetter(message, reason: "not a keyed counter message")
                 continue
             }
             try transaction.db.execute(
@@ -27,31 +26,27 @@ struct CountingProcessor: BatchProcessor {
     }
 }
 
-let environment = ProcessInfo.processInfo.environment
-var logger = Logger(label: "crash-test-processor")
-logger.logLevel = .warning
-let client = KafkaClientConfiguration.fromEnvironment(environment, clientID: "crash-test")
-let store = try ServiceStore(directory: environment["DATA_DIR"]!, name: "crash-test") { migrator in
-    migrator.registerMigration("counts") { db in
-        try db.create(table: "counts") { t in
-            t.primaryKey("key", .text)
-            t.column("n", .integer).notNull()
+enum CountingTestService: RegistryService {
+    static let input = ConfigurationVariable("INPUT_TOPIC", default: nil, "Topic to count.")
+    static let output = ConfigurationVariable("OUTPUT_TOPIC", default: nil, "Topic for one message per input message.")
+    static let descriptor = ServiceDescriptor(
+        name: "crash-test", summary: "Counts messages per key (fault tests only).", defaultPort: 8099, variables: [input, output])
+
+    static func migrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("counts") { db in
+            try db.create(table: "counts") { t in
+                t.primaryKey("key", .text)
+                t.column("n", .integer).notNull()
+            }
         }
     }
+
+    static func parts(in environment: ServiceEnvironment) throws -> ServiceParts {
+        guard let input = environment.settings.string(input), let output = environment.settings.string(output) else {
+            throw ConfigurationError(variable: "INPUT_TOPIC/OUTPUT_TOPIC", problem: "both are required")
+        }
+        return ServiceParts(consumers: [ConsumerPart(processor: CountingProcessor(outputTopic: output), topics: [input])])
+    }
 }
-let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
-let relay = OutboxRelay(store: store, producer: producer, service: "crash-test", logger: logger)
-var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: environment["GROUP_ID"]!)
-consumerConfiguration.maxBatchSize = 500
-let engine = ProcessingEngine(
-    store: store, processor: CountingProcessor(outputTopic: environment["OUTPUT_TOPIC"]!), consumer: consumerConfiguration,
-    topics: [environment["INPUT_TOPIC"]!],
-    deadLetterMessage: { message, reason in
-        KafkaProducerMessage(topic: environment["OUTPUT_TOPIC"]! + ".dead", key: message.key, value: Array(reason.utf8))
-    },
-    relay: relay, service: "crash-test", logger: logger)
-let group = ServiceGroup(
-    configuration: .init(services: [.init(service: producer), .init(service: relay), .init(service: engine)],
-                         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-try await group.run()
-try store.close()
+
+exit(await ServiceMain.run(CountingTestService.self).rawValue)

@@ -15,7 +15,8 @@ import TestSupport
         let keys = 500
         let dataDirectory = NSTemporaryDirectory() + "crash-" + UUID().uuidString
         let environment = [
-            "DATA_DIR": dataDirectory, "INPUT_TOPIC": input, "OUTPUT_TOPIC": output, "GROUP_ID": TestBroker.uniqueName("crash"),
+            "DATA_DIR": dataDirectory, "INPUT_TOPIC": input, "OUTPUT_TOPIC": output, "HTTP_PORT": "\(try ChildProcess.freePort())",
+            "REGISTRY_JWT_SECRET": TestSecrets.jwt, "REGISTRY_TOPIC_PREFIX": TestBroker.uniqueName("crash") + ".", "LOG_LEVEL": "warning",
         ]
 
         // Produce in the background, in chunks, while the processor is being killed.

@@ -1,6 +1,7 @@
 // Running the project's executables as real child processes.
 
 import Foundation
+import Glibc
 
 /// A running executable from the build folder, with its output captured to a file.
 public final class ChildProcess: @unchecked Sendable {
@@ -15,13 +16,18 @@ public final class ChildProcess: @unchecked Sendable {
         return URL(fileURLWithPath: path)
     }
 
-    /// Starts `executable` with `arguments` and the test environment plus `environment`.
-    public init(_ executable: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// Starts the project's `executable` with `arguments` and the test environment plus `environment`.
+    public convenience init(_ executable: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        try self.init(executableURL: try Self.binDirectory().appendingPathComponent(executable), arguments: arguments, environment: environment)
+    }
+
+    /// Starts any program with `arguments` and the test environment plus `environment`.
+    public init(executableURL: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
         process = Process()
-        process.executableURL = try Self.binDirectory().appendingPathComponent(executable)
+        process.executableURL = executableURL
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(executable)-\(UUID().uuidString).log")
+        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(executableURL.lastPathComponent)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
         let handle = try FileHandle(forWritingTo: outputPath)
         process.standardOutput = handle
@@ -33,7 +39,16 @@ public final class ChildProcess: @unchecked Sendable {
     public var output: String { (try? String(contentsOf: outputPath, encoding: .utf8)) ?? "" }
 
     /// Sends a signal.
-    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public func signal(_ signal: Int32) { Glibc.kill(process.processIdentifier, signal) }
+
+    /// Kills the process at once and waits until it is gone.
+    ///
+    /// SIGKILL, because children spawned from a test's worker thread inherit its blocked signal
+    /// mask (SIGTERM stays pending), and `Process.waitUntilExit()` spins a CPU off the main thread.
+    public func kill() async {
+        signal(SIGKILL)
+        _ = await waitForExit(timeout: .seconds(10))
+    }
 
     /// Waits for the process to exit, up to `timeout`; returns its status, or nil if still running.
     public func waitForExit(timeout: Duration) async -> Int32? {
@@ -46,7 +61,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: outputPath)
     }
 

@@ -45,7 +45,8 @@ public struct ServiceApplication: Sendable {
             producer: producer, relay: relay, logger: logger)
         let parts = try S.parts(in: environment)
         engines = parts.consumers.map { part in
-            var consumer = KafkaConsumerConfiguration(client: configuration.kafka, groupID: descriptor.name)
+            // The prefix isolates environments sharing a cluster; their groups must not mix either.
+            var consumer = KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.topicPrefix + descriptor.name)
             consumer.client.clientID = descriptor.name
             return ProcessingEngine(
                 store: store, processor: part.processor, consumer: consumer, topics: part.topics,

@@ -31,6 +31,7 @@ public enum ServiceMain {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async -> ExitCode {
         let descriptor = S.descriptor
+        acceptStopSignals()
         switch arguments.first {
         case nil: break
         case "--help", "-h", "help":
@@ -111,6 +112,17 @@ public enum ServiceMain {
             throw ConfigurationError(variable: "REGISTRY_JWT_SECRET", problem: "must be at least 32 bytes long (HS256 keys shorter than the hash are weak)")
         }
         return await TokenVerifier.hs256(secret: secret)
+    }
+
+    /// Unblocks SIGTERM and SIGINT in the calling thread. A parent that spawns us from a thread
+    /// which blocks them (a thread pool, a test runner) passes its mask on; the graceful-shutdown
+    /// handlers would then never see the signal.
+    private static func acceptStopSignals() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 
     private static func printError(_ text: String) {
