@@ -47,6 +47,32 @@ public enum TestBroker {
         return logger
     }
 
+    /// A logger for a test's own clients while it takes the broker away on purpose: the
+    /// connection errors that follow are the scenario, not news.
+    public static var outageLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// Reads `topics` from the beginning with a fresh group until `count` messages arrived (or
+    /// fails after `timeout`), and returns them in arrival order.
+    public static func consume(_ topics: [String], count: Int, timeout: Duration = .seconds(60)) async throws -> [KafkaConsumerMessage] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(client: try clientConfiguration("test-reader"), groupID: uniqueName("reader")),
+            logger: logger)
+        try consumer.subscribe(to: topics)
+        defer { Task { await consumer.close() } }
+        return try await withTimeout("reading \(count) messages from \(topics.joined(separator: ","))", timeout) { [consumer] in
+            var received: [KafkaConsumerMessage] = []
+            for await batch in consumer.batches {
+                received += batch.messages
+                if received.count >= count { break }
+            }
+            return received
+        }
+    }
+
     /// Creates topics for a test.
     public static func createTopics(_ names: [String], partitions: Int32) async throws {
         let admin = try KafkaAdmin(configuration: try clientConfiguration("test-admin"), logger: logger)

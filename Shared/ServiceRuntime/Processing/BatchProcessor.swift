@@ -2,6 +2,7 @@
 
 import GRDB
 import Kafka
+import RegistrySchema
 
 /// A service's consumer logic: applies a batch of messages to its store.
 ///
@@ -37,5 +38,22 @@ public struct BatchTransaction {
     /// `deadletter.v1` event for it in this transaction and moves on.
     public mutating func deadLetter(_ message: KafkaConsumerMessage, reason: String) {
         deadLetters.append((message, reason))
+    }
+
+    /// Decodes `message` as a registry CloudEvent. A message that does not decode (not JSON, not
+    /// UTF-8, not a CloudEvent, a type the registry does not know, a field of the wrong type, no
+    /// value at all) is dead-lettered with the decoder's precise error, and `nil` is returned:
+    /// the caller skips it and the partition moves on.
+    public mutating func decode(_ message: KafkaConsumerMessage, with decoder: RegistryEventDecoder) -> RegistryEvent? {
+        guard let value = message.value else {
+            deadLetter(message, reason: "no value (a tombstone where an event was expected)")
+            return nil
+        }
+        do {
+            return try decoder.decodeEvent(from: value)
+        } catch {
+            deadLetter(message, reason: "\(error.rejectionCode.rawValue) \(error)")
+            return nil
+        }
     }
 }
