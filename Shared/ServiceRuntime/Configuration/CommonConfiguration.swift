@@ -29,7 +29,7 @@ public struct CommonConfiguration: Sendable {
     public static func variables(service: String, port: Int) -> [ConfigurationVariable] {
         [
             ConfigurationVariable("KAFKA_BOOTSTRAP_SERVERS", default: "localhost:9092", "Kafka brokers, host:port[,host:port…]."),
-            ConfigurationVariable("KAFKA_*", default: nil, "Any other KAFKA_X_Y passes to librdkafka as x.y (e.g. KAFKA_SECURITY_PROTOCOL → security.protocol)."),
+            ConfigurationVariable("KAFKA_*", default: nil, "Any other KAFKA_X_Y passes to librdkafka as x.y (e.g. KAFKA_SECURITY_PROTOCOL → security.protocol). Statistics for /metrics every 15 s unless KAFKA_STATISTICS_INTERVAL_MS says otherwise."),
             ConfigurationVariable("REGISTRY_TOPIC_PREFIX", default: "", "Prepended to every topic name."),
             ConfigurationVariable("DATA_DIR", default: "./var/\(service)", "Directory of the service's SQLite store and keys."),
             ConfigurationVariable("HTTP_HOST", default: "127.0.0.1", "Address the HTTP API binds to (0.0.0.0 in containers)."),
@@ -45,6 +45,8 @@ public struct CommonConfiguration: Sendable {
     public init(reader: EnvironmentReader, service: String, port: Int) throws {
         let variables = Dictionary(uniqueKeysWithValues: Self.variables(service: service, port: port).map { ($0.name, $0) })
         kafka = KafkaClientConfiguration.fromEnvironment(reader.environment, clientID: service)
+        // Client statistics feed /metrics (queue depth, consumer lag); KAFKA_STATISTICS_INTERVAL_MS overrides.
+        kafka.statisticsInterval = .seconds(15)
         if let servers = reader.string(variables["KAFKA_BOOTSTRAP_SERVERS"]!) { kafka.bootstrapServers = servers }
         topicPrefix = reader.string(variables["REGISTRY_TOPIC_PREFIX"]!) ?? ""
         dataDirectory = reader.string(variables["DATA_DIR"]!)!
