@@ -1,5 +1,5 @@
 # The two commands of README.md, and a few helpers. Every target installs what it needs.
-.PHONY: run test build bootstrap clean help
+.PHONY: run test build bootstrap clean help leakcheck bench
 
 BROKER_PORT ?= 9092
 export BROKER_PORT
@@ -8,6 +8,8 @@ help:
 	@echo "make run    build, start a local broker and the four services (Ctrl-C stops all)"
 	@echo "make test   build and run every test against a private broker"
 	@echo "make build  bootstrap and build (debug)"
+	@echo "make bench  release build, run the benchmarks, write BENCHMARKS.md"
+	@echo "make leakcheck  the Kafka tests under Address/LeakSanitizer"
 	@echo "make clean  remove build output, .venv and var/"
 
 run:
@@ -16,6 +18,12 @@ run:
 test:
 	@scripts/test.sh
 
+bench:
+	@scripts/bench.sh
+
+leakcheck:
+	@scripts/leakcheck.sh
+
 bootstrap:
 	@scripts/bootstrap.sh
 
@@ -23,4 +31,4 @@ build: bootstrap
 	swift build
 
 clean:
-	rm -rf .build .venv var
+	rm -rf .build .build-asan .venv var

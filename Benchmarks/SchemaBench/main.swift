@@ -1,6 +1,10 @@
-// SchemaBench: decode and encode throughput of the hot-path event types.
+// SchemaBench: decode and encode throughput of the hot-path event types, beside a baseline
+// measured in the same run: Foundation's untyped JSONSerialization on the same bytes (parsing
+// and writing without any validation), i.e. the floor any JSON-based decoding pays.
 //
 //   swift run -c release SchemaBench [iterations]     (default 200000 per row)
+//
+// Prints a Markdown section for BENCHMARKS.md (scripts/bench.sh collects it).
 
 import Foundation
 import RegistrySchema
@@ -63,6 +67,14 @@ let submittedEvent = try decoder.decode(RegistrationSubmitted.self, from: submit
 let acceptedEvent = try decoder.decode(RegistrationAccepted.self, from: acceptedBytes)
 
 var rows: [Row] = []
+let submittedObject = try JSONSerialization.jsonObject(with: submittedBytes)
+let acceptedObject = try JSONSerialization.jsonObject(with: acceptedBytes)
+rows.append(try measure("submitted  baseline: JSONSerialization parse", bytes: submittedBytes.count) {
+    (try JSONSerialization.jsonObject(with: submittedBytes) as? [String: Any])?.count ?? 0
+})
+rows.append(try measure("submitted  baseline: JSONSerialization write", bytes: submittedBytes.count) {
+    try JSONSerialization.data(withJSONObject: submittedObject, options: [.sortedKeys]).count
+})
 rows.append(try measure("submitted  decode (typed)", bytes: submittedBytes.count) {
     try decoder.decode(RegistrationSubmitted.self, from: submittedBytes).data.validFrom.day
 })
@@ -74,6 +86,12 @@ rows.append(try measure("submitted  attributes only", bytes: submittedBytes.coun
 })
 rows.append(try measure("submitted  encode", bytes: submittedBytes.count) {
     try encoder.encode(submittedEvent).count
+})
+rows.append(try measure("accepted   baseline: JSONSerialization parse", bytes: acceptedBytes.count) {
+    (try JSONSerialization.jsonObject(with: acceptedBytes) as? [String: Any])?.count ?? 0
+})
+rows.append(try measure("accepted   baseline: JSONSerialization write", bytes: acceptedBytes.count) {
+    try JSONSerialization.data(withJSONObject: acceptedObject, options: [.sortedKeys]).count
 })
 rows.append(try measure("accepted   decode (typed)", bytes: acceptedBytes.count) {
     try decoder.decode(RegistrationAccepted.self, from: acceptedBytes).data.sequence
@@ -88,17 +106,15 @@ rows.append(measure("IIN.validate", bytes: 12) {
     IIN.validate("860101300126") == nil ? 1 : 0
 })
 
-func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-    let padding = String(repeating: " ", count: max(0, width - text.count))
-    return right ? padding + text : text + padding
-}
-
-print("SchemaBench: \(iterations) iterations per row, 1 thread")
-print(pad("operation", 30) + pad("bytes", 7, right: true) + pad("seconds", 10, right: true) + pad("events/s", 13, right: true) + pad("MB/s", 9, right: true))
+print("## Event decode and encode (SchemaBench)")
+print("")
+print("\(iterations) iterations per row on one thread, release build. Typed decoding validates every")
+print("identifier, date and enum; the baseline rows parse or write the same bytes with Foundation's")
+print("`JSONSerialization` and validate nothing.")
+print("")
+print("| operation | bytes | seconds | events/s | MB/s |")
+print("|---|---:|---:|---:|---:|")
 for row in rows {
-    print(pad(row.name, 30)
-        + pad(String(row.bytesPerEvent), 7, right: true)
-        + pad(String(format: "%.3f", row.seconds), 10, right: true)
-        + pad(String(format: "%.0f", row.eventsPerSecond), 13, right: true)
-        + pad(String(format: "%.1f", row.megabytesPerSecond), 9, right: true))
+    print("| \(row.name.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")) | \(row.bytesPerEvent) | "
+        + String(format: "%.3f | %.0f | %.1f |", row.seconds, row.eventsPerSecond, row.megabytesPerSecond))
 }
