@@ -76,7 +76,7 @@ private struct SubmissionRecorder: BatchProcessor {
         let engine = ProcessingEngine(
             store: store, processor: SubmissionRecorder(),
             consumer: KafkaConsumerConfiguration(client: client, groupID: TestBroker.uniqueName("poison-group")), topics: [input],
-            deadLetterMessage: DeadLetters.message(service: "poison", topics: topics), relay: relay, service: "poison",
+            deadLetterMessage: DeadLetters.message(service: "poison", source: "/registry/poison", topics: topics), relay: relay, service: "poison",
             logger: TestBroker.logger)
         let group = ServiceGroup(services: [serviceProducer, relay, engine], logger: TestBroker.logger)
         let running = Task { try await group.run() }

@@ -8,6 +8,7 @@ public enum RegistrationIntakeService: RegistryService {
     public static let descriptor = ServiceDescriptor(
         name: "registration-intake",
         summary: "Decides which registration submissions become facts (the write side).",
-        defaultPort: 8081
+        defaultPort: 8081,
+        eventSource: "/registry/intake"
     )
 }

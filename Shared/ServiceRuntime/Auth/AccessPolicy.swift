@@ -9,6 +9,14 @@ public struct Caller: Sendable {
     public let principal: Principal
     /// `X-Purpose` (the legal ground of an agency request), if given.
     public let purpose: String?
+    /// Subjects the handler reported for the access log.
+    let disclosed = DisclosedSubjects()
+
+    /// Reports subjects whose data the answer discloses, besides the one named in the path
+    /// (e.g. each IIN of a batch lookup); they go into the request's `access.logged` event.
+    public func disclose(_ subjects: some Sequence<String>) {
+        disclosed.add(subjects)
+    }
 }
 
 /// The authorisation rule of one route (DESIGN §5.1), written where the route is declared so a

@@ -10,6 +10,10 @@ public struct RouteDescription: Sendable, Hashable {
     public let method: String
     /// The path template, `{name}` for parameters (OpenAPI style).
     public let path: String
+    /// Whether a token is needed (the route has an ``AccessPolicy``).
+    public let guarded: Bool
+    /// The access-log action, for routes that disclose personal data.
+    public let disclosure: String?
 }
 
 /// Adds routes to a router and keeps the list, so `/openapi.json` can be checked against the
@@ -18,11 +22,17 @@ public struct RouteDescription: Sendable, Hashable {
 public final class RouteTable: @unchecked Sendable {
     /// The router the routes go to.
     public let router: Router<RegistryRequestContext>
+    /// Where disclosing routes record their accesses.
+    public let accessLog: AccessLog
+    /// The service name, as `access.logged` reports it.
+    public let service: String
     private let declared = Mutex<[RouteDescription]>([])
 
     /// Creates a table over a router.
-    public init(router: Router<RegistryRequestContext>) {
+    public init(router: Router<RegistryRequestContext>, accessLog: AccessLog, service: String) {
         self.router = router
+        self.accessLog = accessLog
+        self.service = service
     }
 
     /// Every route declared so far.
@@ -33,7 +43,7 @@ public final class RouteTable: @unchecked Sendable {
         _ method: HTTPRequest.Method, _ path: String,
         _ handler: @escaping @Sendable (Request, RegistryRequestContext) async throws -> Output
     ) {
-        record(method, path)
+        record(method, path, guarded: false, disclosure: nil)
         router.on(RouterPath(path), method: method, use: handler)
     }
 
@@ -42,15 +52,25 @@ public final class RouteTable: @unchecked Sendable {
         _ method: HTTPRequest.Method, _ path: String, policy: AccessPolicy,
         _ handler: @escaping @Sendable (Request, RegistryRequestContext, Caller) async throws -> Output
     ) {
-        record(method, path)
+        record(method, path, guarded: true, disclosure: nil)
         router.on(RouterPath(path), method: method, use: policy.guarding(handler))
     }
 
-    private func record(_ method: HTTPRequest.Method, _ path: String) {
+    /// Declares a route that answers admitted callers with personal data: each answer is in the
+    /// access log (durably) before it leaves (DESIGN §5.1, §6).
+    public func add<Output: ResponseGenerator>(
+        _ method: HTTPRequest.Method, _ path: String, policy: AccessPolicy, disclosing disclosure: Disclosure,
+        _ handler: @escaping @Sendable (Request, RegistryRequestContext, Caller) async throws -> Output
+    ) {
+        record(method, path, guarded: true, disclosure: disclosure.action)
+        router.on(RouterPath(path), method: method, use: policy.guarding(disclosure.auditing(handler, log: accessLog, service: service)))
+    }
+
+    private func record(_ method: HTTPRequest.Method, _ path: String, guarded: Bool, disclosure: String?) {
         // Hummingbird writes parameters as ":name"; OpenAPI as "{name}".
         let template = path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
             segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
         }.joined(separator: "/")
-        declared.withLock { $0.append(RouteDescription(method: method.rawValue, path: template)) }
+        declared.withLock { $0.append(RouteDescription(method: method.rawValue, path: template, guarded: guarded, disclosure: disclosure)) }
     }
 }

@@ -3,6 +3,7 @@
 import GRDB
 import Kafka
 import Logging
+import RegistrySchema
 
 /// Everything the runtime has built that a service's parts may use.
 public struct ServiceEnvironment: Sendable {
@@ -18,6 +19,10 @@ public struct ServiceEnvironment: Sendable {
     public let producer: KafkaProducer
     /// Drains the store's outbox; wake it after committing outgoing messages outside the engine.
     public let relay: OutboxRelay
+    /// Records disclosures of personal data (routes declared with a ``Disclosure`` use it).
+    public let accessLog: AccessLog
+    /// The topic names with the environment's prefix.
+    public let topics: TopicNames
     /// The service's logger.
     public let logger: Logger
 }

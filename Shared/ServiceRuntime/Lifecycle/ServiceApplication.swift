@@ -6,6 +6,7 @@ import Hummingbird
 import Kafka
 import Logging
 import Prometheus
+import RegistrySchema
 import ServiceLifecycle
 
 /// A service assembled from the runtime: store, producer, outbox relay, one processing engine
@@ -40,9 +41,11 @@ public struct ServiceApplication: Sendable {
         producerConfiguration.client.clientID = descriptor.name
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let relay = OutboxRelay(store: store, producer: producer, service: descriptor.name, logger: logger)
+        let topics = TopicNames(prefix: configuration.topicPrefix)
+        let accessLog = AccessLog(store: store, relay: relay, topics: topics, service: descriptor.name, source: descriptor.eventSource)
         environment = ServiceEnvironment(
             descriptor: descriptor, configuration: configuration, settings: settings, store: store,
-            producer: producer, relay: relay, logger: logger)
+            producer: producer, relay: relay, accessLog: accessLog, topics: topics, logger: logger)
         let parts = try S.parts(in: environment)
         engines = parts.consumers.map { part in
             // The prefix isolates environments sharing a cluster; their groups must not mix either.
@@ -57,7 +60,7 @@ public struct ServiceApplication: Sendable {
         router.add(middleware: ProblemMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: AuthenticationMiddleware(verifier: verifier))
-        routes = RouteTable(router: router)
+        routes = RouteTable(router: router, accessLog: accessLog, service: descriptor.name)
         HealthController().addRoutes(to: routes)
         let engines = self.engines
         OperationsController(

@@ -11,13 +11,17 @@ public struct ServiceDescriptor: Sendable {
     public let defaultPort: Int
     /// Variables only this service reads (besides ``CommonConfiguration``'s).
     public let variables: [ConfigurationVariable]
+    /// The CloudEvent `source` of the events it produces, e.g. `/registry/intake` (DESIGN §4).
+    public let eventSource: String
 
     /// Creates a descriptor.
-    public init(name: String, summary: String, defaultPort: Int, variables: [ConfigurationVariable] = []) {
+    /// - Parameter eventSource: Defaults to `/registry/<name>`.
+    public init(name: String, summary: String, defaultPort: Int, variables: [ConfigurationVariable] = [], eventSource: String? = nil) {
         self.name = name
         self.summary = summary
         self.defaultPort = defaultPort
         self.variables = variables
+        self.eventSource = eventSource ?? "/registry/\(name)"
     }
 
     /// Every variable the service reads: the common ones, then its own.

@@ -5,11 +5,12 @@ import RegistrySchema
 
 /// Builds `kz.registry.deadletter.v1` CloudEvents for poison messages.
 public enum DeadLetters {
-    /// A function building the dead letter of a message for `service`, keyed by the original key.
+    /// A function building the dead letter of a message for `service`, keyed by the original
+    /// key, with the service's CloudEvent `source`.
     ///
     /// The event id is derived from the message's position, so a dead letter re-sent after a
     /// crash (or produced again on replay) is the same event.
-    public static func message(service: String, topics: TopicNames) -> @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage {
+    public static func message(service: String, source: String, topics: TopicNames) -> @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage {
         let topic = topics.name(for: .deadLetter)
         return { message, reason in
             let data = DeadLetter(
@@ -17,7 +18,7 @@ public enum DeadLetters {
                 keyBytes: message.key, valueBytes: message.value, error: reason)
             let event = CloudEvent(
                 id: "deadletter/\(service)/\(message.topic)/\(message.partition)/\(message.offset)",
-                source: "/registry/\(service)", time: Timestamp(.now), data: data)
+                source: source, time: Timestamp(.now), data: data)
             // The dead letter's own types hold only strings and integers: encoding cannot fail.
             return try! KafkaProducerMessage.event(event, topic: topic, key: message.key)
         }

@@ -1,0 +1,75 @@
+// What a route discloses, declared next to the route, and the wrapper that audits it.
+
+import Foundation
+import Hummingbird
+import RegistrySchema
+import Synchronization
+
+/// A route that answers with personal data: the action it performs and where its subjects are.
+///
+/// Every answer such a route gives to an admitted caller (any 2xx, and 404, which also tells
+/// something about the subject) is recorded as an `access.logged` event before it is sent.
+public struct Disclosure: Sendable {
+    /// What is done, e.g. `registration.read` (the event's `action`).
+    public let action: String
+    /// The path parameter naming the subject (an IIN or RCA), if the path has one. Handlers add
+    /// any further subjects with ``Caller/disclose(_:)``.
+    public let subjectParameter: String?
+
+    /// Declares a disclosure.
+    public init(action: String, subjectParameter: String? = nil) {
+        self.action = action
+        self.subjectParameter = subjectParameter
+    }
+
+    /// Wraps an admitted caller's handler so its answer leaves only after it is recorded.
+    func auditing<Output: ResponseGenerator>(
+        _ handler: @escaping @Sendable (Request, RegistryRequestContext, Caller) async throws -> Output,
+        log: AccessLog, service: String
+    ) -> @Sendable (Request, RegistryRequestContext, Caller) async throws -> Response {
+        { request, context, caller in
+            let response: Response
+            do {
+                response = try await handler(request, context, caller).response(from: request, context: context)
+            } catch let problem as Problem where problem.status == .notFound {
+                try await record(status: problem.status, request: request, context: context, caller: caller, log: log, service: service)
+                throw problem
+            }
+            if (200..<300).contains(response.status.code) {
+                try await record(status: response.status, request: request, context: context, caller: caller, log: log, service: service)
+            }
+            return response
+        }
+    }
+
+    private func record(
+        status: HTTPResponse.Status, request: Request, context: RegistryRequestContext, caller: Caller, log: AccessLog, service: String
+    ) async throws {
+        var subjects = subjectParameter.flatMap { context.parameters.get($0) }.map { [$0] } ?? []
+        for subject in caller.disclosed.subjects where !subjects.contains(subject) { subjects.append(subject) }
+        let principal = caller.principal
+        let access = AccessLogged(
+            service: service, actor: AccessActor(sub: principal.subject, role: principal.role.rawValue, org: principal.organisation),
+            purpose: caller.purpose, action: action, subjects: subjects, method: request.method.rawValue,
+            path: request.uri.path, status: Int(status.code), at: Timestamp(.now))
+        do {
+            try await log.record(access)
+        } catch {
+            throw Problem(
+                .serviceUnavailable,
+                detail: "The access could not be recorded in the audit log, so the data is withheld. Try again shortly.",
+                headers: [.retryAfter: "1"])
+        }
+    }
+}
+
+/// The subjects a handler disclosed beyond the path's own (batch lookups, residents).
+final class DisclosedSubjects: Sendable {
+    private let list = Mutex<[String]>([])
+
+    func add(_ subjects: some Sequence<String>) {
+        list.withLock { $0.append(contentsOf: subjects) }
+    }
+
+    var subjects: [String] { list.withLock { $0 } }
+}
