@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "ServiceRuntime", "TestSupport",
+                "ServiceRuntime", "TestSupport", "RegistrationIntake", "AddressIndex", "Notification", "Audit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

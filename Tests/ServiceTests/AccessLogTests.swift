@@ -40,16 +40,7 @@ enum DisclosingProbeService: RegistryService {
     let citizen = DisclosingProbeService.known
 
     func application() async throws -> ServiceApplication {
-        let environment = [
-            "KAFKA_BOOTSTRAP_SERVERS": try TestBroker.bootstrapServers(), "HTTP_PORT": "\(try ChildProcess.freePort())",
-            "DATA_DIR": NSTemporaryDirectory() + "access-" + UUID().uuidString, "REGISTRY_TOPIC_PREFIX": prefix,
-        ]
-        let reader = EnvironmentReader(environment: environment, secrets: [])
-        let configuration = try CommonConfiguration(reader: reader, service: "disclosing-probe", port: 0)
-        return try ServiceApplication(
-            DisclosingProbeService.self, configuration: configuration, settings: reader,
-            verifier: await TokenVerifier.hs256(secret: TestSecrets.jwt), registry: PrometheusCollectorRegistry(), logger: TestBroker.logger,
-            deadLetterMessage: { message, _ in KafkaProducerMessage(topic: "unused", key: message.key, value: nil) })
+        try await TestApplication.make(DisclosingProbeService.self, environment: ["REGISTRY_TOPIC_PREFIX": prefix])
     }
 
     func token(role: Role, sub: String, scope: String? = nil) async throws -> String {

@@ -30,16 +30,7 @@ enum GuardedProbeService: RegistryService {
     static let citizen = "860101300125"
 
     static func application(verifier: TokenVerifier) async throws -> ServiceApplication {
-        let environment = [
-            "KAFKA_BOOTSTRAP_SERVERS": try TestBroker.bootstrapServers(), "HTTP_PORT": "\(try ChildProcess.freePort())",
-            "DATA_DIR": NSTemporaryDirectory() + "matrix-" + UUID().uuidString,
-        ]
-        let reader = EnvironmentReader(environment: environment, secrets: [])
-        let configuration = try CommonConfiguration(reader: reader, service: "guarded-probe", port: 0)
-        return try ServiceApplication(
-            GuardedProbeService.self, configuration: configuration, settings: reader, verifier: verifier,
-            registry: PrometheusCollectorRegistry(), logger: TestBroker.logger,
-            deadLetterMessage: { message, _ in KafkaProducerMessage(topic: "unused", key: message.key, value: nil) })
+        try await TestApplication.make(GuardedProbeService.self, verifier: verifier)
     }
 
     static func token(role: Role, sub: String, scope: String? = nil, expiresIn: TimeInterval = 600, secret: String = secret) async throws -> String {

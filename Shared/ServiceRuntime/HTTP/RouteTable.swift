@@ -14,6 +14,23 @@ public struct RouteDescription: Sendable, Hashable {
     public let guarded: Bool
     /// The access-log action, for routes that disclose personal data.
     public let disclosure: String?
+
+    /// A method and path template, the unit an OpenAPI document describes.
+    public struct Operation: Sendable, Hashable, CustomStringConvertible {
+        /// Upper-case HTTP method.
+        public let method: String
+        /// The path template with `{name}` parameters.
+        public let path: String
+        /// Creates an operation.
+        public init(method: String, path: String) {
+            self.method = method
+            self.path = path
+        }
+        public var description: String { "\(method) \(path)" }
+    }
+
+    /// This route's operation.
+    public var operation: Operation { Operation(method: method, path: path) }
 }
 
 /// Adds routes to a router and keeps the list, so `/openapi.json` can be checked against the

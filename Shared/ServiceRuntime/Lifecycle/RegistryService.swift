@@ -1,5 +1,6 @@
 // What a service provides to the shared runtime.
 
+import Foundation
 import GRDB
 import Kafka
 import Logging
@@ -61,9 +62,18 @@ public protocol RegistryService {
     static func migrations(_ migrator: inout DatabaseMigrator)
     /// Builds the service's consumers and routes.
     static func parts(in environment: ServiceEnvironment) throws -> ServiceParts
+    /// The service's part of its OpenAPI document: a JSON object with the `paths` of its own
+    /// routes and any `components` they refer to (see ``OpenAPIDocument``); `nil` if it has none.
+    static var openAPI: Data? { get }
 }
 
 extension RegistryService {
     public static func migrations(_ migrator: inout DatabaseMigrator) {}
     public static func parts(in environment: ServiceEnvironment) throws -> ServiceParts { ServiceParts() }
+    public static var openAPI: Data? { nil }
+
+    /// The service's whole OpenAPI document.
+    public static func openAPIDocument() throws -> OpenAPIDocument {
+        try OpenAPIDocument(descriptor: descriptor, fragment: openAPI)
+    }
 }

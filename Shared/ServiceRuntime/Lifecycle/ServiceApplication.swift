@@ -19,6 +19,8 @@ public struct ServiceApplication: Sendable {
     public let engines: [ProcessingEngine]
     /// The routes declared, for the OpenAPI check.
     public let routes: RouteTable
+    /// The document served at `/openapi.json`.
+    public let openAPI: OpenAPIDocument
     /// The HTTP application (a `Service`).
     public let http: Application<RouterResponder<RegistryRequestContext>>
 
@@ -70,6 +72,8 @@ public struct ServiceApplication: Sendable {
                 ReadinessCheck("consumers") { engines.allSatisfy(\.isReady) },
             ], registry: registry
         ).addRoutes(to: routes)
+        openAPI = try S.openAPIDocument()
+        openAPI.addRoute(to: routes)
         parts.routes(routes)
         http = Application(
             router: router,

@@ -40,7 +40,9 @@ public struct ServiceDescriptor: Sendable {
         return """
             \(name) — \(summary)
 
-            USAGE: \(name) [--help] [--version]
+            USAGE: \(name) [--help] [--version] [--openapi]
+
+            --openapi prints the service's OpenAPI 3.1 document (also served at GET /openapi.json).
 
             Configured through the environment (DESIGN.md §7):
             \(rows.joined(separator: "\n"))

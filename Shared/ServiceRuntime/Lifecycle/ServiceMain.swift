@@ -37,6 +37,14 @@ public enum ServiceMain {
         case "--help", "-h", "help":
             print(descriptor.helpText)
             return .success
+        case "--openapi":
+            do {
+                print(String(decoding: try S.openAPIDocument().json, as: UTF8.self))
+                return .success
+            } catch {
+                printError("\(descriptor.name): \(error)")
+                return .failure
+            }
         case "--version":
             print("\(descriptor.name) (librdkafka \(KafkaLibrary.version))")
             return .success
