@@ -72,6 +72,9 @@ public struct OpenAPIDocument: Sendable {
     private static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
 
     private static var commonPaths: [String: Any] {
+        let problem = { (description: String) -> [String: Any] in
+            ["description": description, "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
+        }
         let json = { (description: String) -> [String: Any] in ["description": description, "content": ["application/json": ["schema": ["type": "object"]]]] }
         return [
             "/health/live": ["get": ["summary": "The process serves HTTP.", "operationId": "live", "responses": ["200": json("Live.")]]],
@@ -83,8 +86,11 @@ public struct OpenAPIDocument: Sendable {
             ],
             "/metrics": [
                 "get": [
-                    "summary": "Prometheus metrics.", "operationId": "metrics",
-                    "responses": ["200": ["description": "Prometheus text format.", "content": ["text/plain": ["schema": ["type": "string"]]]]],
+                    "summary": "Prometheus metrics (role operator).", "operationId": "metrics", "security": [["bearer": [String]()]],
+                    "responses": [
+                        "200": ["description": "Prometheus text format.", "content": ["text/plain": ["schema": ["type": "string"]]]],
+                        "401": problem("No valid bearer token."), "403": problem("The caller is not an operator."),
+                    ],
                 ]
             ],
             "/openapi.json": ["get": ["summary": "This document.", "operationId": "openapi", "responses": ["200": json("OpenAPI 3.1.")]]],

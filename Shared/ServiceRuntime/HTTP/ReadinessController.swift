@@ -19,7 +19,7 @@ public struct ReadinessCheck: Sendable {
 }
 
 /// Serves `/health/ready` (200 only when every check passes; 503 naming the failing ones) and
-/// `/metrics` (Prometheus text).
+/// `/metrics` (Prometheus text, for the `operator` role).
 public struct OperationsController: Sendable {
     let checks: [ReadinessCheck]
     let registry: PrometheusCollectorRegistry
@@ -43,7 +43,8 @@ public struct OperationsController: Sendable {
                 status: ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
-        routes.add(.get, "/metrics") { _, _ -> Response in
+        // DESIGN §5.1: metrics are for operators (Prometheus sends the token as a bearer credential).
+        routes.add(.get, "/metrics", policy: AccessPolicy(.role(.operator))) { _, _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
