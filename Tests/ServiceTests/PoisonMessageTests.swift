@@ -5,7 +5,6 @@ import Foundation
 import GRDB
 import Kafka
 import RegistrySchema
-import ServiceLifecycle
 import ServiceRuntime
 import Testing
 import TestSupport
@@ -61,39 +60,14 @@ private struct SubmissionRecorder: BatchProcessor {
         _ = try await producer.send(values.map { KafkaProducerMessage(topic: input, key: "860101300126", value: $0) })
 
         // The engine under test, with its own store, producer and relay, as a service runs it.
-        let directory = NSTemporaryDirectory() + "poison-" + UUID().uuidString
-        let store = try ServiceStore(directory: directory, name: "poison") { migrator in
-            migrator.registerMigration("seen") { db in
-                try db.create(table: "seen") { t in
-                    t.primaryKey("id", .text)
-                    t.column("offset", .integer).notNull()
-                }
-            }
-        }
-        let client = try TestBroker.clientConfiguration("poison-service")
-        let serviceProducer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: TestBroker.logger)
-        let relay = OutboxRelay(store: store, producer: serviceProducer, service: "poison", logger: TestBroker.logger)
-        let engine = ProcessingEngine(
-            store: store, processor: SubmissionRecorder(),
-            consumer: KafkaConsumerConfiguration(client: client, groupID: TestBroker.uniqueName("poison-group")), topics: [input],
-            deadLetterMessage: DeadLetters.message(service: "poison", source: "/registry/poison", topics: topics), relay: relay, service: "poison",
-            logger: TestBroker.logger)
-        let group = ServiceGroup(services: [serviceProducer, relay, engine], logger: TestBroker.logger)
-        let running = Task { try await group.run() }
-
-        try await waitUntil("both valid submissions are applied", timeout: .seconds(60)) {
-            try await store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM seen") } == 2
-        }
+        let engine = try EngineHarness(name: "poison", processor: SubmissionRecorder(), input: input, topics: topics)
+        try await waitUntil("both valid submissions are applied", timeout: .seconds(60)) { try await engine.seenCount() == 2 }
         let letters = try await TestBroker.consume([deadLetterTopic], count: poison.count)
-        await group.triggerGracefulShutdown()
-        try await running.value
-        try store.close()
+        let applied = try await engine.stop()
 
         // The submission after the poison was applied: the partition did not stop.
-        let seen = try DatabaseQueue(path: directory + "/poison.sqlite")
-        let applied = try await seen.read { try Row.fetchAll($0, sql: "SELECT id, offset FROM seen ORDER BY offset") }
-        #expect(applied.map { $0["offset"] as Int64 } == [0, 5])
-        #expect(applied.last?["id"] as String? == "after-the-poison")
+        #expect(applied.map(\.offset) == [0, 5])
+        #expect(applied.last?.id == "after-the-poison")
 
         #expect(letters.count == poison.count)
         let decoder = RegistryEventDecoder()

@@ -14,8 +14,9 @@ import Synchronization
 ///   offset; each batch, its offsets and its outgoing messages commit in one transaction.
 ///   Kafka-side commits are made afterwards only so lag is visible.
 /// - A batch that throws is retried with back-off (``retryDelays``). If it still fails, its
-///   messages are applied one at a time; the one that keeps failing is written to
-///   `deadletter.v1` with its bytes and the error, and the partition moves on.
+///   messages are applied one at a time, each with the same retries; the one that keeps failing
+///   is written to `deadletter.v1` with its bytes and the error (`PROCESSING_FAILED after N
+///   attempts: <error>`), and the partition moves on. Nothing is lost and nothing crash-loops.
 /// - Store errors that are about the environment (disk full, read-only, I/O) are never blamed
 ///   on a message: the engine reports itself unhealthy and retries until the store works again.
 /// - On graceful shutdown it stops fetching, finishes the batch in hand, and leaves the group.
@@ -112,6 +113,7 @@ public final class ProcessingEngine: Service, Sendable {
 
     private func applyWithRetry(_ messages: [KafkaConsumerMessage]) async {
         var attempt = 0
+        var lastError: any Error
         while true {
             do {
                 try await applyInTransaction(messages)
@@ -119,6 +121,7 @@ public final class ProcessingEngine: Service, Sendable {
             } catch where Self.isEnvironmental(error) {
                 await waitForStore(error)
             } catch {
+                lastError = error
                 guard attempt < retryDelays.count else { break }
                 logger.warning("batch failed; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt + 1)", "messages": "\(messages.count)"])
                 try? await Task.sleep(for: retryDelays[attempt])
@@ -126,7 +129,7 @@ public final class ProcessingEngine: Service, Sendable {
             }
         }
         guard messages.count > 1 else {
-            await deadLetterAlone(messages[0])
+            await deadLetterAlone(messages[0], error: lastError)
             return
         }
         // Isolate the culprit: one message per transaction, in order.
@@ -160,8 +163,8 @@ public final class ProcessingEngine: Service, Sendable {
         if emitted > 0 { relay?.wake() }
     }
 
-    private func deadLetterAlone(_ message: KafkaConsumerMessage) async {
-        let letter = deadLetterMessage(message, "processing failed after \(retryDelays.count + 1) attempts")
+    private func deadLetterAlone(_ message: KafkaConsumerMessage, error: any Error) async {
+        let letter = deadLetterMessage(message, "PROCESSING_FAILED after \(retryDelays.count + 1) attempts: \(error)")
         while true {
             do {
                 try await store.write { db in
