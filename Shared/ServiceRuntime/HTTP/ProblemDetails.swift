@@ -62,15 +62,16 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
+            // Hummingbird's own errors (HTTPError, and NIOTooManyBytesError for the body limit).
             let detail: String
             switch error.status {
             case .notFound: detail = "There is nothing at \(request.uri.path)."
-            case .contentTooLarge: detail = "The request body is larger than this service accepts."
+            case .contentTooLarge: detail = "The request body is larger than this service accepts (\(context.maxUploadSize) bytes)."
             case .methodNotAllowed: detail = "\(request.method) is not allowed on \(request.uri.path)."
-            default: detail = error.body ?? error.status.reasonPhrase
+            default: detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
             }
-            throw Problem(error.status, detail: detail, headers: error.headers)
+            throw Problem(error.status, detail: detail, headers: (error as? HTTPError)?.headers ?? [:])
         } catch let error as DecodingError {
             throw Problem.badRequest("The body is not valid: \(error.problemDescription)")
         } catch {

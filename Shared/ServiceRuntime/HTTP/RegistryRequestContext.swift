@@ -19,4 +19,7 @@ public struct RegistryRequestContext: RequestContext, Sendable {
 
     /// Bodies over 1 MiB are refused with 413.
     public var maxUploadSize: Int { 1 << 20 }
+
+    /// JSON bodies, with precise 400s (``RegistryRequestDecoder``).
+    public var requestDecoder: RegistryRequestDecoder { RegistryRequestDecoder() }
 }
