@@ -62,7 +62,12 @@ let package = Package(
         ),
 
         // MARK: Services (library with the logic + thin executable)
-        .target(name: "RegistrationIntake", dependencies: ["ServiceRuntime"], path: "Services/RegistrationIntake/Sources"),
+        .target(
+            name: "RegistrationIntake",
+            dependencies: ["ServiceRuntime", "RegistrySchema", "Kafka", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Metrics", package: "swift-metrics")],
+            path: "Services/RegistrationIntake/Sources",
+            resources: [.copy("Resources/openapi.json")]
+        ),
         .executableTarget(name: "RegistrationIntakeMain", dependencies: ["RegistrationIntake", "ServiceRuntime"], path: "Services/RegistrationIntake/Main"),
         .target(name: "AddressIndex", dependencies: ["ServiceRuntime"], path: "Services/AddressIndex/Sources"),
         .executableTarget(name: "AddressIndexMain", dependencies: ["AddressIndex", "ServiceRuntime"], path: "Services/AddressIndex/Main"),
@@ -96,6 +101,11 @@ let package = Package(
             dependencies: ["RegistrySchema"],
             path: "Tests/RegistrySchemaTests",
             resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "RegistrationIntakeTests",
+            dependencies: ["RegistrationIntake", "RegistrySchema", "ServiceRuntime", "Kafka"],
+            path: "Tests/RegistrationIntakeTests"
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], path: "Tests/KafkaTests"),
         .testTarget(

@@ -14,6 +14,7 @@ export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$port"
 # librdkafka's internal threads keep a few allocations alive until exit by design; only leaks
 # reachable from our frames count. detect_leaks is on by default with ASan on Linux.
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$ROOT/scripts/lsan.supp:print_suppressions=1"
 swift test --sanitize=address --scratch-path "$ROOT/.build-asan" --filter "KafkaTests" 2>&1 | tee "$ROOT/var/leakcheck.log"
 status=${PIPESTATUS[0]}
 if grep -q "ERROR: LeakSanitizer\|ERROR: AddressSanitizer" "$ROOT/var/leakcheck.log"; then

@@ -125,3 +125,20 @@ struct IINTests {
         }
     }
 }
+
+@Suite struct IINIssuingTests {
+    @Test func issuedNumbersAreValidAndEncodeTheirBirthDateAndSex() throws {
+        var issued = 0
+        for (year, sex) in [(1899, IIN.Sex.male), (1986, .female), (2024, .male)] {
+            let date = try #require(CalendarDate(year: year, month: 2, day: 28))
+            for serial in 0..<300 {
+                guard let iin = IIN.issue(birthDate: date, sex: sex, serial: serial) else { continue }
+                #expect(iin.birthDate == date)
+                #expect(iin.sex == sex)
+                issued += 1
+            }
+        }
+        #expect(issued > 880, "only numbers without a check digit are skipped")
+        #expect(IIN.issue(birthDate: CalendarDate(year: 1986, month: 1, day: 1)!, sex: .male, serial: 12)?.rawValue == "860101300126")
+    }
+}

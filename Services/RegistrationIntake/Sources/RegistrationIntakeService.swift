@@ -1,14 +1,47 @@
-// The registration-intake service: its identity and configuration.
+// The registration-intake service: identity, configuration, store, consumers and routes.
 
+import Foundation
+import GRDB
+import RegistrySchema
 import ServiceRuntime
 
-/// The `registration-intake` service.
+/// The `registration-intake` service (DESIGN §2, §4.4, §5.2).
 public enum RegistrationIntakeService: RegistryService {
+    static let temporaryMaxDays = ConfigurationVariable("TEMPORARY_MAX_DAYS", default: "365", "Longest temporary registration in days.")
+    static let outboxLimit = ConfigurationVariable(
+        "INTAKE_OUTBOX_LIMIT", default: "10000", "Unsent submissions above which POST /v1/submissions answers 503 while the broker is away.")
+
     /// Name, port and configuration variables of `registration-intake`.
     public static let descriptor = ServiceDescriptor(
         name: "registration-intake",
         summary: "Decides which registration submissions become facts (the write side).",
         defaultPort: 8081,
+        variables: [temporaryMaxDays, outboxLimit],
         eventSource: "/registry/intake"
     )
+
+    public static func migrations(_ migrator: inout DatabaseMigrator) {
+        IntakeMigrations.register(&migrator)
+    }
+
+    public static func parts(in environment: ServiceEnvironment) throws -> ServiceParts {
+        let rules = SubmissionRules(temporaryMaxDays: try environment.settings.int(temporaryMaxDays, in: 1...3_650))
+        let limit = try environment.settings.int(outboxLimit, in: 1...10_000_000)
+        let topics = environment.topics
+        let desk = SubmissionDesk(rules: rules, topics: topics, source: descriptor.eventSource)
+        let routes = SubmissionRoutes(
+            store: environment.store, relay: environment.relay, producer: environment.producer,
+            submittedTopic: topics.name(for: .registrationSubmitted), outboxLimit: limit)
+        return ServiceParts(
+            consumers: [
+                ConsumerPart(
+                    processor: IntakeProcessor(topics: topics, desk: desk),
+                    topics: [topics.name(for: .addressCatalog), topics.name(for: .registrationSubmitted)])
+            ],
+            routes: { routes.add(to: $0) })
+    }
+
+    public static var openAPI: Data? {
+        Bundle.module.url(forResource: "openapi", withExtension: "json").flatMap { try? Data(contentsOf: $0) }
+    }
 }

@@ -1,0 +1,28 @@
+// Intake's copy of one address catalog entry (DESIGN §4.2).
+
+import RegistrySchema
+
+/// A dwelling as the address register last described it.
+public struct CatalogEntry: Hashable, Sendable, Codable {
+    /// The address as events carry it.
+    public var address: AddressSnapshot
+    /// Whether people may be registered there.
+    public var residential: Bool
+    /// The owners; empty for state or municipal housing.
+    public var owners: [IIN]
+    /// Whether the register retired it (it stays known, so a retired RCA is told apart from a typo).
+    public var retired: Bool
+
+    /// Creates an entry.
+    public init(address: AddressSnapshot, residential: Bool, owners: [IIN], retired: Bool = false) {
+        self.address = address
+        self.residential = residential
+        self.owners = owners
+        self.retired = retired
+    }
+
+    /// The entry an `address.upserted` event describes.
+    public init(_ upserted: AddressUpserted) {
+        self.init(address: upserted.snapshot, residential: upserted.residential, owners: upserted.owners)
+    }
+}

@@ -1,0 +1,50 @@
+// What intake knows about one person: their active registrations and event sequence.
+
+import RegistrySchema
+
+/// One active registration: where and since when (and, for a temporary one, until when).
+public struct ActiveRegistration: Hashable, Sendable, Codable {
+    /// The dwelling.
+    public var address: AddressSnapshot
+    /// The first day it holds.
+    public var validFrom: CalendarDate
+    /// For a temporary registration, the first day it no longer holds.
+    public var validUntil: CalendarDate?
+
+    /// Creates a registration.
+    public init(address: AddressSnapshot, validFrom: CalendarDate, validUntil: CalendarDate? = nil) {
+        self.address = address
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+    }
+
+    /// Whether a temporary registration has run out by `day` (permanent ones never do).
+    public func hasEnded(by day: CalendarDate) -> Bool {
+        validUntil.map { $0 <= day } ?? false
+    }
+}
+
+/// A person's registration state as intake keeps it (DESIGN §4.4, §4.5).
+public struct PersonRegistrations: Hashable, Sendable, Codable {
+    /// The `sequence` of the last accepted event (0 before the first).
+    public var sequence: Int
+    /// The permanent registration, if any.
+    public var permanent: ActiveRegistration?
+    /// The latest temporary registration, if any (it may have run out; see ``currentTemporary(on:)``).
+    public var temporary: ActiveRegistration?
+
+    /// A person intake has never accepted anything for.
+    public static let unknown = PersonRegistrations(sequence: 0, permanent: nil, temporary: nil)
+
+    /// Creates a state.
+    public init(sequence: Int, permanent: ActiveRegistration?, temporary: ActiveRegistration?) {
+        self.sequence = sequence
+        self.permanent = permanent
+        self.temporary = temporary
+    }
+
+    /// The temporary registration still holding on `day`.
+    public func currentTemporary(on day: CalendarDate) -> ActiveRegistration? {
+        temporary.flatMap { $0.hasEnded(by: day) ? nil : $0 }
+    }
+}

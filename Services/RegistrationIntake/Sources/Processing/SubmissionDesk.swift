@@ -1,0 +1,92 @@
+// Handles one message of registration.submitted.v1: decode, dedupe, decide, record, emit.
+
+import Foundation
+import Kafka
+import RegistrySchema
+import ServiceRuntime
+
+/// Turns a submitted message into an accepted or rejected event (DESIGN §4.4-4.6).
+///
+/// - A decided (`source`, `id`) produces nothing (a duplicate).
+/// - A message that does not decode is rejected when its `id` can be read (with `MALFORMED`,
+///   `UNSUPPORTED_TYPE` or `INVALID_IIN`); a `MALFORMED` one is also dead-lettered with its bytes.
+///   One without a readable `id` is only dead-lettered.
+/// - Otherwise ``SubmissionRules`` decides; the person's state, the decision and the event are
+///   written in the engine's transaction, so they happen exactly once.
+struct SubmissionDesk: Sendable {
+    let rules: SubmissionRules
+    let acceptedTopic: String
+    let rejectedTopic: String
+    /// The CloudEvent `source` of intake's events.
+    let source: String
+    let decoder = RegistryEventDecoder()
+
+    init(rules: SubmissionRules, topics: TopicNames, source: String) {
+        self.rules = rules
+        acceptedTopic = topics.name(for: .registrationAccepted)
+        rejectedTopic = topics.name(for: .registrationRejected)
+        self.source = source
+    }
+
+    /// Handles one message value that arrived at `arrival`.
+    func handle(_ value: [UInt8]?, arrival: Date, store: IntakeStore) throws -> MessageOutcome {
+        guard let value else {
+            return MessageOutcome(kind: .unreadable, deadLetter: "MALFORMED no value (a tombstone where a submission was expected)")
+        }
+        let bytes = Data(value)
+        let event: CloudEvent<RegistrationSubmitted>
+        do {
+            event = try decoder.decode(RegistrationSubmitted.self, from: bytes)
+        } catch {
+            return try refuse(bytes, error: error, store: store)
+        }
+        let reference = event.attributes.submissionReference
+        if try store.isDecided(reference) { return MessageOutcome(kind: .duplicate) }
+
+        let submission = event.data
+        let iin = submission.person.iin
+        let eventTime = event.time ?? Timestamp(arrival)
+        let decision = rules.decide(
+            submission, reference: reference, eventTime: eventTime,
+            catalog: try submission.rca.flatMap(store.catalogEntry), person: try store.person(iin))
+        switch decision {
+        case .accepted(let state, let accepted):
+            try store.savePerson(iin, state)
+            try store.recordDecision(reference, SubmissionStatus(status: .accepted, sequence: accepted.sequence))
+            let out = CloudEvent(id: UUID().uuidString.lowercased(), source: source, time: Timestamp(.now), data: accepted)
+            return MessageOutcome(
+                kind: .accepted(sequence: accepted.sequence), emitted: [try .event(out, topic: acceptedTopic, key: iin.rawValue)])
+        case .rejected(let reasons):
+            return try reject(reference, iin: iin.rawValue, reasons: reasons, store: store)
+        }
+    }
+
+    private func refuse(_ bytes: Data, error: EnvelopeError, store: IntakeStore) throws -> MessageOutcome {
+        let poison = error.rejectionCode == .malformed ? "\(error.rejectionCode.rawValue) \(error)" : nil
+        guard let reference = decoder.submissionReference(from: bytes) else {
+            return MessageOutcome(kind: .unreadable, deadLetter: poison ?? "\(error.rejectionCode.rawValue) \(error)")
+        }
+        if try store.isDecided(reference) { return MessageOutcome(kind: .duplicate) }
+        var outcome = try reject(
+            reference, iin: Self.submittedIIN(in: bytes), reasons: [RejectionReason(code: error.rejectionCode, message: error.description)],
+            store: store)
+        outcome.deadLetter = poison
+        return outcome
+    }
+
+    private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore) throws -> MessageOutcome {
+        try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons))
+        let rejected = RegistrationRejected(submission: reference, iin: iin, reasons: reasons)
+        let out = CloudEvent(id: UUID().uuidString.lowercased(), source: source, time: Timestamp(.now), data: rejected)
+        // DESIGN §3: keyed by the IIN, or by the submission id when no IIN can be read.
+        let message = try KafkaProducerMessage.event(out, topic: rejectedTopic, key: iin ?? reference.id)
+        return MessageOutcome(kind: .rejected(reasons.map(\.code.rawValue)), emitted: [message])
+    }
+
+    /// `data.person.iin` as submitted, if the bytes are a JSON object that has it as a string.
+    static func submittedIIN(in bytes: Data) -> String? {
+        let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any]
+        let person = (object?["data"] as? [String: Any])?["person"] as? [String: Any]
+        return person?["iin"] as? String
+    }
+}

@@ -1,0 +1,93 @@
+// Reads and writes of intake's tables, inside the caller's transaction.
+
+import Foundation
+import GRDB
+import RegistrySchema
+
+/// Intake's table access. Statements are cached per connection (prepared once); JSON coders
+/// are reused across a batch.
+struct IntakeStore {
+    let db: Database
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    // MARK: Catalog
+
+    func catalogEntry(_ rca: RCA) throws -> CatalogEntry? {
+        let statement = try db.cachedStatement(sql: "SELECT entry FROM intake_catalog WHERE rca = ?")
+        return try Data.fetchOne(statement, arguments: [rca.rawValue]).map { try decoder.decode(CatalogEntry.self, from: $0) }
+    }
+
+    func saveCatalogEntry(_ entry: CatalogEntry) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO intake_catalog (rca, entry) VALUES (?, ?) ON CONFLICT (rca) DO UPDATE SET entry = excluded.entry
+            """)
+        try statement.execute(arguments: [entry.address.rca.rawValue, try encoder.encode(entry)])
+    }
+
+    /// Marks an entry retired (an RCA intake never saw stays unknown: UNKNOWN_ADDRESS either way).
+    func retire(_ rca: RCA) throws {
+        guard var entry = try catalogEntry(rca) else { return }
+        entry.retired = true
+        try saveCatalogEntry(entry)
+    }
+
+    // MARK: Persons
+
+    func person(_ iin: IIN) throws -> PersonRegistrations {
+        let statement = try db.cachedStatement(sql: "SELECT state FROM intake_person WHERE iin = ?")
+        return try Data.fetchOne(statement, arguments: [iin.rawValue]).map { try decoder.decode(PersonRegistrations.self, from: $0) } ?? .unknown
+    }
+
+    func savePerson(_ iin: IIN, _ state: PersonRegistrations) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO intake_person (iin, state) VALUES (?, ?) ON CONFLICT (iin) DO UPDATE SET state = excluded.state
+            """)
+        try statement.execute(arguments: [iin.rawValue, try encoder.encode(state)])
+    }
+
+    // MARK: Submissions
+
+    /// The status of a submission, if intake knows it and `submitter` may see it: one received
+    /// over HTTP is visible only to the system that posted it; one read from Kafka to any.
+    func status(of reference: SubmissionReference, visibleTo submitter: String? = nil) throws -> SubmissionStatus? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT status, sequence, reasons FROM intake_submission
+            WHERE source = ? AND id = ? AND (? IS NULL OR submitter IS NULL OR submitter = ?)
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [reference.source, reference.id, submitter, submitter]) else { return nil }
+        let reasons: Data? = row["reasons"]
+        return SubmissionStatus(
+            status: SubmissionStatus.State(rawValue: row["status"]) ?? .pending, sequence: row["sequence"],
+            reasons: try reasons.map { try decoder.decode([RejectionReason].self, from: $0) })
+    }
+
+    /// Whether intake already decided this submission (a pending one is not decided).
+    func isDecided(_ reference: SubmissionReference) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM intake_submission WHERE source = ? AND id = ? AND status != 'pending'")
+        return try Bool.fetchOne(statement, arguments: [reference.source, reference.id]) != nil
+    }
+
+    func recordDecision(_ reference: SubmissionReference, _ status: SubmissionStatus) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO intake_submission (source, id, status, sequence, reasons) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (source, id) DO UPDATE SET status = excluded.status, sequence = excluded.sequence, reasons = excluded.reasons
+            """)
+        try statement.execute(arguments: [
+            reference.source, reference.id, status.status.rawValue, status.sequence, try status.reasons.map { try encoder.encode($0) },
+        ])
+    }
+
+    /// Records a submission received over HTTP as pending.
+    /// - Returns: false when intake already knows it (nothing is written).
+    func recordReceived(_ reference: SubmissionReference, submitter: String) throws -> Bool {
+        try db.execute(
+            sql: "INSERT INTO intake_submission (source, id, status, submitter) VALUES (?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
+            arguments: [reference.source, reference.id, submitter])
+        return db.changesCount == 1
+    }
+}
