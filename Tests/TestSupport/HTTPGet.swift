@@ -6,12 +6,19 @@ import FoundationNetworking
 #endif
 
 /// The status and body of an HTTP answer, or nil when nothing answered.
-public func httpGet(_ url: String, headers: [String: String] = [:]) async -> (status: Int, body: String)? {
+public func httpRequest(_ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil) async -> (status: Int, body: String)? {
     var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = method
+    request.httpBody = body
     request.timeoutInterval = 2
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
         return nil
     }
     return (http.statusCode, String(decoding: data, as: UTF8.self))
+}
+
+/// `GET url`: the status and body, or nil when nothing answered.
+public func httpGet(_ url: String, headers: [String: String] = [:]) async -> (status: Int, body: String)? {
+    await httpRequest("GET", url, headers: headers)
 }

@@ -24,7 +24,11 @@ struct IntakeProcessor: BatchProcessor {
 
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
         let store = IntakeStore(transaction.db)
-        for message in messages {
+        // Catalog changes of a batch go first, so a submission fetched together with the address
+        // it names finds it. (Across batches the catalog is as intake last read it: a submission
+        // for an address the catalog has not yet delivered is UNKNOWN_ADDRESS.)
+        let ordered = messages.filter { $0.topic == catalogTopic } + messages.filter { $0.topic != catalogTopic }
+        for message in ordered {
             let outcome = message.topic == catalogTopic
                 ? try keeper.handle(message, store: store)
                 : try desk.handle(message.value, arrival: Self.arrival(of: message), store: store)
