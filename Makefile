@@ -3,9 +3,12 @@
 
 BROKER_PORT ?= 9092
 export BROKER_PORT
+# make run publishes the demo data of this seed (registryctl seed); SEED= skips it.
+SEED ?= 1
+export SEED
 
 help:
-	@echo "make run    build, start a local broker and the four services (Ctrl-C stops all)"
+	@echo "make run    build, start a local broker, the four services and demo data (Ctrl-C stops all)"
 	@echo "make test   build and run every test against a private broker"
 	@echo "make build  bootstrap and build (debug)"
 	@echo "make bench  release build, run the benchmarks, write BENCHMARKS.md"

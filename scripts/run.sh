@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make run: builds, starts a broker on 127.0.0.1:$BROKER_PORT, creates the topics, and runs the
-# four services in the foreground with per-service log prefixes. Ctrl-C or SIGTERM stops
-# everything this script started, and nothing else.
+# four services in the foreground with per-service log prefixes; SEED=n also publishes the demo
+# data. Ctrl-C or SIGTERM stops everything this script started, and nothing else.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -40,15 +40,30 @@ if [ -z "${REGISTRY_JWT_SECRET:-}" ]; then
 fi
 "$BIN/registryctl" topics create
 
+# The broker keeps everything in memory, so each run starts the stores empty with it: offsets
+# and state from a previous run would refer to messages this broker never had.
+DATA_ROOT="$RUN_DIR/data"
+rm -rf "$DATA_ROOT"
 colors=(36 33 35 32)
 for i in "${!SERVICES[@]}"; do
   service=${SERVICES[$i]}
   prefix=$(printf '\033[%sm%-20s|\033[0m ' "${colors[$i]}" "$service")
-  DATA_DIR="${DATA_DIR_ROOT:-$ROOT/var}/$service" "$BIN/$service" \
+  DATA_DIR="$DATA_ROOT/$service" "$BIN/$service" \
     > >(sed -u "s/^/$prefix/") 2>&1 &
   pids+=($!)
 done
 say "running: intake :8081, index :8082, notification :8083, audit :8084 — Ctrl-C stops everything"
+
+# SEED=n publishes the deterministic demo data once the services answer (registryctl seed).
+if [ -n "${SEED:-}" ]; then
+  for _ in $(seq 1 60); do
+    curl -sf "localhost:8081/health/live" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  say "publishing demo data (seed $SEED): registryctl seed --seed $SEED"
+  "$BIN/registryctl" seed --seed "$SEED" ${SEED_ADDRESSES:+--addresses "$SEED_ADDRESSES"} ${SEED_PEOPLE:+--people "$SEED_PEOPLE"} \
+    || say "seeding failed; the services keep running"
+fi
 
 # Stay in the foreground until a service ends (then stop the rest) or we are interrupted.
 set +e

@@ -2,6 +2,7 @@
 
 import Foundation
 import RegistrySchema
+import ServiceRuntime
 @testable import RegistrationIntake
 
 enum Fixtures {

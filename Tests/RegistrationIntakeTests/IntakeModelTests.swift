@@ -63,21 +63,9 @@ struct ReferenceIntake {
     }
 }
 
-/// A small seeded generator (SplitMix64) so a failing run can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct IntakeModelTests {
     /// Each sequence is about two new people and the owner of the owned flat (who needs no consent there).
-    static func people(forSequence sequence: Int, _ g: inout SeededGenerator) -> [(IIN, String)] {
+    static func people(forSequence sequence: Int, _ g: inout SplitMix64) -> [(IIN, String)] {
         var people = [(Fixtures.owner, "1979-05-12")]
         var serial = sequence * 4
         while people.count < 3 {
@@ -91,7 +79,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
     static let rcas = Fixtures.catalog.map(\.address.rca.rawValue) + ["1999999999999"]
 
-    func randomSubmission(_ g: inout SeededGenerator, people: [(IIN, String)], today: CalendarDate, time: Timestamp) -> RegistrationSubmitted {
+    func randomSubmission(_ g: inout SplitMix64, people: [(IIN, String)], today: CalendarDate, time: Timestamp) -> RegistrationSubmitted {
         let (iin, born) = people.randomElement(using: &g)!
         let birthDate = Int.random(in: 0..<20, using: &g) == 0 ? "1990-02-02" : born
         let kind = [RegistrationKind.permanent, .permanent, .temporary, .temporary, .deregistration].randomElement(using: &g)!
@@ -123,10 +111,10 @@ struct SeededGenerator: RandomNumberGenerator {
     /// `INTAKE_MODEL_SEED=n` replays another run.
     @Test func randomSequencesAgreeWithTheReferenceModel() async throws {
         let seed = UInt64(ProcessInfo.processInfo.environment["INTAKE_MODEL_SEED"] ?? "20261124") ?? 20_261_124
-        var g = SeededGenerator(state: seed)
+        var g = SplitMix64(seed: seed)
         let store = try ServiceStore(
             directory: NSTemporaryDirectory() + "intake-model-" + UUID().uuidString, name: "registration-intake", migrations: RegistrationIntakeService.migrations)
-        try await store.write { db in for entry in Fixtures.catalog { try IntakeStore(db).saveCatalogEntry(entry) } }
+        try await store.write { db in for entry in Fixtures.catalog { try AddressCatalog(db).save(entry) } }
         let desk = SubmissionDesk(rules: SubmissionRules(temporaryMaxDays: 365), topics: TopicNames(prefix: ""), source: "/registry/intake")
         let encoder = RegistryEventEncoder()
         let decoder = RegistryEventDecoder()

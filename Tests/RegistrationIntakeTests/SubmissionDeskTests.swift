@@ -20,7 +20,7 @@ import Testing
 
     func seedCatalog() async throws {
         try await store.write { db in
-            for entry in Fixtures.catalog { try IntakeStore(db).saveCatalogEntry(entry) }
+            for entry in Fixtures.catalog { try AddressCatalog(db).save(entry) }
         }
     }
 
@@ -134,14 +134,14 @@ import Testing
         }
         let upsert = message(try encoder.encodeBytes(CloudEvent(id: "u1", source: "/register", time: Fixtures.now, data: upserted)), key: "2000000000001")
         let retire = message(try encoder.encodeBytes(CloudEvent(id: "r1", source: "/register", time: Fixtures.now, data: AddressRetired(rca: upserted.rca))), key: "2000000000001")
-        let entry = { [store] in try await store.read { try IntakeStore($0).catalogEntry(upserted.rca) } }
-        _ = try await store.write { try keeper.handle(upsert, store: IntakeStore($0)) }
+        let entry = { [store] in try await store.read { try AddressCatalog($0).entry(upserted.rca) } }
+        #expect(try await store.write { try keeper.apply(upsert, to: AddressCatalog($0)) } == nil)
         #expect(try await entry() == CatalogEntry(upserted))
-        _ = try await store.write { try keeper.handle(retire, store: IntakeStore($0)) }
+        _ = try await store.write { try keeper.apply(retire, to: AddressCatalog($0)) }
         #expect(try await entry()?.retired == true)
-        _ = try await store.write { try keeper.handle(upsert, store: IntakeStore($0)) }
+        _ = try await store.write { try keeper.apply(upsert, to: AddressCatalog($0)) }
         let tombstone = message(nil, key: "2000000000001")
-        _ = try await store.write { try keeper.handle(tombstone, store: IntakeStore($0)) }
+        _ = try await store.write { try keeper.apply(tombstone, to: AddressCatalog($0)) }
         #expect(try await entry()?.retired == true, "a tombstone retires the address")
     }
 }

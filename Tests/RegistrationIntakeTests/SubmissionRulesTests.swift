@@ -1,6 +1,7 @@
 // The decision rules of DESIGN §4.4, one test per rejection code, and the accepted transitions.
 
 import RegistrySchema
+import ServiceRuntime
 import Testing
 @testable import RegistrationIntake
 

@@ -54,7 +54,7 @@ import TestSupport
         let store = directory + "/registration-intake.sqlite"
         try await waitUntil("intake has its copy of the catalog", timeout: .seconds(60)) {
             guard FileManager.default.fileExists(atPath: store), let database = try? DatabaseQueue(path: store) else { return false }
-            return (try? await database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM intake_catalog") }) == 2
+            return (try? await database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM address_catalog") }) == 2
         }
 
         // The same submission three times, and one with a bad IIN.

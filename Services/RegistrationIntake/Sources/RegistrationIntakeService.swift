@@ -32,11 +32,14 @@ public enum RegistrationIntakeService: RegistryService {
         let routes = SubmissionRoutes(
             store: environment.store, relay: environment.relay, producer: environment.producer,
             submittedTopic: topics.name(for: .registrationSubmitted), outboxLimit: limit)
+        // Submissions are decided against the catalog as intake has read it, so at start the
+        // catalog's backlog is applied before any submission is (its own consumer opens the gate).
+        let catalogRead = CatchUpGate(name: topics.name(for: .addressCatalog))
+        let processor = IntakeProcessor(topics: topics, desk: desk)
         return ServiceParts(
             consumers: [
-                ConsumerPart(
-                    processor: IntakeProcessor(topics: topics, desk: desk),
-                    topics: [topics.name(for: .addressCatalog), topics.name(for: .registrationSubmitted)])
+                ConsumerPart(processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: catalogRead),
+                ConsumerPart(processor: processor, topics: [topics.name(for: .registrationSubmitted)], startsAfter: catalogRead),
             ],
             routes: { routes.add(to: $0) })
     }

@@ -1,5 +1,6 @@
 // The request context of every service: body limit and the authenticated caller.
 
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -22,4 +23,13 @@ public struct RegistryRequestContext: RequestContext, Sendable {
 
     /// JSON bodies, with precise 400s (``RegistryRequestDecoder``).
     public var requestDecoder: RegistryRequestDecoder { RegistryRequestDecoder() }
+
+    /// JSON answers with sorted keys and unescaped slashes (`"/egov/portal"`), like the events.
+    public var responseEncoder: JSONEncoder { Self.encoder }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 }

@@ -34,10 +34,24 @@ public struct ConsumerPart: Sendable {
     public let processor: any BatchProcessor
     /// The topics it reads.
     public let topics: [String]
+    /// Appended to the service's consumer group when a service has several consumers.
+    public let groupSuffix: String
+    /// Opened when this consumer has read its topics to their end once.
+    public let caughtUp: CatchUpGate?
+    /// This consumer starts once that gate is open.
+    public let startsAfter: CatchUpGate?
+
     /// Creates a consumer part.
-    public init(processor: any BatchProcessor, topics: [String]) {
+    /// - Parameters:
+    ///   - groupSuffix: Distinguishes the consumer groups of a service's consumers (e.g. `.catalog`).
+    ///   - caughtUp: Opened when this consumer has read its topics to the end once.
+    ///   - startsAfter: Another part's `caughtUp`, to apply that backlog first.
+    public init(processor: any BatchProcessor, topics: [String], groupSuffix: String = "", caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil) {
         self.processor = processor
         self.topics = topics
+        self.groupSuffix = groupSuffix
+        self.caughtUp = caughtUp
+        self.startsAfter = startsAfter
     }
 }
 

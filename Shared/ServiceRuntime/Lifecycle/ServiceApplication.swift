@@ -51,11 +51,12 @@ public struct ServiceApplication: Sendable {
         let parts = try S.parts(in: environment)
         engines = parts.consumers.map { part in
             // The prefix isolates environments sharing a cluster; their groups must not mix either.
-            var consumer = KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.topicPrefix + descriptor.name)
+            var consumer = KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.topicPrefix + descriptor.name + part.groupSuffix)
             consumer.client.clientID = descriptor.name
             return ProcessingEngine(
                 store: store, processor: part.processor, consumer: consumer, topics: part.topics,
-                deadLetterMessage: deadLetterMessage, relay: relay, service: descriptor.name, logger: logger)
+                deadLetterMessage: deadLetterMessage, relay: relay, caughtUp: part.caughtUp, startsAfter: part.startsAfter,
+                service: descriptor.name, logger: logger)
         }
 
         let router = Router(context: RegistryRequestContext.self)

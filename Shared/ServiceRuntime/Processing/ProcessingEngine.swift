@@ -40,7 +40,12 @@ public final class ProcessingEngine: Service, Sendable {
         var consumer: KafkaConsumer?
         var storeFailing = false
         var offsetAnomalies = 0
+        var readToEnd: Set<KafkaTopicPartition> = []
     }
+    /// Opened once every assigned partition has been read to its end (if given).
+    private let caughtUp: CatchUpGate?
+    /// Awaited before subscribing (if given).
+    private let startsAfter: CatchUpGate?
 
     /// Creates an engine.
     /// - Parameters:
@@ -50,12 +55,18 @@ public final class ProcessingEngine: Service, Sendable {
     ///   - topics: The input topics (prefix applied).
     ///   - deadLetterMessage: Builds the `deadletter.v1` message for a poison message and reason.
     ///   - relay: Woken after each commit that emitted messages.
+    ///   - caughtUp: Opened when this engine has read all its partitions to the end once.
+    ///   - startsAfter: Another engine's `caughtUp`: this one subscribes only once it is open
+    ///     (or after a minute, with a warning).
     public init(
         store: ServiceStore, processor: any BatchProcessor, consumer: KafkaConsumerConfiguration, topics: [String],
         deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage,
         relay: OutboxRelay?, retryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
+        caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil,
         service: String, logger: Logger
     ) {
+        self.caughtUp = caughtUp
+        self.startsAfter = startsAfter
         self.store = store
         self.processor = processor
         self.configuration = consumer
@@ -92,14 +103,28 @@ public final class ProcessingEngine: Service, Sendable {
                     metadata: ["partition": "\(anomaly.partition)", "stored": "\(anomaly.requested)", "high": "\(anomaly.watermarks.high)"])
                 return .offset(anomaly.watermarks.high)
             })
+        if let gate = startsAfter {
+            logger.info("waiting for \(gate.name) to be read to its end before consuming", metadata: ["topics": "\(topics.joined(separator: ","))"])
+            // Shutdown opens the gate so the wait ends; the engine then stops without consuming.
+            let opened = await withGracefulShutdownHandler {
+                await gate.wait(timeout: .seconds(60))
+            } onGracefulShutdown: {
+                gate.open()
+            }
+            if Task.isShuttingDownGracefully { return }
+            if !opened { logger.warning("\(gate.name) did not report its end within a minute; consuming anyway") }
+        }
         let consumer = try KafkaConsumer(configuration: configuration, hooks: hooks, logger: logger)
         state.withLock { $0.consumer = consumer }
         try consumer.subscribe(to: topics)
         logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: ","))", "group": "\(configuration.groupID)"])
         await withGracefulShutdownHandler {
-            for await batch in consumer.batches where !batch.messages.isEmpty {
-                await self.applyWithRetry(batch.messages)
-                try? consumer.commit(Self.lastOffsets(batch.messages).mapValues { $0 + 1 })
+            for await batch in consumer.batches {
+                if !batch.messages.isEmpty {
+                    await self.applyWithRetry(batch.messages)
+                    try? consumer.commit(Self.lastOffsets(batch.messages).mapValues { $0 + 1 })
+                }
+                self.noteReadToEnd(batch.reachedEnd, assignment: consumer.assignment)
             }
         } onGracefulShutdown: {
             Task { await consumer.close() }
@@ -107,6 +132,18 @@ public final class ProcessingEngine: Service, Sendable {
         await consumer.close()
         state.withLock { $0.consumer = nil }  // the consumer's hooks refer back to the engine
         logger.info("stopped consuming")
+    }
+
+    private func noteReadToEnd(_ partitions: [KafkaTopicPartition], assignment: Set<KafkaTopicPartition>) {
+        guard let gate = caughtUp, !gate.isOpen, !partitions.isEmpty else { return }
+        let done = state.withLock { state -> Bool in
+            state.readToEnd.formUnion(partitions)
+            return !assignment.isEmpty && assignment.isSubset(of: state.readToEnd)
+        }
+        if done {
+            logger.info("read \(gate.name) to its end")
+            gate.open()
+        }
     }
 
     // MARK: Applying

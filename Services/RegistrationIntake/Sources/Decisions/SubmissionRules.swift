@@ -1,6 +1,7 @@
 // The decision rules of DESIGN §4.4, as a pure function of a submission and what intake knows.
 
 import RegistrySchema
+import ServiceRuntime
 
 /// What a submission leads to.
 public enum SubmissionDecision: Hashable, Sendable {

@@ -6,8 +6,8 @@ import Metrics
 import RegistrySchema
 import ServiceRuntime
 
-/// Applies a batch from `address.catalog.v1` and `registration.submitted.v1` in the engine's
-/// transaction.
+/// Applies a batch from `address.catalog.v1` or `registration.submitted.v1` in the engine's
+/// transaction (intake runs one engine per topic; see ``RegistrationIntakeService``).
 struct IntakeProcessor: BatchProcessor {
     let catalogTopic: String
     let desk: SubmissionDesk
@@ -24,14 +24,14 @@ struct IntakeProcessor: BatchProcessor {
 
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
         let store = IntakeStore(transaction.db)
-        // Catalog changes of a batch go first, so a submission fetched together with the address
-        // it names finds it. (Across batches the catalog is as intake last read it: a submission
-        // for an address the catalog has not yet delivered is UNKNOWN_ADDRESS.)
-        let ordered = messages.filter { $0.topic == catalogTopic } + messages.filter { $0.topic != catalogTopic }
-        for message in ordered {
-            let outcome = message.topic == catalogTopic
-                ? try keeper.handle(message, store: store)
-                : try desk.handle(message.value, arrival: Self.arrival(of: message), store: store)
+        for message in messages {
+            let outcome: MessageOutcome
+            if message.topic == catalogTopic {
+                let problem = try keeper.apply(message, to: store.catalog)
+                outcome = MessageOutcome(kind: problem == nil ? .catalogUpdated : .unreadable, deadLetter: problem)
+            } else {
+                outcome = try desk.handle(message.value, arrival: Self.arrival(of: message), store: store)
+            }
             for event in outcome.emitted { try transaction.emit(event) }
             if let reason = outcome.deadLetter { transaction.deadLetter(message, reason: reason) }
             switch outcome.kind {

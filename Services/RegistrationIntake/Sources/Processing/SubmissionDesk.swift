@@ -48,7 +48,7 @@ struct SubmissionDesk: Sendable {
         let eventTime = event.time ?? Timestamp(arrival)
         let decision = rules.decide(
             submission, reference: reference, eventTime: eventTime,
-            catalog: try submission.rca.flatMap(store.catalogEntry), person: try store.person(iin))
+            catalog: try submission.rca.flatMap(store.catalog.entry), person: try store.person(iin))
         switch decision {
         case .accepted(let state, let accepted):
             try store.savePerson(iin, state)

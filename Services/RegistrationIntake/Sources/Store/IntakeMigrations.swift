@@ -1,14 +1,15 @@
 // The tables of intake's store.
 
 import GRDB
+import ServiceRuntime
 
-/// Intake's schema: its catalog copy, per-person state, and every submission it has seen.
+/// Intake's schema: the shared catalog copy, per-person state, and every submission it has seen.
 enum IntakeMigrations {
     static func register(_ migrator: inout DatabaseMigrator) {
+        AddressCatalog.registerMigration(&migrator)
         migrator.registerMigration("intake-1") { db in
-            // Entries and states are stored as JSON: intake always reads and writes them whole.
+            // States are stored as JSON: intake always reads and writes them whole.
             try db.execute(sql: """
-                CREATE TABLE intake_catalog (rca TEXT PRIMARY KEY, entry BLOB NOT NULL) WITHOUT ROWID;
                 CREATE TABLE intake_person (iin TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID;
                 CREATE TABLE intake_submission (
                     source TEXT NOT NULL,

@@ -3,6 +3,7 @@
 import Foundation
 import GRDB
 import RegistrySchema
+import ServiceRuntime
 
 /// Intake's table access. Statements are cached per connection (prepared once); JSON coders
 /// are reused across a batch.
@@ -17,24 +18,8 @@ struct IntakeStore {
 
     // MARK: Catalog
 
-    func catalogEntry(_ rca: RCA) throws -> CatalogEntry? {
-        let statement = try db.cachedStatement(sql: "SELECT entry FROM intake_catalog WHERE rca = ?")
-        return try Data.fetchOne(statement, arguments: [rca.rawValue]).map { try decoder.decode(CatalogEntry.self, from: $0) }
-    }
-
-    func saveCatalogEntry(_ entry: CatalogEntry) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO intake_catalog (rca, entry) VALUES (?, ?) ON CONFLICT (rca) DO UPDATE SET entry = excluded.entry
-            """)
-        try statement.execute(arguments: [entry.address.rca.rawValue, try encoder.encode(entry)])
-    }
-
-    /// Marks an entry retired (an RCA intake never saw stays unknown: UNKNOWN_ADDRESS either way).
-    func retire(_ rca: RCA) throws {
-        guard var entry = try catalogEntry(rca) else { return }
-        entry.retired = true
-        try saveCatalogEntry(entry)
-    }
+    /// The shared catalog copy, in the same transaction.
+    var catalog: AddressCatalog { AddressCatalog(db) }
 
     // MARK: Persons
 

@@ -1,4 +1,4 @@
-// Intake's copy of one address catalog entry (DESIGN §4.2).
+// One dwelling of a service's catalog copy (DESIGN §4.2).
 
 import RegistrySchema
 

@@ -1,0 +1,21 @@
+// A seeded random number generator, for reproducible demo data and property tests.
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, seedable generator. Hand-written because
+/// the standard library's generator cannot be seeded and the available packages offer none;
+/// it is not for secrets.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator whose sequence is fixed by `seed`.
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
