@@ -69,7 +69,16 @@ let package = Package(
             resources: [.copy("Resources/openapi.json")]
         ),
         .executableTarget(name: "RegistrationIntakeMain", dependencies: ["RegistrationIntake", "ServiceRuntime"], path: "Services/RegistrationIntake/Main"),
-        .target(name: "AddressIndex", dependencies: ["ServiceRuntime"], path: "Services/AddressIndex/Sources"),
+        .target(
+            name: "AddressIndex",
+            dependencies: [
+                "ServiceRuntime", "RegistrySchema", "Kafka", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"), .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/AddressIndex/Sources",
+            resources: [.copy("Resources/openapi.json")]
+        ),
         .executableTarget(name: "AddressIndexMain", dependencies: ["AddressIndex", "ServiceRuntime"], path: "Services/AddressIndex/Main"),
         .target(name: "Notification", dependencies: ["ServiceRuntime"], path: "Services/Notification/Sources"),
         .executableTarget(name: "NotificationMain", dependencies: ["Notification", "ServiceRuntime"], path: "Services/Notification/Main"),

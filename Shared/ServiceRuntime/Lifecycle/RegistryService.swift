@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Kafka
 import Logging
+import ServiceLifecycle
 import RegistrySchema
 
 /// Everything the runtime has built that a service's parts may use.
@@ -61,10 +62,13 @@ public struct ServiceParts: Sendable {
     public var consumers: [ConsumerPart]
     /// Declares its HTTP routes.
     public var routes: @Sendable (RouteTable) -> Void
+    /// Long-running work of its own (e.g. clock-driven announcements), run beside the engines.
+    public var services: [any Service]
     /// Creates parts.
-    public init(consumers: [ConsumerPart] = [], routes: @escaping @Sendable (RouteTable) -> Void = { _ in }) {
+    public init(consumers: [ConsumerPart] = [], routes: @escaping @Sendable (RouteTable) -> Void = { _ in }, services: [any Service] = []) {
         self.consumers = consumers
         self.routes = routes
+        self.services = services
     }
 }
 

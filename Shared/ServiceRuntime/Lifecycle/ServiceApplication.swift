@@ -17,6 +17,8 @@ public struct ServiceApplication: Sendable {
     public let environment: ServiceEnvironment
     /// The processing engines, one per consumer part.
     public let engines: [ProcessingEngine]
+    /// The service's own long-running work.
+    public let services: [any Service]
     /// The routes declared, for the OpenAPI check.
     public let routes: RouteTable
     /// The document served at `/openapi.json`.
@@ -49,6 +51,7 @@ public struct ServiceApplication: Sendable {
             descriptor: descriptor, configuration: configuration, settings: settings, store: store,
             producer: producer, relay: relay, accessLog: accessLog, topics: topics, logger: logger)
         let parts = try S.parts(in: environment)
+        services = parts.services
         engines = parts.consumers.map { part in
             // The prefix isolates environments sharing a cluster; their groups must not mix either.
             var consumer = KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.topicPrefix + descriptor.name + part.groupSuffix)
@@ -90,6 +93,7 @@ public struct ServiceApplication: Sendable {
             .init(service: environment.producer), .init(service: environment.relay),
         ]
         services += engines.map { .init(service: $0) }
+        services += self.services.map { .init(service: $0) }
         services.append(.init(service: http))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: environment.logger))

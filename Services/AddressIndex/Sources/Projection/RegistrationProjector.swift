@@ -1,0 +1,146 @@
+// Applies registration.accepted.v1 to the index, strictly in each person's sequence order.
+
+import Foundation
+import Kafka
+import Logging
+import Metrics
+import RegistrySchema
+import ServiceRuntime
+
+/// Projects accepted registrations into periods, people and residents, and emits
+/// `address.changed.v1`, `address.current.v1` and `address.alerts.v1` through the outbox
+/// (DESIGN §4.7-4.8).
+///
+/// Each person's events are applied in `sequence` order: a repeat (sequence already applied) is
+/// ignored; an event beyond the next one is parked until the missing ones arrive (a gap is logged
+/// and counted, never skipped).
+struct RegistrationProjector: Sendable {
+    let topics: TopicNames
+    let source: String
+    let occupancyThreshold: Int
+    let clock: IndexClock
+    let logger: Logger
+    let decoder = RegistryEventDecoder()
+    let repeats = Counter(label: "index_repeated_events_total")
+    let gaps = Counter(label: "index_sequence_gaps_total")
+
+    /// The effects of one message.
+    struct Outcome: Sendable {
+        var emitted: [KafkaProducerMessage] = []
+        var deadLetter: String?
+        var applied = 0
+    }
+
+    func handle(_ value: [UInt8]?, store: IndexStore) throws -> Outcome {
+        guard let value else { return Outcome(deadLetter: "MALFORMED no value (a tombstone where an accepted registration was expected)") }
+        let event: CloudEvent<RegistrationAccepted>
+        do {
+            event = try decoder.decode(RegistrationAccepted.self, from: value)
+        } catch {
+            return Outcome(deadLetter: "\(error.rejectionCode.rawValue) \(error)")
+        }
+        let iin = event.data.person.iin
+        let applied = try store.person(iin)?.sequence ?? 0
+        if event.data.sequence <= applied {
+            repeats.increment()
+            return Outcome()
+        }
+        if event.data.sequence > applied + 1 {
+            gaps.increment()
+            logger.warning("sequence gap: parking an event until the missing ones arrive", metadata: [
+                "iin": "\(iin.masked)", "applied": "\(applied)", "received": "\(event.data.sequence)",
+            ])
+            try store.park(iin, sequence: event.data.sequence, event: Data(value))
+            return Outcome()
+        }
+        var outcome = Outcome()
+        try apply(event, store: store, into: &outcome)
+        // Parked successors that the gap held back.
+        while let parked = try store.takeParked(iin, sequence: event.data.sequence + outcome.applied) {
+            try apply(try decoder.decode(RegistrationAccepted.self, from: parked), store: store, into: &outcome)
+        }
+        return outcome
+    }
+
+    private func apply(_ event: CloudEvent<RegistrationAccepted>, store: IndexStore, into outcome: inout Outcome) throws {
+        let data = event.data
+        let iin = data.person.iin
+        var person = try store.person(iin) ?? IndexStore.PersonRow(
+            sequence: 0, surname: data.person.surname, givenName: data.person.givenName, openPermanent: nil, openTemporary: nil)
+        person.sequence = data.sequence
+        person.surname = data.person.surname
+        person.givenName = data.person.givenName
+        let change: AddressChangeKind
+        var address = data.address
+        switch (data.kind, data.registration ?? .permanent) {
+        case (.permanent, _):
+            if let open = person.openPermanent { try store.closePeriod(iin, sequence: open, on: data.validFrom) }
+            change = person.openPermanent == nil ? .registered : .moved
+            if let snapshot = data.address {
+                try store.insertPeriod(iin, RegistrationPeriod(kind: .permanent, address: snapshot, validFrom: data.validFrom, validTo: nil, sequence: data.sequence), endsByExpiry: false)
+            }
+            person.openPermanent = data.sequence
+        case (.temporary, _):
+            if let open = person.openTemporary { try store.closePeriod(iin, sequence: open, on: data.validFrom) }
+            change = .temporaryRegistered
+            if let snapshot = data.address {
+                try store.insertPeriod(
+                    iin, RegistrationPeriod(kind: .temporary, address: snapshot, validFrom: data.validFrom, validTo: data.validUntil, sequence: data.sequence),
+                    endsByExpiry: data.validUntil != nil)
+            }
+            person.openTemporary = data.sequence
+        case (.deregistration, .permanent):
+            if let open = person.openPermanent { try store.closePeriod(iin, sequence: open, on: data.validFrom) }
+            person.openPermanent = nil
+            change = .deregistered
+        case (.deregistration, .temporary):
+            if let open = person.openTemporary { try store.closePeriod(iin, sequence: open, on: data.validFrom) }
+            person.openTemporary = nil
+            change = .temporaryEnded
+            address = try person.openPermanent.flatMap { try store.period(iin, sequence: $0) }?.address
+        }
+        try store.savePerson(iin, person)
+        outcome.applied += 1
+        outcome.emitted.append(try message(
+            AddressChanged(iin: iin, change: change, address: address, previousAddress: data.previousAddress, effectiveFrom: data.validFrom, sequence: data.sequence, cause: event.id),
+            topic: .addressChanged, key: iin.rawValue))
+        outcome.emitted.append(try current(iin, person: person, store: store))
+        if let snapshot = data.address, data.kind != .deregistration {
+            outcome.emitted += try occupancy(snapshot, from: data.validFrom, store: store)
+        }
+    }
+
+    /// The `address.current.v1` message of a person: what is open now, or a tombstone.
+    func current(_ iin: IIN, person: IndexStore.PersonRow, store: IndexStore) throws -> KafkaProducerMessage {
+        let permanent = try person.openPermanent.flatMap { try store.period(iin, sequence: $0) }
+        let temporary = try person.openTemporary.flatMap { try store.period(iin, sequence: $0) }.flatMap { period in
+            period.validTo.map { $0 > clock.today ? period : nil } ?? period
+        }
+        let topic = topics.name(for: .addressCurrent)
+        guard permanent != nil || temporary != nil else {
+            return KafkaProducerMessage(topic: topic, key: Array(iin.rawValue.utf8), value: nil)
+        }
+        let data = AddressCurrent(
+            iin: iin, permanent: permanent.map { PermanentRegistration(address: $0.address, validFrom: $0.validFrom) },
+            temporary: temporary.flatMap { period in period.validTo.map { TemporaryRegistration(address: period.address, validFrom: period.validFrom, validUntil: $0) } },
+            sequence: person.sequence)
+        return try message(data, topic: .addressCurrent, key: iin.rawValue)
+    }
+
+    private func occupancy(_ address: AddressSnapshot, from day: CalendarDate, store: IndexStore) throws -> [KafkaProducerMessage] {
+        let residents = try store.registeredCount(address.rca, from: min(day, clock.today))
+        let alerted = try store.wasAlerted(address.rca)
+        if residents > occupancyThreshold, !alerted {
+            try store.setAlerted(address.rca, true)
+            let alert = OccupancyAlert(rca: address.rca, kato: address.kato, residents: residents, threshold: occupancyThreshold)
+            return [try message(alert, topic: .addressAlerts, key: address.rca.rawValue)]
+        }
+        if residents <= occupancyThreshold, alerted { try store.setAlerted(address.rca, false) }
+        return []
+    }
+
+    func message<D: RegistryEventData>(_ data: D, topic: RegistryTopic, key: String) throws -> KafkaProducerMessage {
+        let event = CloudEvent(id: UUID().uuidString.lowercased(), source: source, time: Timestamp(.now), data: data)
+        return try .event(event, topic: topics.name(for: topic), key: key)
+    }
+}

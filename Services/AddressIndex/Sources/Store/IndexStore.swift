@@ -1,0 +1,163 @@
+// Reads and writes of address-index's tables, inside the caller's transaction or read.
+
+import Foundation
+import GRDB
+import RegistrySchema
+import ServiceRuntime
+
+/// address-index's table access (prepared statements, one JSON coder pair per use).
+struct IndexStore {
+    let db: Database
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    /// What the index keeps per person besides periods.
+    struct PersonRow {
+        var sequence: Int
+        var surname: String
+        var givenName: String
+        var openPermanent: Int?
+        var openTemporary: Int?
+    }
+
+    func person(_ iin: IIN) throws -> PersonRow? {
+        let statement = try db.cachedStatement(sql: "SELECT sequence, surname, given_name, open_permanent, open_temporary FROM index_person WHERE iin = ?")
+        return try Row.fetchOne(statement, arguments: [iin.rawValue]).map {
+            PersonRow(sequence: $0["sequence"], surname: $0["surname"], givenName: $0["given_name"], openPermanent: $0["open_permanent"], openTemporary: $0["open_temporary"])
+        }
+    }
+
+    func savePerson(_ iin: IIN, _ row: PersonRow) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO index_person (iin, sequence, surname, given_name, open_permanent, open_temporary) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (iin) DO UPDATE SET sequence = excluded.sequence, surname = excluded.surname, given_name = excluded.given_name,
+                open_permanent = excluded.open_permanent, open_temporary = excluded.open_temporary
+            """)
+        try statement.execute(arguments: [iin.rawValue, row.sequence, row.surname, row.givenName, row.openPermanent, row.openTemporary])
+    }
+
+    // MARK: Periods
+
+    private static let periodColumns = "kind, address, valid_from, valid_to, sequence"
+
+    private func period(_ row: Row) throws -> RegistrationPeriod {
+        let until: String? = row["valid_to"]
+        return RegistrationPeriod(
+            kind: RegistrationTerm(rawValue: row["kind"]) ?? .permanent, address: try decoder.decode(AddressSnapshot.self, from: row["address"] as Data),
+            validFrom: CalendarDate(row["valid_from"] as String)!, validTo: until.flatMap { CalendarDate($0) }, sequence: row["sequence"])
+    }
+
+    func period(_ iin: IIN, sequence: Int) throws -> RegistrationPeriod? {
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.periodColumns) FROM index_period WHERE iin = ? AND sequence = ?")
+        return try Row.fetchOne(statement, arguments: [iin.rawValue, sequence]).map(period)
+    }
+
+    func insertPeriod(_ iin: IIN, _ period: RegistrationPeriod, endsByExpiry: Bool) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO index_period (iin, sequence, kind, rca, address, valid_from, valid_to, ends_by_expiry) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [
+            iin.rawValue, period.sequence, period.kind.rawValue, period.address.rca.rawValue, try encoder.encode(period.address),
+            period.validFrom.description, period.validTo?.description, endsByExpiry,
+        ])
+    }
+
+    /// Ends an open period on `day` (or leaves it if it already ends earlier); a temporary stay
+    /// cut short no longer ends by expiry.
+    func closePeriod(_ iin: IIN, sequence: Int, on day: CalendarDate) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE index_period SET valid_to = ?, ends_by_expiry = 0
+            WHERE iin = ? AND sequence = ? AND (valid_to IS NULL OR valid_to > ?)
+            """)
+        try statement.execute(arguments: [day.description, iin.rawValue, sequence, day.description])
+    }
+
+    /// The period of `kind` holding on `day`.
+    func period(_ iin: IIN, kind: RegistrationTerm, on day: CalendarDate) throws -> RegistrationPeriod? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(Self.periodColumns) FROM index_period
+            WHERE iin = ? AND kind = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)
+            ORDER BY sequence DESC LIMIT 1
+            """)
+        return try Row.fetchOne(statement, arguments: [iin.rawValue, kind.rawValue, day.description, day.description]).map(period)
+    }
+
+    func history(_ iin: IIN) throws -> [RegistrationPeriod] {
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.periodColumns) FROM index_period WHERE iin = ? ORDER BY sequence")
+        return try Row.fetchAll(statement, arguments: [iin.rawValue]).map(period)
+    }
+
+    /// A resident of a dwelling on a day.
+    struct Resident {
+        let iin: String
+        let surname: String
+        let givenName: String
+        let period: RegistrationPeriod
+    }
+
+    func residents(_ rca: RCA, on day: CalendarDate) throws -> [Resident] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT p.iin, p.kind, p.address, p.valid_from, p.valid_to, p.sequence, h.surname, h.given_name
+            FROM index_period p JOIN index_person h ON h.iin = p.iin
+            WHERE p.rca = ? AND p.valid_from <= ? AND (p.valid_to IS NULL OR p.valid_to > ?)
+            ORDER BY h.surname, h.given_name, p.iin
+            """)
+        return try Row.fetchAll(statement, arguments: [rca.rawValue, day.description, day.description]).map {
+            Resident(iin: $0["iin"], surname: $0["surname"], givenName: $0["given_name"], period: try period($0))
+        }
+    }
+
+    /// People registered at `rca` on `day` or from a later day (for occupancy).
+    func registeredCount(_ rca: RCA, from day: CalendarDate) throws -> Int {
+        let statement = try db.cachedStatement(sql: """
+            SELECT COUNT(DISTINCT iin) FROM index_period WHERE rca = ? AND (valid_to IS NULL OR valid_to > ?)
+            """)
+        return try Int.fetchOne(statement, arguments: [rca.rawValue, day.description]) ?? 0
+    }
+
+    // MARK: Temporary stays running out
+
+    /// Temporary periods that ended by expiry before `day` and were not announced yet.
+    func unannouncedExpiries(before day: CalendarDate, limit: Int) throws -> [(iin: IIN, period: RegistrationPeriod)] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT iin, \(Self.periodColumns) FROM index_period
+            WHERE ends_by_expiry = 1 AND end_announced = 0 AND valid_to < ? ORDER BY valid_to LIMIT ?
+            """)
+        return try Row.fetchAll(statement, arguments: [day.description, limit]).compactMap { row in
+            guard let iin = IIN(rawValue: row["iin"]) else { return nil }
+            return (iin, try period(row))
+        }
+    }
+
+    func markAnnounced(_ iin: IIN, sequence: Int) throws {
+        try db.execute(sql: "UPDATE index_period SET end_announced = 1 WHERE iin = ? AND sequence = ?", arguments: [iin.rawValue, sequence])
+    }
+
+    // MARK: Gaps
+
+    func park(_ iin: IIN, sequence: Int, event: Data) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO index_pending (iin, sequence, event) VALUES (?, ?, ?)", arguments: [iin.rawValue, sequence, event])
+    }
+
+    func takeParked(_ iin: IIN, sequence: Int) throws -> Data? {
+        let event = try Data.fetchOne(db, sql: "SELECT event FROM index_pending WHERE iin = ? AND sequence = ?", arguments: [iin.rawValue, sequence])
+        if event != nil { try db.execute(sql: "DELETE FROM index_pending WHERE iin = ? AND sequence = ?", arguments: [iin.rawValue, sequence]) }
+        return event
+    }
+
+    // MARK: Occupancy
+
+    func wasAlerted(_ rca: RCA) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT alerted FROM index_occupancy WHERE rca = ?", arguments: [rca.rawValue]) ?? false
+    }
+
+    func setAlerted(_ rca: RCA, _ alerted: Bool) throws {
+        try db.execute(
+            sql: "INSERT INTO index_occupancy (rca, alerted) VALUES (?, ?) ON CONFLICT (rca) DO UPDATE SET alerted = excluded.alerted",
+            arguments: [rca.rawValue, alerted])
+    }
+}
