@@ -116,6 +116,11 @@ let package = Package(
             dependencies: ["RegistrationIntake", "RegistrySchema", "ServiceRuntime", "Kafka"],
             path: "Tests/RegistrationIntakeTests"
         ),
+        .testTarget(
+            name: "AddressIndexTests",
+            dependencies: ["AddressIndex", "RegistrationIntake", "RegistrySchema", "ServiceRuntime", "Kafka", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/AddressIndexTests"
+        ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], path: "Tests/KafkaTests"),
         .testTarget(
             name: "ServiceTests",

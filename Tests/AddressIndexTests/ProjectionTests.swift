@@ -1,0 +1,113 @@
+// The projection: changes announced exactly once, repeats ignored, gaps parked, stays ending.
+
+import Foundation
+import Kafka
+import Logging
+import RegistrySchema
+import ServiceRuntime
+import Testing
+@testable import AddressIndex
+
+@Suite struct ProjectionTests {
+    let store: ServiceStore
+    let manual = ManualClock()
+    let projector: RegistrationProjector
+    let decoder = RegistryEventDecoder()
+    let home = IndexFixtures.address("100001")
+    let flat = IndexFixtures.address("100002")
+    let dorm = IndexFixtures.address("100003")
+
+    init() throws {
+        store = try IndexFixtures.store()
+        projector = IndexFixtures.projector(clock: manual.clock)
+    }
+
+    func project(_ event: CloudEvent<RegistrationAccepted>) async throws -> [KafkaProducerMessage] {
+        let value = try IndexFixtures.bytes(event)
+        let projector = self.projector
+        return try await store.write { try projector.handle(value, store: IndexStore($0)) }.emitted
+    }
+
+    func changes(_ messages: [KafkaProducerMessage]) throws -> [AddressChanged] {
+        try messages.filter { $0.topic == "address.changed.v1" }.map { try decoder.decode(AddressChanged.self, from: $0.value ?? []).data }
+    }
+
+    @Test func eachAcceptedEventAnnouncesItsChangeOnce() async throws {
+        let registered = try changes(try await project(IndexFixtures.accepted(.permanent, sequence: 1, address: home, from: "2026-11-24")))
+        #expect(registered.map(\.change) == [.registered])
+        #expect(registered.first?.address == home && registered.first?.previousAddress == nil)
+        #expect(registered.first?.cause == "accepted-1-860101300126")
+
+        let moved = try changes(try await project(IndexFixtures.accepted(.permanent, sequence: 2, address: flat, previous: home, from: "2026-12-01")))
+        #expect(moved.map(\.change) == [.moved])
+        #expect(moved.first?.previousAddress == home && moved.first?.effectiveFrom == CalendarDate("2026-12-01"))
+
+        let stay = try changes(try await project(IndexFixtures.accepted(.temporary, sequence: 3, address: dorm, from: "2026-12-02", until: "2027-03-01")))
+        #expect(stay.map(\.change) == [.temporaryRegistered])
+
+        let gone = try changes(try await project(IndexFixtures.accepted(.deregistration, sequence: 4, previous: flat, from: "2026-12-10")))
+        #expect(gone.map(\.change) == [.deregistered])
+        #expect(gone.first?.address == nil && gone.first?.previousAddress == flat)
+
+        // The same event again (a re-send after a crash upstream): nothing.
+        #expect(try await project(IndexFixtures.accepted(.permanent, sequence: 2, address: flat, previous: home, from: "2026-12-01")).isEmpty)
+        let history = try await store.read { try IndexStore($0).history(IndexFixtures.person) }
+        #expect(history.map(\.sequence) == [1, 2, 3])
+        #expect(history[0].validTo == CalendarDate("2026-12-01"), "the move closed the first period")
+        #expect(history[1].validTo == CalendarDate("2026-12-10"), "the deregistration closed the second")
+    }
+
+    @Test func aGapIsParkedUntilTheMissingEventArrives() async throws {
+        _ = try await project(IndexFixtures.accepted(.permanent, sequence: 1, address: home, from: "2026-11-24"))
+        let early = try await project(IndexFixtures.accepted(.permanent, sequence: 3, address: dorm, previous: flat, from: "2026-12-05"))
+        #expect(early.isEmpty, "sequence 3 waits for 2")
+        let both = try changes(try await project(IndexFixtures.accepted(.permanent, sequence: 2, address: flat, previous: home, from: "2026-12-01")))
+        #expect(both.map(\.sequence) == [2, 3])
+        #expect(both.map(\.change) == [.moved, .moved])
+        #expect(try await store.read { try IndexStore($0).person(IndexFixtures.person)?.sequence } == 3)
+    }
+
+    @Test func addressCurrentIsATombstoneWhenNothingIsLeft() async throws {
+        _ = try await project(IndexFixtures.accepted(.permanent, sequence: 1, address: home, from: "2026-11-24"))
+        let messages = try await project(IndexFixtures.accepted(.deregistration, sequence: 2, previous: home, from: "2026-11-25"))
+        let current = try #require(messages.first { $0.topic == "address.current.v1" })
+        #expect(current.value == nil)
+        #expect(current.key == Array(IndexFixtures.person.rawValue.utf8))
+    }
+
+    @Test func aDwellingOverTheThresholdIsAlertedOnce() async throws {
+        let projector = IndexFixtures.projector(clock: manual.clock, threshold: 2)
+        var alerts: [OccupancyAlert] = []
+        for serial in 1...4 {
+            let iin = IIN.issue(birthDate: CalendarDate("1990-01-01")!, sex: .male, serial: serial * 3)!
+            let value = try IndexFixtures.bytes(IndexFixtures.accepted(.permanent, sequence: 1, iin: iin, address: home, from: "2026-11-24"))
+            let emitted = try await store.write { try projector.handle(value, store: IndexStore($0)).emitted }
+            alerts += try emitted.filter { $0.topic == "address.alerts.v1" }.map { try decoder.decode(OccupancyAlert.self, from: $0.value ?? []).data }
+        }
+        #expect(alerts == [OccupancyAlert(rca: home.rca, kato: home.kato, residents: 3, threshold: 2)])
+    }
+
+    @Test func aTemporaryStayEndingIsAnnouncedOnceEvenAcrossRestarts() async throws {
+        _ = try await project(IndexFixtures.accepted(.permanent, sequence: 1, address: home, from: "2026-11-01"))
+        _ = try await project(IndexFixtures.accepted(.temporary, sequence: 2, address: dorm, from: "2026-11-24", until: "2026-12-01"))
+        func watcher() throws -> TemporaryEndWatcher {
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: "127.0.0.1:1", clientID: "t")), logger: Logger(label: "t"))
+            let relay = OutboxRelay(store: store, producer: producer, service: "address-index", logger: Logger(label: "t"))
+            return TemporaryEndWatcher(store: store, relay: relay, projector: projector, interval: .seconds(60), logger: Logger(label: "t"))
+        }
+        let first = try watcher()
+        manual.today = CalendarDate("2026-12-01")!
+        #expect(try await first.announceEnded() == 0, "validUntil is exclusive; it is announced the day after")
+        manual.today = CalendarDate("2026-12-02")!
+        #expect(try await first.announceEnded() == 1)
+        #expect(try await first.announceEnded() == 0)
+        // A restarted service (a new watcher over the same store) does not announce it again.
+        #expect(try await watcher().announceEnded() == 0)
+        let rows = try await store.read { try Outbox.oldest(100, in: $0) }
+        let ended = try rows.filter { $0.message.topic == "address.changed.v1" }
+            .map { try decoder.decode(AddressChanged.self, from: $0.message.value ?? []).data }.filter { $0.change == .temporaryEnded }
+        #expect(ended.count == 1)
+        #expect(ended.first?.previousAddress == dorm && ended.first?.address == home && ended.first?.cause == nil)
+        #expect(ended.first?.effectiveFrom == CalendarDate("2026-12-01"))
+    }
+}
