@@ -60,6 +60,10 @@ public enum AddressIndexService: RegistryService {
             services: [watcher])
     }
 
+    /// The index is a projection of the catalog and the accepted registrations: `--rebuild` drops
+    /// it and replays them (the certificate key in DATA_DIR is kept).
+    public static var rebuildsFromTopics: Bool { true }
+
     public static var openAPI: Data? {
         Bundle.module.url(forResource: "openapi", withExtension: "json").flatMap { try? Data(contentsOf: $0) }
     }

@@ -83,12 +83,16 @@ public protocol RegistryService {
     /// The service's part of its OpenAPI document: a JSON object with the `paths` of its own
     /// routes and any `components` they refer to (see ``OpenAPIDocument``); `nil` if it has none.
     static var openAPI: Data? { get }
+    /// Whether the store is a projection of its input topics that `--rebuild` may drop and
+    /// replay (true for address-index; intake's decisions are not reproducible that way).
+    static var rebuildsFromTopics: Bool { get }
 }
 
 extension RegistryService {
     public static func migrations(_ migrator: inout DatabaseMigrator) {}
     public static func parts(in environment: ServiceEnvironment) throws -> ServiceParts { ServiceParts() }
     public static var openAPI: Data? { nil }
+    public static var rebuildsFromTopics: Bool { false }
 
     /// The service's whole OpenAPI document.
     public static func openAPIDocument() throws -> OpenAPIDocument {

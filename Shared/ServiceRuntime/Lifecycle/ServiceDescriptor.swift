@@ -43,6 +43,7 @@ public struct ServiceDescriptor: Sendable {
             USAGE: \(name) [--help] [--version] [--openapi]
 
             --openapi prints the service's OpenAPI 3.1 document (also served at GET /openapi.json).
+            --rebuild (services whose store is a projection of their topics) drops the store and replays.
 
             Configured through the environment (DESIGN.md §7):
             \(rows.joined(separator: "\n"))

@@ -48,6 +48,8 @@ public enum ServiceMain {
         case "--version":
             print("\(descriptor.name) (librdkafka \(KafkaLibrary.version))")
             return .success
+        case "--rebuild" where S.rebuildsFromTopics:
+            break
         case let other?:
             printError("\(descriptor.name): unknown argument '\(other)'. Configuration is read from the environment; see --help.")
             return .usage
@@ -63,6 +65,12 @@ public enum ServiceMain {
         } catch {
             printError("\(descriptor.name): \(error)")
             return .configuration
+        }
+
+        if arguments.first == "--rebuild" {
+            let removed = ServiceStore.remove(directory: configuration.dataDirectory, name: descriptor.name)
+            // Standard error, unbuffered, beside the log lines that follow.
+            printError("\(descriptor.name): rebuilding: removed \(removed.isEmpty ? "nothing (no store yet)" : removed.joined(separator: ", ")); replaying its topics from the beginning (progress is logged)")
         }
 
         LoggingSystem.bootstrap { label in

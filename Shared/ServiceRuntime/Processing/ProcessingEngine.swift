@@ -41,6 +41,7 @@ public final class ProcessingEngine: Service, Sendable {
         var storeFailing = false
         var offsetAnomalies = 0
         var readToEnd: Set<KafkaTopicPartition> = []
+        var caughtUpOnce = false
     }
     /// Opened once every assigned partition has been read to its end (if given).
     private let caughtUp: CatchUpGate?
@@ -119,12 +120,21 @@ public final class ProcessingEngine: Service, Sendable {
         try consumer.subscribe(to: topics)
         logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: ","))", "group": "\(configuration.groupID)"])
         await withGracefulShutdownHandler {
+            var progress = (since: ContinuousClock.now, count: 0, total: 0)
             for await batch in consumer.batches {
                 if !batch.messages.isEmpty {
                     await self.applyWithRetry(batch.messages)
+                    // Long catch-ups (a rebuild, a backlog) show progress every 10 s.
+                    progress.count += batch.messages.count
+                    progress.total += batch.messages.count
+                    if ContinuousClock.now - progress.since >= .seconds(10) {
+                        logger.info("applying", metadata: ["last10s": "\(progress.count)", "sinceStart": "\(progress.total)", "topics": "\(self.topics.joined(separator: ","))"])
+                        progress.since = ContinuousClock.now
+                        progress.count = 0
+                    }
                     try? consumer.commit(Self.lastOffsets(batch.messages).mapValues { $0 + 1 })
                 }
-                self.noteReadToEnd(batch.reachedEnd, assignment: consumer.assignment)
+                self.noteReadToEnd(batch.reachedEnd, assignment: consumer.assignment, applied: progress.total)
             }
         } onGracefulShutdown: {
             Task { await consumer.close() }
@@ -134,16 +144,18 @@ public final class ProcessingEngine: Service, Sendable {
         logger.info("stopped consuming")
     }
 
-    private func noteReadToEnd(_ partitions: [KafkaTopicPartition], assignment: Set<KafkaTopicPartition>) {
-        guard let gate = caughtUp, !gate.isOpen, !partitions.isEmpty else { return }
-        let done = state.withLock { state -> Bool in
+    /// Logs (once) when every assigned partition has been read to its end, and opens `caughtUp`.
+    private func noteReadToEnd(_ partitions: [KafkaTopicPartition], assignment: Set<KafkaTopicPartition>, applied: Int) {
+        guard !partitions.isEmpty else { return }
+        let firstTime = state.withLock { state -> Bool in
+            guard !state.caughtUpOnce else { return false }
             state.readToEnd.formUnion(partitions)
-            return !assignment.isEmpty && assignment.isSubset(of: state.readToEnd)
+            state.caughtUpOnce = !assignment.isEmpty && assignment.isSubset(of: state.readToEnd)
+            return state.caughtUpOnce
         }
-        if done {
-            logger.info("read \(gate.name) to its end")
-            gate.open()
-        }
+        guard firstTime else { return }
+        logger.info("caught up: read \(topics.joined(separator: ",")) to the end", metadata: ["applied": "\(applied)"])
+        caughtUp?.open()
     }
 
     // MARK: Applying

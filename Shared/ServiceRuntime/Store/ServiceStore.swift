@@ -61,6 +61,14 @@ public final class ServiceStore: Sendable {
         (try? await pool.write { db in try db.execute(sql: "UPDATE runtime_health SET checked_at = ?", arguments: [Date().timeIntervalSince1970]) }) != nil
     }
 
+    /// Deletes a service's database files (`<name>.sqlite` and its WAL and shared-memory files),
+    /// leaving anything else in the directory (e.g. keys) alone.
+    /// - Returns: The files removed.
+    public static func remove(directory: String, name: String) -> [String] {
+        let base = (directory as NSString).appendingPathComponent("\(name).sqlite")
+        return [base, base + "-wal", base + "-shm"].filter { (try? FileManager.default.removeItem(atPath: $0)) != nil }
+    }
+
     /// Closes the database (after the last write); further use throws.
     public func close() throws {
         try pool.close()

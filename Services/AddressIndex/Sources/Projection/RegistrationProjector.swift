@@ -103,15 +103,15 @@ struct RegistrationProjector: Sendable {
         outcome.applied += 1
         outcome.emitted.append(try message(
             AddressChanged(iin: iin, change: change, address: address, previousAddress: data.previousAddress, effectiveFrom: data.validFrom, sequence: data.sequence, cause: event.id),
-            topic: .addressChanged, key: iin.rawValue))
-        outcome.emitted.append(try current(iin, person: person, store: store))
+            id: "\(event.id):changed", topic: .addressChanged, key: iin.rawValue))
+        outcome.emitted.append(try current(iin, person: person, store: store, id: "\(event.id):current"))
         if let snapshot = data.address, data.kind != .deregistration {
-            outcome.emitted += try occupancy(snapshot, from: data.validFrom, store: store)
+            outcome.emitted += try occupancy(snapshot, from: data.validFrom, store: store, id: "\(event.id):alert")
         }
     }
 
     /// The `address.current.v1` message of a person: what is open now, or a tombstone.
-    func current(_ iin: IIN, person: IndexStore.PersonRow, store: IndexStore) throws -> KafkaProducerMessage {
+    func current(_ iin: IIN, person: IndexStore.PersonRow, store: IndexStore, id: String) throws -> KafkaProducerMessage {
         let permanent = try person.openPermanent.flatMap { try store.period(iin, sequence: $0) }
         let temporary = try person.openTemporary.flatMap { try store.period(iin, sequence: $0) }.flatMap { period in
             period.validTo.map { $0 > clock.today ? period : nil } ?? period
@@ -124,23 +124,26 @@ struct RegistrationProjector: Sendable {
             iin: iin, permanent: permanent.map { PermanentRegistration(address: $0.address, validFrom: $0.validFrom) },
             temporary: temporary.flatMap { period in period.validTo.map { TemporaryRegistration(address: period.address, validFrom: period.validFrom, validUntil: $0) } },
             sequence: person.sequence)
-        return try message(data, topic: .addressCurrent, key: iin.rawValue)
+        return try message(data, id: id, topic: .addressCurrent, key: iin.rawValue)
     }
 
-    private func occupancy(_ address: AddressSnapshot, from day: CalendarDate, store: IndexStore) throws -> [KafkaProducerMessage] {
+    private func occupancy(_ address: AddressSnapshot, from day: CalendarDate, store: IndexStore, id: String) throws -> [KafkaProducerMessage] {
         let residents = try store.registeredCount(address.rca, from: min(day, clock.today))
         let alerted = try store.wasAlerted(address.rca)
         if residents > occupancyThreshold, !alerted {
             try store.setAlerted(address.rca, true)
             let alert = OccupancyAlert(rca: address.rca, kato: address.kato, residents: residents, threshold: occupancyThreshold)
-            return [try message(alert, topic: .addressAlerts, key: address.rca.rawValue)]
+            return [try message(alert, id: id, topic: .addressAlerts, key: address.rca.rawValue)]
         }
         if residents <= occupancyThreshold, alerted { try store.setAlerted(address.rca, false) }
         return []
     }
 
-    func message<D: RegistryEventData>(_ data: D, topic: RegistryTopic, key: String) throws -> KafkaProducerMessage {
-        let event = CloudEvent(id: UUID().uuidString.lowercased(), source: source, time: Timestamp(.now), data: data)
+    /// An outgoing event. Its id derives from what caused it (the accepted event's id and a
+    /// suffix), so replaying the accepted topic — after a crash or in a rebuild — produces the
+    /// same events, which consumers dedupe by id.
+    func message<D: RegistryEventData>(_ data: D, id: String, topic: RegistryTopic, key: String) throws -> KafkaProducerMessage {
+        let event = CloudEvent(id: id, source: source, time: Timestamp(.now), data: data)
         return try .event(event, topic: topics.name(for: topic), key: key)
     }
 }

@@ -1,5 +1,7 @@
 // Announces temporary stays that ran out: address.changed "temporary-ended", once each.
 
+import Crypto
+import Foundation
 import Logging
 import RegistrySchema
 import ServiceLifecycle
@@ -37,6 +39,12 @@ public final class TemporaryEndWatcher: Service, Sendable {
         }
     }
 
+    /// The id base of a stay's end: a digest of the person and the stay's sequence (no IIN in ids,
+    /// which travel into logs and webhook headers; the same value in every rebuild).
+    static func eventID(_ iin: IIN, sequence: Int) -> String {
+        "temporary-ended-" + SHA256.hash(data: Data("\(iin.rawValue)/\(sequence)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Announces every stay that ended before today and was not announced yet.
     /// - Returns: How many were announced.
     @discardableResult
@@ -57,8 +65,9 @@ public final class TemporaryEndWatcher: Service, Sendable {
                     let changed = AddressChanged(
                         iin: iin, change: .temporaryEnded, address: permanent?.address, previousAddress: period.address,
                         effectiveFrom: until, sequence: person.sequence, cause: nil)
-                    try Outbox.append(try projector.message(changed, topic: .addressChanged, key: iin.rawValue), in: db)
-                    try Outbox.append(try projector.current(iin, person: person, store: index), in: db)
+                    let id = Self.eventID(iin, sequence: period.sequence)
+                    try Outbox.append(try projector.message(changed, id: "\(id):changed", topic: .addressChanged, key: iin.rawValue), in: db)
+                    try Outbox.append(try projector.current(iin, person: person, store: index, id: "\(id):current"), in: db)
                     count += 1
                 }
                 return count
