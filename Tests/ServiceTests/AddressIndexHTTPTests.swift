@@ -126,6 +126,7 @@ import TestSupport
             let claims = try #require(fresh["claims"] as? [String: Any])
             #expect(claims["sub"] as? String == Self.person.rawValue && claims["iss"] as? String == "address-registry")
             #expect(((claims["exp"] as? Double) ?? 0) - ((claims["iat"] as? Double) ?? 0) == 30 * 86_400)
+            #expect(abs(((claims["iat"] as? Double) ?? 0) - Date().timeIntervalSince1970) < 60, "NumericDate: seconds since 1970")
 
             let parts = certificate.split(separator: ".").map(String.init)
             var payload = Array(parts[1])

@@ -46,7 +46,8 @@ public struct CertificateAuthority: Sendable {
     }
 
     /// A certificate of `registration`, valid for 30 days from `now`.
-    public func issue(_ registration: RegistrationView, now: Date = Date()) async throws -> (token: String, expiresAt: Timestamp) {
+    public func issue(_ registration: RegistrationView, now exactly: Date = Date()) async throws -> (token: String, expiresAt: Timestamp) {
+        let now = Date(timeIntervalSince1970: exactly.timeIntervalSince1970.rounded(.down))  // NumericDate in whole seconds
         let expires = now.addingTimeInterval(Self.lifetime)
         let claims = CertificateClaims(
             iss: IssuerClaim(value: Self.issuer), sub: SubjectClaim(value: registration.iin.rawValue), iat: IssuedAtClaim(value: now),

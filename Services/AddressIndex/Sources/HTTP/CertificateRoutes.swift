@@ -13,19 +13,18 @@ struct CertificateRoutes: Sendable {
 
     struct VerifyRequest: Decodable { let certificate: String }
 
-    /// `{"valid","status":"current"|"superseded","claims"}`; status and claims are `null` when invalid.
-    struct VerifyView: ResponseEncodable {
-        let valid: Bool
-        let status: String?
-        let claims: CertificateClaims?
-
-        private enum Keys: String, CodingKey { case valid, status, claims }
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(valid, forKey: .valid)
-            try container.encode(status, forKey: .status)
-            try container.encode(claims, forKey: .claims)
+    /// `{"valid","status":"current"|"superseded","claims"}`; status and claims are `null` when
+    /// invalid. The claims are returned exactly as signed (NumericDate seconds since 1970).
+    static func answer(valid: Bool, status: String?, token: String?) throws -> Response {
+        var claims: Any = NSNull()
+        if let token, let payload = token.split(separator: ".").dropFirst().first {
+            var base64 = payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+            claims = Data(base64Encoded: base64).flatMap { try? JSONSerialization.jsonObject(with: $0) } ?? NSNull()
         }
+        let body = try JSONSerialization.data(
+            withJSONObject: ["valid": valid, "status": status as Any? ?? NSNull(), "claims": claims], options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     func add(to routes: RouteTable) {
@@ -33,14 +32,14 @@ struct CertificateRoutes: Sendable {
         routes.add(.get, "/.well-known/jwks.json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/jwk-set+json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: jwks ?? Data())))
         }
-        routes.add(.post, "/v1/certificates/verify") { request, context -> VerifyView in
+        routes.add(.post, "/v1/certificates/verify") { request, context -> Response in
             let body = try await request.decode(as: VerifyRequest.self, context: context)
-            guard let claims = await certificates.verify(body.certificate) else { return VerifyView(valid: false, status: nil, claims: nil) }
+            guard let claims = await certificates.verify(body.certificate) else { return try Self.answer(valid: false, status: nil, token: nil) }
             let certified = claims.registration
             let today = clock.today
             let now = try await store.read { try IndexStore($0).registration(certified.iin, on: today) }
             let current = now.map { $0.sameRegistration(as: certified) } ?? false
-            return VerifyView(valid: true, status: current ? "current" : "superseded", claims: claims)
+            return try Self.answer(valid: true, status: current ? "current" : "superseded", token: body.certificate)
         }
     }
 }
