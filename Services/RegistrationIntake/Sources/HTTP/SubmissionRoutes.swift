@@ -43,8 +43,12 @@ struct SubmissionRoutes: Sendable {
                 .badRequest, type: "urn:registry:rejection:\(error.rejectionCode.rawValue)", title: error.rejectionCode.rawValue,
                 detail: error.description)
         }
-        try await refuseWhenBackedUp()
         let reference = event.attributes.submissionReference
+        // A repeat needs no room in the outbox: it is answered with what intake knows.
+        if let known = try await store.read({ try IntakeStore($0).status(of: reference) }) {
+            return EditedResponse(status: .accepted, response: Receipt(source: reference.source, id: reference.id, status: known.status))
+        }
+        try await refuseWhenBackedUp()
         let key = event.data.person.iin.rawValue
         let message = KafkaProducerMessage(
             topic: submittedTopic, key: Array(key.utf8), value: [UInt8](bytes),
