@@ -57,6 +57,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Shared/ServiceRuntime"
         ),
@@ -82,7 +83,16 @@ let package = Package(
         .executableTarget(name: "AddressIndexMain", dependencies: ["AddressIndex", "ServiceRuntime"], path: "Services/AddressIndex/Main"),
         .target(name: "Notification", dependencies: ["ServiceRuntime"], path: "Services/Notification/Sources"),
         .executableTarget(name: "NotificationMain", dependencies: ["Notification", "ServiceRuntime"], path: "Services/Notification/Main"),
-        .target(name: "Audit", dependencies: ["ServiceRuntime"], path: "Services/Audit/Sources"),
+        .target(
+            name: "Audit",
+            dependencies: [
+                "ServiceRuntime", "RegistrySchema", "Kafka", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Audit/Sources",
+            resources: [.copy("Resources/openapi.json")]
+        ),
         .executableTarget(name: "AuditMain", dependencies: ["Audit", "ServiceRuntime"], path: "Services/Audit/Main"),
         .target(
             name: "RegistryCtl",
@@ -120,6 +130,11 @@ let package = Package(
             name: "AddressIndexTests",
             dependencies: ["AddressIndex", "RegistrationIntake", "RegistrySchema", "ServiceRuntime", "Kafka", .product(name: "Logging", package: "swift-log")],
             path: "Tests/AddressIndexTests"
+        ),
+        .testTarget(
+            name: "AuditTests",
+            dependencies: ["Audit", "RegistrySchema", "ServiceRuntime", "Kafka", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/AuditTests"
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"], path: "Tests/KafkaTests"),
         .testTarget(

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import JWTKit
 import RegistrySchema
+import ServiceRuntime
 
 /// Signs certificates with one Ed25519 key: generated on first start into the data directory
 /// (mode 0600) or read from `CERT_SIGNING_KEY_FILE` (PKCS#8 PEM).
@@ -15,34 +16,22 @@ public struct CertificateAuthority: Sendable {
 
     /// The signing key collection (jwt-kit builds it asynchronously; made once, at init).
     let keys: Task<JWTKeyCollection, Never>
-    let publicKey: EdDSA.PublicKey
+    let publicKey: Curve25519.Signing.PublicKey
     /// The key id (first 16 hex digits of SHA-256 of the public key).
     public let kid: String
 
     /// Loads the key from `keyFile`, or from `<dataDirectory>/certificate-signing-key.pem`,
     /// creating that file with a new key if it does not exist.
     public static func load(keyFile: String?, dataDirectory: String) throws -> CertificateAuthority {
-        let path = keyFile ?? (dataDirectory as NSString).appendingPathComponent("certificate-signing-key.pem")
-        let key: EdDSA.PrivateKey
-        if FileManager.default.fileExists(atPath: path) {
-            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw CertificateKeyError(path: path, problem: "cannot read it") }
-            do { key = try EdDSA.PrivateKey(pem: pem) } catch { throw CertificateKeyError(path: path, problem: "not an Ed25519 private key in PEM: \(error)") }
-        } else if keyFile != nil {
-            throw CertificateKeyError(path: path, problem: "no such file")
-        } else {
-            key = try EdDSA.PrivateKey(curve: .ed25519)
-            guard FileManager.default.createFile(atPath: path, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw CertificateKeyError(path: path, problem: "cannot create it")
-            }
-        }
+        let key = try Ed25519KeyFile.load(configured: keyFile, dataDirectory: dataDirectory, name: "certificate-signing-key.pem")
         return CertificateAuthority(key: key)
     }
 
-    init(key: EdDSA.PrivateKey) {
+    init(key: Curve25519.Signing.PrivateKey) {
         publicKey = key.publicKey
-        let kid = SHA256.hash(data: key.publicKey.rawRepresentation).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let kid = Ed25519KeyFile.keyID(key.publicKey)
         self.kid = kid
-        keys = Task { await JWTKeyCollection().add(eddsa: key, kid: JWKIdentifier(string: kid)) }
+        keys = Task { await JWTKeyCollection().add(eddsa: EdDSA.PrivateKey(backing: key), kid: JWKIdentifier(string: kid)) }
     }
 
     /// A certificate of `registration`, valid for 30 days from `now`.
@@ -62,17 +51,6 @@ public struct CertificateAuthority: Sendable {
 
     /// `/.well-known/jwks.json`: the public key as an OKP JWK.
     public var jwks: [String: [[String: String]]] {
-        let x = publicKey.rawRepresentation.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return ["keys": [["kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig"]]]
+        ["keys": [Ed25519KeyFile.jwk(publicKey)]]
     }
-}
-
-/// The certificate signing key cannot be used.
-public struct CertificateKeyError: Error, CustomStringConvertible {
-    /// The key file.
-    public let path: String
-    /// What is wrong.
-    public let problem: String
-    public var description: String { "certificate signing key \(path): \(problem)" }
 }

@@ -1,0 +1,99 @@
+// GET /v1/audit/subjects/{iin}, /v1/audit/records, /v1/audit/verify, /v1/audit/checkpoints.
+
+import Foundation
+import GRDB
+import Hummingbird
+import RegistrySchema
+import ServiceRuntime
+
+/// The audit's queries (DESIGN §5.2). Citizens read their own trail; auditors anything; every
+/// read that shows records is itself an access, logged like any other.
+struct AuditRoutes: Sendable {
+    let store: ServiceStore
+    let signer: CheckpointSigner
+
+    /// One entry of a trail: what happened, and for accesses who, why and how. Other people's
+    /// identifiers (a batch lookup names many) are not shown in a citizen's trail.
+    struct TrailEntry: Encodable {
+        let position: Int
+        let topic: String
+        let type: String?
+        let eventId: String?
+        let time: String?
+        let actor: AccessActor?
+        let purpose: String?
+        let action: String?
+        let subjects: [String]?
+    }
+
+    func add(to routes: RouteTable) {
+        let trailReaders = AccessPolicy(.selfOnly(.citizen, parameter: "iin"), .role(.auditor))
+        routes.add(.get, "/v1/audit/subjects/:iin", policy: trailReaders, disclosing: Disclosure(action: "audit.trail", subjectParameter: "iin")) {
+            request, context, _ -> Response in
+            guard let text = context.parameters.get("iin"), let iin = IIN(rawValue: text) else { throw Problem.badRequest("The path does not hold a valid IIN.") }
+            let query = request.uri.queryParameters
+            let (from, to) = (query.get("from"), query.get("to"))
+            let entries = try await store.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT r.position, r.record FROM audit_subject s JOIN audit_record r ON r.position = s.position
+                    WHERE s.subject = ? AND (? IS NULL OR r.time >= ?) AND (? IS NULL OR r.time < ?) ORDER BY s.position
+                    """, arguments: [iin.rawValue, from, from, to, to]).map { try Self.entry($0, withSubjects: false) }
+            }
+            return try Self.json(["iin": iin.rawValue, "records": entries])
+        }
+        routes.add(.get, "/v1/audit/records", policy: AccessPolicy(.role(.auditor)), disclosing: Disclosure(action: "audit.records")) {
+            request, _, caller -> Response in
+            let query = request.uri.queryParameters
+            let cursor = try query.get("cursor").map { text -> Int in
+                guard let value = Int(text), value >= 0 else { throw Problem.badRequest("cursor must be the `next` value of a previous page.") }
+                return value
+            } ?? 0
+            let (actor, type, from, to) = (query.get("actor"), query.get("type"), query.get("from"), query.get("to"))
+            let page = 100
+            let entries = try await store.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT position, record FROM audit_record
+                    WHERE position > ? AND (? IS NULL OR actor = ?) AND (? IS NULL OR type = ?) AND (? IS NULL OR time >= ?) AND (? IS NULL OR time < ?)
+                    ORDER BY position LIMIT ?
+                    """, arguments: [cursor, actor, actor, type, type, from, from, to, to, page]).map { try Self.entry($0, withSubjects: true) }
+            }
+            caller.disclose(entries.flatMap { $0.subjects ?? [] })
+            let next: Any = entries.count == page ? String(entries.last!.position) : NSNull()
+            return try Self.json(["records": entries, "next": next])
+        }
+        routes.add(.get, "/v1/audit/verify", policy: AccessPolicy(.role(.auditor), .role(.operator))) { _, _, _ -> Response in
+            let result = try await store.read { try AuditLedger($0).verify() }
+            var body: [String: Any] = ["valid": result.valid, "records": result.records, "head": result.head]
+            if let broken = result.firstBroken { body["firstBroken"] = broken }
+            return try Self.json(body)
+        }
+        routes.add(.get, "/v1/audit/checkpoints") { _, _ -> Response in
+            let checkpoints = try await store.read { db in
+                try Row.fetchAll(db, sql: "SELECT records, head, at, signature FROM audit_checkpoint ORDER BY records").map {
+                    Checkpoint(records: $0["records"], head: $0["head"], at: $0["at"], signature: $0["signature"])
+                }
+            }
+            let list = try JSONSerialization.jsonObject(with: JSONEncoder().encode(checkpoints))
+            return try Self.json(["key": signer.publicJWK, "checkpoints": list])
+        }
+    }
+
+    static func entry(_ row: Row, withSubjects: Bool) throws -> TrailEntry {
+        let record = try JSONDecoder().decode(AuditRecord.self, from: row["record"] as Data)
+        return TrailEntry(
+            position: row["position"], topic: record.topic, type: record.type, eventId: record.eventId, time: record.time, actor: record.actor,
+            purpose: record.purpose, action: record.action, subjects: withSubjects ? record.subjects : nil)
+    }
+
+    /// A JSON answer; `Encodable` values inside are encoded first.
+    static func json(_ object: [String: Any]) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let plain = try object.mapValues { value -> Any in
+            guard let entries = value as? [TrailEntry] else { return value }
+            return try JSONSerialization.jsonObject(with: encoder.encode(entries))
+        }
+        let body = try JSONSerialization.data(withJSONObject: plain, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

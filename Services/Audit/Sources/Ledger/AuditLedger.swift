@@ -1,0 +1,94 @@
+// The hash-chained, append-only ledger of audit records.
+
+import Crypto
+import Foundation
+import GRDB
+import Kafka
+import RegistrySchema
+
+/// Appends records to the chain and verifies it (DESIGN §6): each record's
+/// `hash = SHA-256(previous hash ‖ canonical record bytes)`, the first one's previous hash being
+/// 32 zero bytes.
+public struct AuditLedger {
+    /// The connection, inside the caller's transaction or read.
+    public let db: Database
+
+    /// Access through `db`.
+    public init(_ db: Database) {
+        self.db = db
+    }
+
+    /// The previous hash of the first record.
+    public static let genesis = Data(repeating: 0, count: 32)
+
+    /// The number of records and the hash of the last one.
+    public func head() throws -> (records: Int, hash: Data) {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT position, hash FROM audit_record ORDER BY position DESC LIMIT 1")) else {
+            return (0, Self.genesis)
+        }
+        return (row["position"], row["hash"])
+    }
+
+    /// Appends a record unless its (topic, partition, offset) is already recorded.
+    /// - Returns: Whether it was appended.
+    @discardableResult
+    public func append(_ record: AuditRecord) throws -> Bool {
+        let exists = try db.cachedStatement(sql: "SELECT 1 FROM audit_record WHERE topic = ? AND partition = ? AND offset = ?")
+        if try Bool.fetchOne(exists, arguments: [record.topic, record.partition, record.offset]) != nil { return false }
+        let (count, previous) = try head()
+        let bytes = try record.canonicalBytes()
+        let hash = Self.chain(previous, bytes)
+        let position = count + 1
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_record (position, topic, partition, offset, event_id, type, time, actor, purpose, record, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                position, record.topic, record.partition, record.offset, record.eventId, record.type, record.time,
+                record.actor?.sub, record.purpose, bytes, hash,
+            ])
+        let subject = try db.cachedStatement(sql: "INSERT OR IGNORE INTO audit_subject (subject, position) VALUES (?, ?)")
+        for value in record.subjects { try subject.execute(arguments: [value, position]) }
+        return true
+    }
+
+    static func chain(_ previous: Data, _ bytes: Data) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: bytes)
+        return Data(hasher.finalize())
+    }
+
+    /// The outcome of recomputing the chain.
+    public struct Verification: Sendable, Equatable {
+        /// Whether every stored hash equals the recomputed one.
+        public let valid: Bool
+        /// Records checked.
+        public let records: Int
+        /// The recomputed head (hex), up to the first broken record.
+        public let head: String
+        /// The position of the first record whose hash does not match, if any.
+        public let firstBroken: Int?
+    }
+
+    /// Recomputes the chain from the first record.
+    public func verify() throws -> Verification {
+        var previous = Self.genesis
+        var position = 0
+        let cursor = try Row.fetchCursor(db, sql: "SELECT position, record, hash FROM audit_record ORDER BY position")
+        while let row = try cursor.next() {
+            position += 1
+            let stored: Int = row["position"]
+            let expected = Self.chain(previous, row["record"])
+            guard stored == position, expected == (row["hash"] as Data) else {
+                return Verification(valid: false, records: position - 1, head: previous.hex, firstBroken: position)
+            }
+            previous = expected
+        }
+        return Verification(valid: true, records: position, head: previous.hex, firstBroken: nil)
+    }
+}
+
+extension Data {
+    /// Lower-case hexadecimal.
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
+}
