@@ -107,6 +107,11 @@ import TestSupport
         #expect(records == total && distinct == total)
         #expect(verification.valid && verification.records == total)
         #expect(!checkpoints.isEmpty && checkpoints.allSatisfy { $0 }, "every checkpoint's head is the chain's hash at its position")
+        // registryctl checks the same store offline: chain, checkpoint heads and signatures.
+        let offline = try ChildProcess("registryctl", arguments: ["audit", "verify", "--store", directory + "/audit.sqlite"])
+        #expect(await offline.waitForExit(timeout: .seconds(60)) == 0, "\(offline.output)")
+        #expect(offline.output.contains("records:     \(total)") && offline.output.contains("signatures checked") && offline.output.hasSuffix("valid\n"), "\(offline.output)")
+        print("registryctl audit verify --store: \(offline.output.split(separator: "\n").joined(separator: "; "))")
         print("audit crash test: 3 SIGKILLs while ingesting; \(records) records of \(total), none repeated; chain valid, head \(verification.head.prefix(16))…; \(checkpoints.count) checkpoints match the chain")
     }
 }

@@ -13,7 +13,7 @@ public struct RegistryCtlCommand: AsyncParsableCommand {
 
             Exit codes: 0 success, 1 operation failed, 64 usage error, 69 broker unreachable.
             """,
-        subcommands: [TopicsCommand.self, TokenCommand.self, SchemaCommand.self, SeedCommand.self]
+        subcommands: [TopicsCommand.self, TokenCommand.self, SchemaCommand.self, SeedCommand.self, AuditCommand.self]
     )
 
     public init() {}

@@ -38,6 +38,11 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        print(try await Self.mint(role: role, sub: sub, scope: scope, org: org, ttl: ttl, secret: secret))
+    }
+
+    /// A development token signed with `secret` or `$REGISTRY_JWT_SECRET`.
+    static func mint(role: Role, sub: String, scope: String? = nil, org: String? = nil, ttl: Int = 3600, secret: String? = nil) async throws -> String {
         guard let secret = secret ?? ProcessInfo.processInfo.environment["REGISTRY_JWT_SECRET"], !secret.isEmpty else {
             throw ValidationError("no secret: set REGISTRY_JWT_SECRET or pass --secret")
         }
@@ -47,7 +52,7 @@ struct TokenCommand: AsyncParsableCommand {
         let keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         let now = Date()
         let claims = RegistryTokenClaims(sub: sub, role: role, scope: scope, org: org, expires: now.addingTimeInterval(TimeInterval(ttl)), issued: now)
-        print(try await keys.sign(claims))
+        return try await keys.sign(claims)
     }
 }
 

@@ -17,6 +17,20 @@ public struct Checkpoint: Hashable, Sendable, Codable {
     /// Ed25519 over ``statement``, base64url.
     public let signature: String
 
+    /// Creates a checkpoint.
+    public init(records: Int, head: String, at: String, signature: String) {
+        self.records = records
+        self.head = head
+        self.at = at
+        self.signature = signature
+    }
+
+    /// Whether `key` signed this statement.
+    public func isSigned(by key: Curve25519.Signing.PublicKey) -> Bool {
+        guard let signature = Data(base64URL: signature) else { return false }
+        return key.isValidSignature(signature, for: Self.statement(records: records, head: head, at: at))
+    }
+
     /// The signed bytes: `{"at":…,"head":…,"records":…}` (sorted keys, no spaces).
     public static func statement(records: Int, head: String, at: String) -> Data {
         Data(#"{"at":"\#(at)","head":"\#(head)","records":\#(records)}"#.utf8)
@@ -50,8 +64,7 @@ public struct CheckpointSigner: Sendable {
 
     /// Whether `checkpoint` was signed by this key.
     public func isGenuine(_ checkpoint: Checkpoint) -> Bool {
-        guard let signature = Data(base64URL: checkpoint.signature) else { return false }
-        return key.publicKey.isValidSignature(signature, for: Checkpoint.statement(records: checkpoint.records, head: checkpoint.head, at: checkpoint.at))
+        checkpoint.isSigned(by: key.publicKey)
     }
 }
 
@@ -88,7 +101,7 @@ final class CheckpointTimer: Service, Sendable {
 
 extension Data {
     /// Decodes base64url with or without padding.
-    init?(base64URL text: String) {
+    public init?(base64URL text: String) {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         self.init(base64Encoded: base64)
