@@ -76,6 +76,7 @@ import Testing
     }
 
     @Test func invalidIINIsRejectedKeyedByTheNumberAsSubmitted() async throws {
+        try await seedCatalog()
         let outcome = try await handle(try edited { object in
             var data = object["data"] as! [String: Any]
             var person = data["person"] as! [String: Any]
@@ -90,7 +91,24 @@ import Testing
         #expect(event.data.reasons.first?.message.contains("data.person.iin") == true)
     }
 
+    @Test func anInvalidIINDoesNotHideTheRulesThatDoNotDependOnThePerson() async throws {
+        try await seedCatalog()
+        let outcome = try await handle(try edited { object in
+            var data = object["data"] as! [String: Any]
+            var person = data["person"] as! [String: Any]
+            person["iin"] = "860101300125"
+            data["person"] = person
+            data["rca"] = "999999"
+            data["validUntil"] = "2027-01-01"
+            object["data"] = data
+        })
+        #expect(outcome.kind == .rejected(["INVALID_IIN", "UNKNOWN_ADDRESS", "INVALID_PERIOD"]))
+        let (_, event) = try rejection(outcome)
+        #expect(event.data.reasons.first?.message == "data.person.iin: invalid IIN: check digit (expected 6, found 5)")
+    }
+
     @Test func anInvalidOwnerIINInTheConsentIsInvalidIIN() async throws {
+        try await seedCatalog()
         let outcome = try await handle(try edited { object in
             var data = object["data"] as! [String: Any]
             data["ownerConsent"] = ["ownerIin": "790512400228", "givenAt": "2026-11-23T09:00:00Z"]

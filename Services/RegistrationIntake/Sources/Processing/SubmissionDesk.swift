@@ -67,11 +67,45 @@ struct SubmissionDesk: Sendable {
             return MessageOutcome(kind: .unreadable, deadLetter: poison ?? "\(error.rejectionCode.rawValue) \(error)")
         }
         if try store.isDecided(reference) { return MessageOutcome(kind: .duplicate) }
-        var outcome = try reject(
-            reference, iin: Self.submittedIIN(in: bytes), reasons: [RejectionReason(code: error.rejectionCode, message: error.description)],
-            store: store)
+        var reasons = [RejectionReason(code: error.rejectionCode, message: error.description)]
+        if error.rejectionCode == .invalidIIN, let readable = try rulesDespiteInvalidIINs(bytes, store: store) { reasons = readable }
+        var outcome = try reject(reference, iin: Self.submittedIIN(in: bytes), reasons: reasons, store: store)
         outcome.deadLetter = poison
         return outcome
+    }
+
+    /// DESIGN §4.4 stops only at structural failures; an IIN that fails §4.1 is not one, so the
+    /// rules that do not depend on who the person is (address, residential, consent, period)
+    /// still run. The invalid numbers are swapped for a neutral valid one (`000000000000`: no
+    /// birth date, check digit 0) and the person is treated as unknown; the person-specific rules
+    /// (birth date, already/not registered) are left out, as nothing can be said about them.
+    /// - Returns: Every reason, or `nil` when the event does not decode even so.
+    private func rulesDespiteInvalidIINs(_ bytes: Data, store: IntakeStore) throws -> [RejectionReason]? {
+        guard var object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any], var data = object["data"] as? [String: Any] else { return nil }
+        var reasons: [RejectionReason] = []
+        func neutralise(_ holder: inout [String: Any], _ field: String, path: String) {
+            guard let text = holder[field] as? String, let failure = IIN.validate(text) else { return }
+            reasons.append(RejectionReason(code: .invalidIIN, message: "\(path): \(failure)"))
+            holder[field] = "000000000000"
+        }
+        if var person = data["person"] as? [String: Any] {
+            neutralise(&person, "iin", path: "data.person.iin")
+            data["person"] = person
+        }
+        if var consent = data["ownerConsent"] as? [String: Any] {
+            neutralise(&consent, "ownerIin", path: "data.ownerConsent.ownerIin")
+            data["ownerConsent"] = consent
+        }
+        object["data"] = data
+        guard !reasons.isEmpty, let patched = try? JSONSerialization.data(withJSONObject: object),
+              let event = try? decoder.decode(RegistrationSubmitted.self, from: patched) else { return nil }
+        let decision = rules.decide(
+            event.data, reference: event.attributes.submissionReference, eventTime: event.time ?? Timestamp(.now),
+            catalog: try event.data.rca.flatMap(store.catalog.entry), person: .unknown)
+        if case .rejected(let more) = decision {
+            reasons += more.filter { ![.iinBirthDateMismatch, .alreadyRegistered, .notRegistered].contains($0.code) }
+        }
+        return reasons
     }
 
     private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore) throws -> MessageOutcome {
