@@ -35,6 +35,19 @@ import Testing
         return [UInt8](try JSONSerialization.data(withJSONObject: object))
     }
 
+    /// Applies `change` to the event's `data` object.
+    static func editData(_ object: inout [String: Any], _ change: (inout [String: Any]) -> Void) {
+        var data = object["data"] as! [String: Any]
+        change(&data)
+        object["data"] = data
+    }
+
+    static func setPersonIIN(_ data: inout [String: Any], _ iin: String) {
+        var person = data["person"] as! [String: Any]
+        person["iin"] = iin
+        data["person"] = person
+    }
+
     func handle(_ value: [UInt8]?) async throws -> MessageOutcome {
         let desk = self.desk
         return try await store.write { db in try desk.handle(value, arrival: Date(), store: IntakeStore(db)) }
@@ -77,13 +90,7 @@ import Testing
 
     @Test func invalidIINIsRejectedKeyedByTheNumberAsSubmitted() async throws {
         try await seedCatalog()
-        let outcome = try await handle(try edited { object in
-            var data = object["data"] as! [String: Any]
-            var person = data["person"] as! [String: Any]
-            person["iin"] = "860101300125"
-            data["person"] = person
-            object["data"] = data
-        })
+        let outcome = try await handle(try edited { object in Self.editData(&object) { Self.setPersonIIN(&$0, "860101300125") } })
         #expect(outcome.kind == .rejected(["INVALID_IIN"]))
         #expect(outcome.deadLetter == nil)
         let (key, event) = try rejection(outcome)
@@ -94,13 +101,11 @@ import Testing
     @Test func anInvalidIINDoesNotHideTheRulesThatDoNotDependOnThePerson() async throws {
         try await seedCatalog()
         let outcome = try await handle(try edited { object in
-            var data = object["data"] as! [String: Any]
-            var person = data["person"] as! [String: Any]
-            person["iin"] = "860101300125"
-            data["person"] = person
-            data["rca"] = "999999"
-            data["validUntil"] = "2027-01-01"
-            object["data"] = data
+            Self.editData(&object) { data in
+                Self.setPersonIIN(&data, "860101300125")
+                data["rca"] = "999999"
+                data["validUntil"] = "2027-01-01"
+            }
         })
         #expect(outcome.kind == .rejected(["INVALID_IIN", "UNKNOWN_ADDRESS", "INVALID_PERIOD"]))
         let (_, event) = try rejection(outcome)
