@@ -116,6 +116,11 @@ let package = Package(
 
         // MARK: Benchmarks
         .executableTarget(name: "SchemaBench", dependencies: ["RegistrySchema"], path: "Benchmarks/SchemaBench"),
+        .executableTarget(
+            name: "AuditGrowthBench",
+            dependencies: ["Audit", "ServiceRuntime", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            path: "Benchmarks/AuditGrowthBench"
+        ),
 
         // MARK: Tests
         .testTarget(
