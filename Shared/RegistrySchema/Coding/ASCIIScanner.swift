@@ -46,4 +46,14 @@ struct ASCIIScanner {
         }
         return value
     }
+
+    /// The number of characters of `text` when all are ASCII digits, else `nil` (RCA, KATO).
+    static func digitCount(of text: String) -> Int? {
+        var count = 0
+        for byte in text.utf8 {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            count += 1
+        }
+        return count
+    }
 }

@@ -25,22 +25,12 @@ public struct KATO: RawRepresentable, Hashable, Comparable, Sendable, Codable, C
 
     /// Whether `text` is exactly 9 ASCII digits.
     public static func isValid(_ text: String) -> Bool {
-        var count = 0
-        for byte in text.utf8 {
-            guard byte >= 0x30, byte <= 0x39 else { return false }
-            count += 1
-        }
-        return count == 9
+        ASCIIScanner.digitCount(of: text) == 9
     }
 
     /// Whether `prefix` is a valid filter prefix: 1-9 ASCII digits.
     public static func isValidPrefix(_ prefix: String) -> Bool {
-        var count = 0
-        for byte in prefix.utf8 {
-            guard byte >= 0x30, byte <= 0x39 else { return false }
-            count += 1
-        }
-        return (1...9).contains(count)
+        ASCIIScanner.digitCount(of: prefix).map { (1...9).contains($0) } ?? false
     }
 
     /// Whether the code starts with `prefix` (e.g. `"75"` for a region, `"7511"` for a district).

@@ -24,12 +24,7 @@ public struct RCA: RawRepresentable, Hashable, Comparable, Sendable, Codable, Cu
 
     /// Whether `text` is 1-32 ASCII digits.
     public static func isValid(_ text: String) -> Bool {
-        var count = 0
-        for byte in text.utf8 {
-            guard byte >= 0x30, byte <= 0x39 else { return false }
-            count += 1
-        }
-        return (1...32).contains(count)
+        ASCIIScanner.digitCount(of: text).map { (1...32).contains($0) } ?? false
     }
 
     /// The digits.
