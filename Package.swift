@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // MARK: Shared
@@ -81,7 +82,17 @@ let package = Package(
             resources: [.copy("Resources/openapi.json")]
         ),
         .executableTarget(name: "AddressIndexMain", dependencies: ["AddressIndex", "ServiceRuntime"], path: "Services/AddressIndex/Main"),
-        .target(name: "Notification", dependencies: ["ServiceRuntime"], path: "Services/Notification/Sources"),
+        .target(
+            name: "Notification",
+            dependencies: [
+                "ServiceRuntime", "RegistrySchema", "Kafka", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Notification/Sources",
+            resources: [.copy("Resources/openapi.json")]
+        ),
         .executableTarget(name: "NotificationMain", dependencies: ["Notification", "ServiceRuntime"], path: "Services/Notification/Main"),
         .target(
             name: "Audit",

@@ -1,13 +1,101 @@
-// The notification service: its identity and configuration.
+// The notification service: identity, configuration, store, consumers, routes and delivery.
 
+import Foundation
+import GRDB
+import RegistrySchema
 import ServiceRuntime
 
-/// The `notification` service.
+/// The `notification` service (DESIGN §2, §5.2).
 public enum NotificationService: RegistryService {
+    static let retrySchedule = ConfigurationVariable(
+        "WEBHOOK_RETRY_SCHEDULE", default: "5s,30s,2m,10m,30m,1h,3h", "Pauses before the 2nd, 3rd, … attempt of a failed webhook (units ms, s, m, h, d).")
+    static let retryRepeat = ConfigurationVariable(
+        "WEBHOOK_RETRY_REPEAT", default: "6h", "The pause after the listed ones, repeated until WEBHOOK_RETRY_GIVE_UP.")
+    static let retryGiveUp = ConfigurationVariable(
+        "WEBHOOK_RETRY_GIVE_UP", default: "3d", "No attempt later than this after the first; then the delivery is dead.")
+    static let timeout = ConfigurationVariable("WEBHOOK_TIMEOUT", default: "10s", "Longest wait for a receiver's answer to one attempt.")
+    static let concurrency = ConfigurationVariable("WEBHOOK_CONCURRENCY", default: "64", "Attempts in flight at once, over all receivers.")
+    static let receiverConcurrency = ConfigurationVariable(
+        "WEBHOOK_RECEIVER_CONCURRENCY", default: "4", "Attempts in flight at once to one receiver (host:port).")
+    static let ownerAlertURL = ConfigurationVariable(
+        "OWNER_ALERT_WEBHOOK_URL", default: "", "Where owner alerts go (an SMS/e-mail gateway); empty: no owner alerts.")
+    static let ownerAlertSecret = ConfigurationVariable(
+        "OWNER_ALERT_WEBHOOK_SECRET", default: nil, "Signing secret of owner alerts (whsec_ + base64, or 24+ bytes); required with the URL.", secret: true)
+
     /// Name, port and configuration variables of `notification`.
     public static let descriptor = ServiceDescriptor(
         name: "notification",
         summary: "Delivers address changes to agencies' webhooks and alerts owners.",
-        defaultPort: 8083
+        defaultPort: 8083,
+        variables: [retrySchedule, retryRepeat, retryGiveUp, timeout, concurrency, receiverConcurrency, ownerAlertURL, ownerAlertSecret]
     )
+
+    public static func migrations(_ migrator: inout DatabaseMigrator) {
+        NotificationMigrations.register(&migrator)
+    }
+
+    public static func parts(in environment: ServiceEnvironment) throws -> ServiceParts {
+        let settings = environment.settings
+        func duration(_ variable: ConfigurationVariable) throws -> Duration {
+            guard let text = settings.string(variable), let value = RetrySchedule.duration(text), value > .zero else {
+                throw ConfigurationError(variable: variable.name, problem: "'\(settings.string(variable) ?? "")' is not a duration such as 500ms, 5s, 2m, 1h or 3d")
+            }
+            return value
+        }
+        guard let text = settings.string(retrySchedule), let steps = RetrySchedule.durations(text) else {
+            throw ConfigurationError(variable: retrySchedule.name, problem: "'\(settings.string(retrySchedule) ?? "")' is not a comma-separated list of durations such as 5s,30s,2m")
+        }
+        let schedule = RetrySchedule(steps: steps, repeating: try duration(retryRepeat), giveUpAfter: try duration(retryGiveUp))
+        let store = environment.store
+        let topics = environment.topics
+        let ownerAlerts = try configureOwnerAlerts(settings, store: store)
+        let wakeups = WakeSignal()
+        let engine = DeliveryEngine(
+            store: store, relay: environment.relay, timeout: try duration(timeout), schedule: schedule,
+            concurrency: try settings.int(concurrency, in: 1...1024), receiverConcurrency: try settings.int(receiverConcurrency, in: 1...256),
+            outcomeTopic: topics.name(for: .notificationOutcome), source: descriptor.eventSource, wakeups: wakeups, logger: environment.logger)
+        let processor = NotificationProcessor(topics: topics, source: descriptor.eventSource, ownerAlerts: ownerAlerts, newDeliveries: wakeups)
+        let catalogRead = CatchUpGate(name: topics.name(for: .addressCatalog))
+        var inputs: [RegistryTopic] = [.addressChanged, .addressAlerts]
+        if ownerAlerts { inputs += [.registrationSubmitted, .registrationAccepted] }
+        return ServiceParts(
+            consumers: [
+                ConsumerPart(processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: catalogRead),
+                ConsumerPart(processor: processor, topics: inputs.map(topics.name(for:)), startsAfter: catalogRead),
+            ],
+            routes: { routes in SubscriptionRoutes(store: store, newDeliveries: wakeups).add(to: routes) },
+            services: [engine])
+    }
+
+    /// Keeps the owner-alert channel in step with `OWNER_ALERT_WEBHOOK_URL`.
+    /// - Returns: Whether owner alerts are on.
+    static func configureOwnerAlerts(_ settings: EnvironmentReader, store: ServiceStore) throws -> Bool {
+        let url = settings.string(ownerAlertURL) ?? ""
+        guard !url.isEmpty else {
+            try store.pool.write { db in
+                try db.execute(sql: "UPDATE subscription SET deleted = 1 WHERE id = ?", arguments: [SubscriptionStore.ownerAlertChannel])
+            }
+            return false
+        }
+        let receiver: String
+        do { receiver = try SubscriptionRequest.receiver(url) } catch {
+            throw ConfigurationError(variable: ownerAlertURL.name, problem: "\(error)")
+        }
+        guard let text = settings.string(ownerAlertSecret) else {
+            throw ConfigurationError(variable: ownerAlertSecret.name, problem: "is required when \(ownerAlertURL.name) is set (owner alerts are signed)")
+        }
+        let secret: WebhookSecret
+        do { secret = try WebhookSecret(text) } catch {
+            throw ConfigurationError(variable: ownerAlertSecret.name, problem: "\(error)")
+        }
+        let channel = NewSubscription(filter: SubscriptionFilter(), url: url, receiver: receiver, secret: secret)
+        try store.pool.write { db in
+            _ = try SubscriptionStore(db).create(channel, agency: "", id: SubscriptionStore.ownerAlertChannel, at: Timestamp(secondsSince1970: 0))
+        }
+        return true
+    }
+
+    public static var openAPI: Data? {
+        Bundle.module.url(forResource: "openapi", withExtension: "json").flatMap { try? Data(contentsOf: $0) }
+    }
 }

@@ -83,9 +83,11 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension DecodingError {
     /// Where and what, e.g. `data.person.iin: expected String`.
-    var problemDescription: String {
+    public var problemDescription: String {
         func path(_ context: Context) -> String {
-            let joined = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            let joined = context.codingPath.reduce(into: "") { path, key in
+                if let index = key.intValue { path += "[\(index)]" } else { path += (path.isEmpty ? "" : ".") + key.stringValue }
+            }
             return joined.isEmpty ? "body" : joined
         }
         switch self {

@@ -39,7 +39,7 @@ struct AuditRoutes: Sendable {
                     WHERE s.subject = ? AND (? IS NULL OR r.time >= ?) AND (? IS NULL OR r.time < ?) ORDER BY s.position
                     """, arguments: [iin.rawValue, from, from, to, to]).map { try Self.entry($0, withSubjects: false) }
             }
-            return try Self.json(["iin": iin.rawValue, "records": entries])
+            return try JSONAnswer.response(["iin": iin.rawValue, "records": try JSONAnswer.plain(entries)])
         }
         routes.add(.get, "/v1/audit/records", policy: AccessPolicy(.role(.auditor)), disclosing: Disclosure(action: "audit.records")) {
             request, _, caller -> Response in
@@ -59,13 +59,13 @@ struct AuditRoutes: Sendable {
             }
             caller.disclose(entries.flatMap { $0.subjects ?? [] })
             let next: Any = entries.count == page ? String(entries.last!.position) : NSNull()
-            return try Self.json(["records": entries, "next": next])
+            return try JSONAnswer.response(["records": try JSONAnswer.plain(entries), "next": next])
         }
         routes.add(.get, "/v1/audit/verify", policy: AccessPolicy(.role(.auditor), .role(.operator))) { _, _, _ -> Response in
             let result = try await store.read { try AuditLedger($0).verify() }
             var body: [String: Any] = ["valid": result.valid, "records": result.records, "head": result.head]
             if let broken = result.firstBroken { body["firstBroken"] = broken }
-            return try Self.json(body)
+            return try JSONAnswer.response(body)
         }
         routes.add(.get, "/v1/audit/checkpoints") { _, _ -> Response in
             let checkpoints = try await store.read { db in
@@ -73,8 +73,7 @@ struct AuditRoutes: Sendable {
                     Checkpoint(records: $0["records"], head: $0["head"], at: $0["at"], signature: $0["signature"])
                 }
             }
-            let list = try JSONSerialization.jsonObject(with: JSONEncoder().encode(checkpoints))
-            return try Self.json(["key": signer.publicJWK, "checkpoints": list])
+            return try JSONAnswer.response(["key": signer.publicJWK, "checkpoints": try JSONAnswer.plain(checkpoints)])
         }
     }
 
@@ -83,17 +82,5 @@ struct AuditRoutes: Sendable {
         return TrailEntry(
             position: row["position"], topic: record.topic, type: record.type, eventId: record.eventId, time: record.time, actor: record.actor,
             purpose: record.purpose, action: record.action, subjects: withSubjects ? record.subjects : nil)
-    }
-
-    /// A JSON answer; `Encodable` values inside are encoded first.
-    static func json(_ object: [String: Any]) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let plain = try object.mapValues { value -> Any in
-            guard let entries = value as? [TrailEntry] else { return value }
-            return try JSONSerialization.jsonObject(with: encoder.encode(entries))
-        }
-        let body = try JSONSerialization.data(withJSONObject: plain, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,0 +1,142 @@
+// The deliveries waiting in the store, and the record of each attempt.
+
+import Foundation
+import GRDB
+import Kafka
+import RegistrySchema
+import ServiceRuntime
+
+/// A delivery that is due, with everything an attempt needs.
+struct DueDelivery: Sendable {
+    let id: Int64
+    let subscription: String
+    let eventID: String
+    let body: [UInt8]
+    let url: String
+    let receiver: String
+    let key: [UInt8]
+    let attempts: Int
+    let roundAttempts: Int
+}
+
+/// How one attempt ended.
+enum AttemptResult: Sendable, Equatable {
+    /// The receiver answered with this status.
+    case answered(Int)
+    /// No answer: timeout, refused connection, TLS failure… (the reason, for the record).
+    case failed(String)
+
+    var succeeded: Bool {
+        if case .answered(let status) = self { return (200..<300).contains(status) }
+        return false
+    }
+    var httpStatus: Int? {
+        if case .answered(let status) = self { return status }
+        return nil
+    }
+    var error: String? {
+        switch self {
+        case .answered(let status): (200..<300).contains(status) ? nil : "HTTP \(status)"
+        case .failed(let reason): reason
+        }
+    }
+}
+
+/// Reads and updates the `delivery` table within a connection.
+struct DeliveryQueue {
+    let db: Database
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    /// Due deliveries in due order, at most one per (subscription, order key) and only the first
+    /// unfinished one of each (so per-IIN order holds), skipping deliveries already in flight and
+    /// receivers that are at their concurrency limit.
+    func due(now: Int64, excluding inFlight: Set<Int64>, busyReceivers: Set<String>, limit: Int) throws -> [DueDelivery] {
+        let inFlightList = inFlight.isEmpty ? "" : "AND d.id NOT IN (\(inFlight.map { _ in "?" }.joined(separator: ",")))"
+        let busyList = busyReceivers.isEmpty ? "" : "AND s.receiver NOT IN (\(busyReceivers.map { _ in "?" }.joined(separator: ",")))"
+        var arguments: [any DatabaseValueConvertible] = [now]
+        arguments += inFlight.map { $0 as any DatabaseValueConvertible }
+        arguments += busyReceivers.map { $0 as any DatabaseValueConvertible }
+        arguments.append(limit)
+        return try Row.fetchAll(db, sql: """
+            SELECT d.id, d.subscription_id, d.attempts, d.round_attempts, e.event_id, e.body, s.url, s.receiver, s.secret
+            FROM delivery d JOIN subscription s ON s.id = d.subscription_id JOIN notification_event e ON e.seq = d.event_seq
+            WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_ms <= ? AND s.deleted = 0 \(inFlightList) \(busyList)
+            AND NOT EXISTS (
+                SELECT 1 FROM delivery p WHERE p.subscription_id = d.subscription_id AND p.order_key = d.order_key
+                AND p.status IN ('pending', 'retrying') AND p.event_seq < d.event_seq)
+            ORDER BY d.next_attempt_ms, d.id LIMIT ?
+            """, arguments: StatementArguments(arguments)).map { row in
+            DueDelivery(
+                id: row["id"], subscription: row["subscription_id"], eventID: row["event_id"], body: Array(row["body"] as Data), url: row["url"],
+                receiver: row["receiver"], key: Array(row["secret"] as Data), attempts: row["attempts"], roundAttempts: row["round_attempts"])
+        }
+    }
+
+    /// When the next waiting delivery falls due (ms since 1970), if any waits.
+    func nextDue() throws -> Int64? {
+        try Int64.fetchOne(db, sql: """
+            SELECT MIN(d.next_attempt_ms) FROM delivery d JOIN subscription s ON s.id = d.subscription_id
+            WHERE d.status IN ('pending', 'retrying') AND s.deleted = 0
+            """)
+    }
+
+    /// Records an attempt and its consequence: `delivered`, `retrying` (with the next time from
+    /// the schedule) or `dead`.
+    /// - Returns: The outcome, for `notification.outcome.v1`.
+    func record(_ delivery: DueDelivery, result: AttemptResult, latencyMs: Int, schedule: RetrySchedule, now: Int64) throws -> NotificationOutcome {
+        let attempt = delivery.attempts + 1
+        let round = delivery.roundAttempts + 1
+        let status: DeliveryStatus
+        var next = now
+        if result.succeeded {
+            status = .delivered
+        } else if let pause = schedule.pause(after: round) {
+            status = .retrying
+            next = now + pause.milliseconds
+        } else {
+            status = .dead
+        }
+        try db.execute(sql: """
+            UPDATE delivery SET status = ?, attempts = ?, round_attempts = ?, next_attempt_ms = ?, last_attempt_ms = ?, http_status = ?, error = ? WHERE id = ?
+            """, arguments: [status.rawValue, attempt, round, next, now, result.httpStatus, result.error, delivery.id])
+        try db.execute(
+            sql: "INSERT INTO delivery_attempt (delivery_id, attempt, at_ms, http_status, error, latency_ms) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [delivery.id, attempt, now, result.httpStatus, result.error, latencyMs])
+        return NotificationOutcome(
+            subscriptionId: delivery.subscription, eventId: delivery.eventID, status: status, attempt: attempt, httpStatus: result.httpStatus, latencyMs: latencyMs)
+    }
+}
+
+/// A delivery as `GET /v1/subscriptions/{id}/deliveries` shows it.
+struct DeliveryView: Encodable, Sendable {
+    var id: Int64
+    var eventId: String
+    /// `pending` (not tried yet), `retrying`, `delivered` or `dead`.
+    var status: String
+    var attempts: Int
+    var lastAttemptAt: Timestamp?
+    var nextAttemptAt: Timestamp?
+    var httpStatus: Int?
+    var error: String?
+
+    /// A page of a subscription's deliveries, newest first, from `cursor` (a previous page's
+    /// last id) on.
+    static func page(_ db: Database, subscription: String, status: String?, cursor: Int64?, limit: Int) throws -> [DeliveryView] {
+        try Row.fetchAll(db, sql: """
+            SELECT d.id, e.event_id, d.status, d.attempts, d.last_attempt_ms, d.next_attempt_ms, d.http_status, d.error
+            FROM delivery d JOIN notification_event e ON e.seq = d.event_seq
+            WHERE d.subscription_id = ? AND (? IS NULL OR d.status = ?) AND (? IS NULL OR d.id < ?)
+            ORDER BY d.id DESC LIMIT ?
+            """, arguments: [subscription, status, status, cursor, cursor, limit]).map { row in
+            let status: String = row["status"]
+            let waiting = status == "pending" || status == "retrying"
+            return DeliveryView(
+                id: row["id"], eventId: row["event_id"], status: status, attempts: row["attempts"],
+                lastAttemptAt: (row["last_attempt_ms"] as Int64?).map(Timestamp.init(milliseconds:)),
+                nextAttemptAt: waiting ? Timestamp(milliseconds: row["next_attempt_ms"]) : nil, httpStatus: row["http_status"], error: row["error"])
+        }
+    }
+}

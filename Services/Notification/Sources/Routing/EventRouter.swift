@@ -1,0 +1,102 @@
+// Stores a routed event and queues one delivery per subscription that wants it.
+
+import Foundation
+import GRDB
+import RegistrySchema
+
+/// Turns an event into deliveries, inside the caller's transaction. An event id already routed
+/// (a re-sent message) is ignored, so each subscription gets one delivery per event (DESIGN §6).
+struct EventRouter {
+    let db: Database
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    /// Routes one event.
+    /// - Parameters:
+    ///   - id: The CloudEvent `id` (the deliveries' `webhook-id`).
+    ///   - time: The CloudEvent `time`: subscriptions created later do not get it (only by replay).
+    ///   - body: The exact bytes to deliver.
+    ///   - orderKey: Deliveries with the same key go out in routing order (the IIN, the RCA, or the
+    ///     owner of an owner alert).
+    ///   - channel: For owner alerts: the one subscription that gets them.
+    /// - Returns: How many deliveries were queued (0 for a repeat).
+    @discardableResult
+    func route(id: String, time: Timestamp, body: [UInt8], facts: EventFacts, orderKey: String, channel: String? = nil, now: Int64) throws -> Int {
+        try db.execute(
+            sql: """
+                INSERT INTO notification_event (event_id, kind, change, katos, iin, order_key, time_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (event_id) DO NOTHING
+                """,
+            arguments: [
+                id, facts.kind.rawValue, facts.change?.rawValue, facts.katos.map(\.rawValue).joined(separator: ","), facts.iin?.rawValue, orderKey,
+                time.milliseconds, Data(body),
+            ])
+        guard db.changesCount > 0 else { return 0 }
+        let seq = db.lastInsertedRowID
+        let targets = try channel.map { [$0] } ?? subscribers(facts, createdBy: time.milliseconds)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO delivery (subscription_id, event_seq, order_key, status, next_attempt_ms) VALUES (?, ?, ?, 'pending', ?)
+            ON CONFLICT (subscription_id, event_seq) DO NOTHING
+            """)
+        for subscription in targets { try insert.execute(arguments: [subscription, seq, orderKey, now]) }
+        return targets.count
+    }
+
+    /// The live agency subscriptions, created at or before `createdBy`, whose filter passes.
+    /// Watch-lists are found through the IIN index (no scan of any list).
+    func subscribers(_ facts: EventFacts, createdBy: Int64) throws -> [String] {
+        var found: [String] = []
+        let open = try db.cachedStatement(sql: """
+            SELECT id, changes, kato_prefixes, watches_iins, alerts FROM subscription
+            WHERE deleted = 0 AND agency != '' AND created_ms <= ? AND (watches_iins = 0 OR ?)
+            """)
+        for row in try Row.fetchAll(open, arguments: [createdBy, facts.kind == .alert]) {
+            if Self.filter(row).matches(facts, watched: false) { found.append(row["id"]) }
+        }
+        guard facts.kind == .change, let iin = facts.iin else { return found }
+        let watching = try db.cachedStatement(sql: """
+            SELECT s.id, s.changes, s.kato_prefixes, s.watches_iins, s.alerts FROM subscription_iin w JOIN subscription s ON s.id = w.subscription_id
+            WHERE w.iin = ? AND s.deleted = 0 AND s.created_ms <= ?
+            """)
+        for row in try Row.fetchAll(watching, arguments: [iin.rawValue, createdBy]) {
+            if Self.filter(row).matches(facts, watched: true) { found.append(row["id"]) }
+        }
+        return found
+    }
+
+    static func filter(_ row: Row) -> StoredFilter {
+        StoredFilter(changes: row["changes"], katoPrefixes: row["kato_prefixes"], watchesIINs: row["watches_iins"], alerts: row["alerts"])
+    }
+
+    /// Queues again every stored event from `since` on that `subscription`'s filter passes
+    /// (whatever its creation time): new deliveries for events it never had, and finished ones
+    /// (`delivered`, `dead`) back to `pending` with a fresh schedule. Waiting ones stay as they are.
+    /// - Returns: How many deliveries were queued.
+    func replay(subscription: String, since: Timestamp, now: Int64) throws -> Int {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, changes, kato_prefixes, watches_iins, alerts FROM subscription WHERE id = ?", arguments: [subscription]) else { return 0 }
+        let filter = Self.filter(row)
+        let watchList = filter.watchesIINs
+            ? Set(try String.fetchAll(db, sql: "SELECT iin FROM subscription_iin WHERE subscription_id = ?", arguments: [subscription])) : []
+        let queue = try db.cachedStatement(sql: """
+            INSERT INTO delivery (subscription_id, event_seq, order_key, status, next_attempt_ms) VALUES (?, ?, ?, 'pending', ?)
+            ON CONFLICT (subscription_id, event_seq) DO UPDATE SET status = 'pending', round_attempts = 0, next_attempt_ms = excluded.next_attempt_ms
+            WHERE status IN ('delivered', 'dead')
+            """)
+        var queued = 0
+        let events = try Row.fetchCursor(db, sql: """
+            SELECT seq, kind, change, katos, iin, order_key FROM notification_event WHERE time_ms >= ? AND kind != 'owner-alert' ORDER BY seq
+            """, arguments: [since.milliseconds])
+        while let event = try events.next() {
+            guard let kind = EventFacts.Kind(rawValue: event["kind"]) else { continue }
+            let iin: String? = event["iin"]
+            let katos = (event["katos"] as String).split(separator: ",").compactMap { KATO(rawValue: String($0)) }
+            let facts = EventFacts(kind: kind, change: (event["change"] as String?).flatMap(AddressChangeKind.init(rawValue:)), katos: katos, iin: iin.flatMap(IIN.init(rawValue:)))
+            guard filter.matches(facts, watched: iin.map(watchList.contains) ?? false) else { continue }
+            try queue.execute(arguments: [subscription, event["seq"], event["order_key"], now])
+            queued += db.changesCount
+        }
+        return queued
+    }
+}

@@ -1,0 +1,96 @@
+// notification's batch logic: catalog copy, changes, alerts, and (with owner alerts on) the
+// registrations that concern owners.
+
+import Crypto
+import Foundation
+import GRDB
+import Kafka
+import RegistrySchema
+import ServiceRuntime
+
+/// Applies a batch in the engine's transaction: catalog messages update the owners' catalog copy;
+/// `address.changed` and `address.occupancy-alert` events are routed to subscriptions; submissions
+/// leave their owner's consent and accepted registrations at owned dwellings become owner alerts.
+struct NotificationProcessor: BatchProcessor {
+    let topics: TopicNames
+    let source: String
+    /// Whether owner alerts are configured.
+    let ownerAlerts: Bool
+    /// Wakes the delivery engine (it also looks by itself, so a wake-up before commit is harmless).
+    let newDeliveries: WakeSignal
+    let keeper = CatalogKeeper()
+    let decoder = RegistryEventDecoder()
+
+    func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
+        var queued = 0
+        let now = Timestamp(.now).milliseconds
+        for message in messages {
+            let handled = try handle(message, in: transaction.db, now: now)
+            queued += handled.queued
+            if let reason = handled.deadLetter { transaction.deadLetter(message, reason: reason) }
+        }
+        if queued > 0 { newDeliveries.signal() }
+    }
+
+    /// Applies one message.
+    /// - Returns: How many deliveries it queued, and why it is unusable if it is (to dead-letter it).
+    func handle(_ message: KafkaConsumerMessage, in db: Database, now: Int64) throws -> (queued: Int, deadLetter: String?) {
+        switch message.topic {
+        case topics.name(for: .addressCatalog):
+            return (0, try keeper.apply(message, to: AddressCatalog(db)))
+        case topics.name(for: .registrationSubmitted):
+            // Intake judges submissions (and dead-letters unreadable ones); only consents matter here.
+            guard let value = message.value, let submitted = try? decoder.decode(RegistrationSubmitted.self, from: value),
+                let consent = submitted.data.ownerConsent
+            else { return (0, nil) }
+            try db.execute(
+                sql: "INSERT INTO owner_consent (source, id, owner_iin) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue])
+            return (0, nil)
+        default:
+            guard let body = message.value else { return (0, "no value (a tombstone where an event was expected)") }
+            let event: RegistryEvent
+            do { event = try decoder.decodeEvent(from: body) } catch { return (0, "\(error.rejectionCode.rawValue) \(error)") }
+            let router = EventRouter(db)
+            switch event {
+            case .addressChanged(let changed):
+                let data = changed.data
+                let facts = EventFacts(kind: .change, change: data.change, katos: [data.address?.kato, data.previousAddress?.kato].compactMap { $0 }, iin: data.iin)
+                return (try router.route(id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue, now: now), nil)
+            case .occupancyAlert(let alert):
+                let facts = EventFacts(kind: .alert, change: nil, katos: [alert.data.kato], iin: nil)
+                return (try router.route(id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue, now: now), nil)
+            case .registrationAccepted(let accepted):
+                return (ownerAlerts ? try alertOwners(accepted, router: router, now: now) : 0, nil)
+            default:
+                return (0, "UNSUPPORTED_TYPE \(event.eventType.rawValue) does not belong on \(message.topic)")
+            }
+        }
+    }
+
+    /// One alert per owner of the dwelling (other than the newcomer), named only to the owner who
+    /// consented to this registration.
+    func alertOwners(_ accepted: CloudEvent<RegistrationAccepted>, router: EventRouter, now: Int64) throws -> Int {
+        let data = accepted.data
+        guard data.kind != .deregistration, let address = data.address,
+            let entry = try AddressCatalog(router.db).entry(address.rca), !entry.owners.isEmpty
+        else { return 0 }
+        let consenting = try String.fetchOne(
+            router.db, sql: "SELECT owner_iin FROM owner_consent WHERE source = ? AND id = ?", arguments: [data.submission.source, data.submission.id])
+        var queued = 0
+        for owner in entry.owners where owner != data.person.iin {
+            let newcomer = consenting == owner.rawValue
+                ? OwnerAlert.Newcomer(surname: data.person.surname, givenName: data.person.givenName, patronymic: data.person.patronymic) : nil
+            let alert = OwnerAlert(owner: owner, address: address, registration: data.kind, validFrom: data.validFrom, validUntil: data.validUntil, newcomer: newcomer)
+            // No IIN in ids: they travel into webhook headers and logs.
+            let id = "owner-alert-" + SHA256.hash(data: Data("\(accepted.source)/\(accepted.id)/\(owner.rawValue)".utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+            let time = accepted.time ?? Timestamp(.now)
+            let event = CloudEvent(id: id, source: source, type: OwnerAlert.eventType, time: time, subject: address.rca.rawValue, data: alert)
+            let body = try RegistryEventEncoder().encodeBytes(event)
+            queued += try router.route(
+                id: id, time: time, body: body, facts: EventFacts(kind: .ownerAlert, change: nil, katos: [address.kato], iin: nil),
+                orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, now: now)
+        }
+        return queued
+    }
+}

@@ -1,0 +1,86 @@
+// The tables of notification's store.
+
+import GRDB
+import ServiceRuntime
+
+/// notification's schema: subscriptions and their IIN watch-lists, the events it routes, one
+/// delivery per (subscription, event) with every attempt, and owners' consents.
+enum NotificationMigrations {
+    static func register(_ migrator: inout DatabaseMigrator) {
+        AddressCatalog.registerMigration(&migrator)
+        migrator.registerMigration("notification-1") { db in
+            // Times are milliseconds since 1970 (UTC). `agency` is the creating token's `sub`; the
+            // owner-alert channel has ''. Filters are comma-joined lists (NULL: no restriction).
+            try db.execute(sql: """
+                CREATE TABLE subscription (
+                    id TEXT PRIMARY KEY,
+                    agency TEXT NOT NULL,
+                    created_ms INTEGER NOT NULL,
+                    changes TEXT,
+                    kato_prefixes TEXT,
+                    watches_iins INTEGER NOT NULL,
+                    iin_count INTEGER NOT NULL,
+                    alerts INTEGER NOT NULL,
+                    url TEXT NOT NULL,
+                    receiver TEXT NOT NULL,
+                    secret BLOB NOT NULL,
+                    deleted INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                CREATE INDEX subscription_by_agency ON subscription (agency, created_ms);
+                -- The watch-lists, keyed by IIN first: an event finds its watchers without a scan.
+                CREATE TABLE subscription_iin (
+                    iin TEXT NOT NULL,
+                    subscription_id TEXT NOT NULL REFERENCES subscription (id),
+                    PRIMARY KEY (iin, subscription_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX subscription_iin_by_subscription ON subscription_iin (subscription_id);
+                -- Every routed event, kept for replay. seq is the delivery order.
+                CREATE TABLE notification_event (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    event_id TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    change TEXT,
+                    katos TEXT NOT NULL,
+                    iin TEXT,
+                    order_key TEXT NOT NULL,
+                    time_ms INTEGER NOT NULL,
+                    body BLOB NOT NULL
+                );
+                CREATE INDEX notification_event_by_time ON notification_event (time_ms);
+                CREATE TABLE delivery (
+                    id INTEGER PRIMARY KEY,
+                    subscription_id TEXT NOT NULL REFERENCES subscription (id),
+                    event_seq INTEGER NOT NULL REFERENCES notification_event (seq),
+                    order_key TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    round_attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_ms INTEGER NOT NULL,
+                    last_attempt_ms INTEGER,
+                    http_status INTEGER,
+                    error TEXT,
+                    UNIQUE (subscription_id, event_seq)
+                );
+                CREATE INDEX delivery_due ON delivery (next_attempt_ms) WHERE status IN ('pending', 'retrying');
+                CREATE INDEX delivery_queue ON delivery (subscription_id, order_key, event_seq) WHERE status IN ('pending', 'retrying');
+                CREATE INDEX delivery_by_status ON delivery (subscription_id, status, id);
+                CREATE TABLE delivery_attempt (
+                    delivery_id INTEGER NOT NULL REFERENCES delivery (id),
+                    attempt INTEGER NOT NULL,
+                    at_ms INTEGER NOT NULL,
+                    http_status INTEGER,
+                    error TEXT,
+                    latency_ms INTEGER NOT NULL,
+                    PRIMARY KEY (delivery_id, attempt)
+                ) WITHOUT ROWID;
+                -- Which owner consented to a submission (read from registration.submitted.v1).
+                CREATE TABLE owner_consent (
+                    source TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    owner_iin TEXT NOT NULL,
+                    PRIMARY KEY (source, id)
+                ) WITHOUT ROWID;
+                """)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+// Subscriptions in the store: created, listed, read and deleted per agency.
+
+import Foundation
+import GRDB
+import RegistrySchema
+
+/// A subscription as the API shows it (never with its secret).
+struct SubscriptionView: Encodable, Sendable {
+    struct Delivery: Encodable, Sendable {
+        var type = "webhook"
+        var url: String
+    }
+    var id: String
+    var createdAt: Timestamp
+    var filter: SubscriptionFilter
+    /// The watch-list's size (the list itself only in the single-subscription answer).
+    var iinCount: Int?
+    var delivery: Delivery
+}
+
+/// The `subscription` tables, through a connection inside the caller's transaction or read.
+struct SubscriptionStore {
+    let db: Database
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    /// The channel owner alerts go through (`OWNER_ALERT_WEBHOOK_URL`); not an agency's.
+    static let ownerAlertChannel = "owner-alerts"
+
+    /// Stores a new subscription of `agency`.
+    func create(_ new: NewSubscription, agency: String, id: String = "sub_" + UUID().uuidString.lowercased(), at time: Timestamp) throws -> SubscriptionView {
+        let watchList = new.filter.iins.map { Set($0.map(\.rawValue)) }
+        try db.execute(
+            sql: """
+                INSERT INTO subscription (id, agency, created_ms, changes, kato_prefixes, watches_iins, iin_count, alerts, url, receiver, secret)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET url = excluded.url, receiver = excluded.receiver, secret = excluded.secret, deleted = 0
+                """,
+            arguments: [
+                id, agency, time.milliseconds, StoredFilter.column(new.filter.changes?.map(\.rawValue)), StoredFilter.column(new.filter.katoPrefixes),
+                watchList != nil, watchList?.count ?? 0, new.filter.alerts ?? false, new.url, new.receiver, Data(new.secret.key),
+            ])
+        if let watchList {
+            let insert = try db.cachedStatement(sql: "INSERT INTO subscription_iin (iin, subscription_id) VALUES (?, ?)")
+            for iin in watchList { try insert.execute(arguments: [iin, id]) }
+        }
+        return SubscriptionView(id: id, createdAt: time, filter: new.filter, iinCount: watchList?.count, delivery: .init(url: new.url))
+    }
+
+    /// The agency's live subscriptions, oldest first, without watch-lists.
+    func list(agency: String) throws -> [SubscriptionView] {
+        try Row.fetchAll(db, sql: "SELECT * FROM subscription WHERE agency = ? AND deleted = 0 ORDER BY created_ms, id", arguments: [agency]).map { try view($0, withIINs: false) }
+    }
+
+    /// One of the agency's live subscriptions with its watch-list; `nil` if it has no such one
+    /// (another agency's looks exactly like a missing one).
+    func find(_ id: String, agency: String) throws -> SubscriptionView? {
+        try Row.fetchOne(db, sql: "SELECT * FROM subscription WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency]).map { try view($0, withIINs: true) }
+    }
+
+    /// Deletes one of the agency's subscriptions: no more matching, and its waiting deliveries
+    /// stop (history stays readable to nobody; the audit has the outcomes).
+    /// - Returns: Whether it existed.
+    func delete(_ id: String, agency: String) throws -> Bool {
+        try db.execute(sql: "UPDATE subscription SET deleted = 1 WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency])
+        guard db.changesCount > 0 else { return false }
+        try db.execute(sql: "DELETE FROM subscription_iin WHERE subscription_id = ?", arguments: [id])
+        return true
+    }
+
+    /// Whether `agency` has a live subscription `id`.
+    func owns(_ id: String, agency: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM subscription WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency]) ?? false
+    }
+
+    private func view(_ row: Row, withIINs: Bool) throws -> SubscriptionView {
+        let id: String = row["id"]
+        let stored = StoredFilter(changes: row["changes"], katoPrefixes: row["kato_prefixes"], watchesIINs: row["watches_iins"], alerts: row["alerts"])
+        var filter = SubscriptionFilter(
+            changes: stored.changes.map { Array($0).sorted { $0.rawValue < $1.rawValue } }, katoPrefixes: stored.katoPrefixes, iins: nil,
+            alerts: stored.alerts)
+        if withIINs, stored.watchesIINs {
+            filter.iins = try String.fetchAll(db, sql: "SELECT iin FROM subscription_iin WHERE subscription_id = ? ORDER BY iin", arguments: [id]).compactMap(IIN.init(rawValue:))
+        }
+        return SubscriptionView(
+            id: id, createdAt: Timestamp(milliseconds: row["created_ms"]), filter: filter,
+            iinCount: stored.watchesIINs ? row["iin_count"] : nil, delivery: .init(url: row["url"]))
+    }
+}
+
+extension Timestamp {
+    /// Milliseconds since 1970.
+    var milliseconds: Int64 { secondsSince1970 * 1000 + Int64(nanoseconds / 1_000_000) }
+
+    /// The instant `milliseconds` after 1970.
+    init(milliseconds: Int64) {
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        self.init(secondsSince1970: seconds, nanoseconds: Int32((milliseconds - seconds * 1000) * 1_000_000))
+    }
+}

@@ -1,0 +1,77 @@
+// notification as a real process on the broker, SIGKILLed while it delivers.
+
+import Foundation
+import Kafka
+import RegistrySchema
+import ServiceRuntime
+import Testing
+import TestSupport
+
+@Suite(.timeLimit(.minutes(6))) struct NotificationCrashTests {
+    typealias F = NotificationFixtures
+
+    /// An agency subscribes over HTTP, changes arrive through Kafka, and the service is killed
+    /// twice mid-delivery: every change reaches the receiver, a person's changes in order, and a
+    /// repeat only as the same `webhook-id` (at most the attempts in flight at each kill).
+    @Test func killedMidDeliveryItLosesNothingAndRepeatsOnlyWhatWasInFlight() async throws {
+        let prefix = TestBroker.uniqueName("notification") + "."
+        let topics = TopicNames(prefix: prefix)
+        try await TestBroker.createTopics(RegistryTopic.allCases.map(topics.name(for:)), partitions: 3)
+        let receiver = try await WebhookReceiver { _ in .after(.milliseconds(150), 204) }
+        defer { receiver.stop() }
+        let port = try ChildProcess.freePort()
+        let environment = [
+            "DATA_DIR": NSTemporaryDirectory() + "notification-kill-" + UUID().uuidString, "HTTP_PORT": "\(port)", "REGISTRY_JWT_SECRET": TestSecrets.jwt,
+            "REGISTRY_TOPIC_PREFIX": prefix, "LOG_LEVEL": "warning", "WEBHOOK_RECEIVER_CONCURRENCY": "4", "WEBHOOK_RETRY_SCHEDULE": "200ms",
+        ]
+        var child = try ChildProcess("notification", environment: environment)
+        let base = "http://127.0.0.1:\(port)"
+        try await waitUntil("notification answers", timeout: .seconds(30)) { await httpGet(base + "/health/live")?.status == 200 }
+        let token = try await F.token()
+        let headers = ["Authorization": "Bearer \(token)", "X-Purpose": F.purpose, "Content-Type": "application/json"]
+        let created = await httpRequest("POST", base + "/v1/subscriptions", headers: headers, body: Data(F.webhook(receiver.url).utf8))
+        #expect(created?.status == 201, "\(created?.body ?? "no answer")")
+
+        // 30 people, 4 changes each, published as address-index would.
+        let people = F.people(30)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration()), logger: TestBroker.logger)
+        var messages: [KafkaProducerMessage] = []
+        for sequence in 1...4 {
+            for (n, person) in people.enumerated() {
+                let message = try F.changed(person, sequence: sequence, change: sequence == 1 ? .registered : .moved, id: "kill-\(n)-\(sequence)")
+                messages.append(KafkaProducerMessage(topic: topics.name(for: .addressChanged), key: message.key, value: message.value))
+            }
+        }
+        _ = try await producer.send(messages)
+
+        for threshold in [20, 60] {
+            try await waitUntil("\(threshold) deliveries before the kill", timeout: .seconds(90)) { receiver.requests.count >= threshold }
+            child.signal(SIGKILL)
+            _ = await child.waitForExit(timeout: .seconds(10))
+            child = try ChildProcess("notification", environment: environment)
+        }
+        try await waitUntil("every change delivered", timeout: .seconds(120)) { receiver.distinctIDs.count == messages.count }
+        let operatorToken = try await F.token(.operator, "prometheus", scope: nil)
+        let metrics = await httpGet(base + "/metrics", headers: ["Authorization": "Bearer \(operatorToken)"])?.body ?? ""
+        for family in ["webhook_attempts_total", "webhook_delivered_total", "webhook_delivery_latency_seconds_bucket"] {
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix(family) }
+            #expect(line != nil, "/metrics has \(family)")
+            print("metrics: \(line ?? "missing \(family)")")
+        }
+        await child.kill()
+
+        let requests = receiver.requests
+        let repeats = requests.count - receiver.distinctIDs.count
+        print("notification kill -9 ×2: \(requests.count) requests for \(messages.count) events; \(repeats) repeats (same webhook-id)")
+        #expect(receiver.distinctIDs == Set(messages.compactMap { $0.key == nil ? nil : try? RegistryEventDecoder().decodeAttributes(from: $0.value!).id }))
+        #expect(repeats <= 2 * 4, "at most the 4 attempts in flight at each of the 2 kills are repeated")
+        for id in receiver.distinctIDs {
+            let bodies = Set(requests.filter { $0.id == id }.map(\.body))
+            #expect(bodies.count == 1, "a repeat of \(id) carries the same event")
+        }
+        for n in people.indices {
+            let firstArrivals = requests.map(\.id).filter { $0.hasPrefix("kill-\(n)-") }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            #expect(firstArrivals == (1...4).map { "kill-\(n)-\($0)" }, "person \(n)'s changes in order")
+        }
+    }
+}
