@@ -46,7 +46,12 @@ struct SubscriptionStore {
             let insert = try db.cachedStatement(sql: "INSERT INTO subscription_iin (iin, subscription_id) VALUES (?, ?)")
             for iin in watchList { try insert.execute(arguments: [iin, id]) }
         }
-        return SubscriptionView(id: id, createdAt: time, filter: new.filter, iinCount: watchList?.count, delivery: .init(url: new.url))
+        // As the list shows it: alerts spelled out, kinds sorted, the watch-list as its size.
+        var shown = new.filter
+        shown.alerts = shown.alerts ?? false
+        shown.changes = shown.changes?.sorted { $0.rawValue < $1.rawValue }
+        shown.iins = nil
+        return SubscriptionView(id: id, createdAt: time, filter: shown, iinCount: watchList?.count, delivery: .init(url: new.url))
     }
 
     /// The agency's live subscriptions, oldest first, without watch-lists.
