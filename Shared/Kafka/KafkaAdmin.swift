@@ -42,11 +42,17 @@ public struct KafkaTopicMetadata: Sendable, Hashable {
 /// Creates and lists topics and reads partition watermarks.
 public final class KafkaAdmin: Sendable {
     private let client: RDKafkaClient
+    private let properties: [String: String]
+    private let logger: Logger
+    private let clientID: String
 
     /// Creates an admin client.
     public init(configuration: KafkaClientConfiguration, logger: Logger) throws {
         var properties = configuration.properties.merging(configuration.extraProperties) { _, extra in extra }
         properties["enable.idempotence"] = "false"
+        self.properties = properties
+        self.logger = logger
+        clientID = configuration.clientID
         client = try RDKafkaClient(role: .producer, properties: properties, logger: logger, statistics: KafkaStatisticsRecorder(client: configuration.clientID))
     }
 
@@ -65,5 +71,17 @@ public final class KafkaAdmin: Sendable {
     /// A partition's low and high watermarks.
     public func watermarks(of partition: KafkaTopicPartition, timeout: Duration = .seconds(5)) async throws -> KafkaWatermarks {
         try await client.offload { try $0.watermarks(partition, timeout: timeout) }
+    }
+
+    /// The offsets consumer group `group` committed (the next offset it will read) for
+    /// `partitions`; partitions where it committed nothing are left out. Reading them does not
+    /// join the group.
+    public func committedOffsets(group: String, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: Int64] {
+        var properties = self.properties
+        properties["group.id"] = group
+        properties["enable.auto.commit"] = "false"
+        properties.removeValue(forKey: "enable.idempotence")
+        let consumer = try RDKafkaClient(role: .consumer, properties: properties, logger: logger, statistics: KafkaStatisticsRecorder(client: clientID))
+        return try await consumer.offload { try $0.committed(partitions, timeout: timeout) }
     }
 }

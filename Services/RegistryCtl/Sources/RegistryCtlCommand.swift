@@ -11,9 +11,14 @@ public struct RegistryCtlCommand: AsyncParsableCommand {
             Talks to the broker named by KAFKA_BOOTSTRAP_SERVERS (default localhost:9092); other \
             KAFKA_* variables pass through to librdkafka; REGISTRY_TOPIC_PREFIX prefixes every topic.
 
-            Exit codes: 0 success, 1 operation failed, 64 usage error, 69 broker unreachable.
+            Exit codes: 0 success, 1 operation failed, 64 usage error, 66 no such input (topic, \
+            store), 69 broker or executable unavailable, 73 cannot create the output. Each \
+            command's --help says which it uses.
             """,
-        subcommands: [TopicsCommand.self, TokenCommand.self, SchemaCommand.self, SeedCommand.self, AuditCommand.self]
+        subcommands: [
+            TopicsCommand.self, SeedCommand.self, TokenCommand.self, TailCommand.self, LagCommand.self, AuditCommand.self, BackupCommand.self,
+            ReplayCommand.self, SchemaCommand.self,
+        ]
     )
 
     public init() {}

@@ -253,6 +253,21 @@ final class RDKafkaClient: @unchecked Sendable {
         return KafkaWatermarks(low: low, high: high)
     }
 
+    /// The offsets this consumer handle's group committed for `partitions`; partitions without a
+    /// committed offset are left out.
+    func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        let list = RDKafkaTopicPartitionList.make(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_committed(handle, list, Int32(timeout.milliseconds))
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.admin, code, context: "committed offsets")
+        }
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for (partition, offset) in RDKafkaTopicPartitionList.entries(list) where offset >= 0 { offsets[partition] = offset }
+        return offsets
+    }
+
     func metadata(timeout: Duration) throws -> [KafkaTopicMetadata] {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let code = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(timeout.milliseconds))

@@ -15,7 +15,10 @@ enum RDKafkaHighWatermarkProbe {
     static func highWatermarks(
         properties: [String: String], partitions: [(KafkaTopicPartition, from: Int64)], timeout: Duration
     ) throws -> [KafkaTopicPartition: Int64] {
-        var probeProperties = properties.filter { !$0.key.hasPrefix("group.") && $0.key != "partition.assignment.strategy" }
+        // A consumer of its own: no group settings of the caller, no producer-only settings (an
+        // admin client's properties come from a producer handle).
+        let producerOnly: Set<String> = ["enable.idempotence", "acks", "linger.ms", "batch.num.messages", "batch.size", "compression.type", "message.timeout.ms"]
+        var probeProperties = properties.filter { !$0.key.hasPrefix("group.") && $0.key != "partition.assignment.strategy" && !producerOnly.contains($0.key) }
         probeProperties["group.id"] = "address-registry-watermark-probe"
         probeProperties["enable.auto.commit"] = "false"
         probeProperties["enable.partition.eof"] = "true"

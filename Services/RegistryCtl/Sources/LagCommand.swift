@@ -1,0 +1,82 @@
+// registryctl lag: how far each service's consumers are behind, per partition.
+
+import ArgumentParser
+import Foundation
+import Kafka
+import RegistrySchema
+
+/// Consumer lag per service, topic and partition, from the offsets each service commits to
+/// Kafka after applying a batch (its store holds the authoritative ones; these exist so lag is
+/// visible) and each partition's end.
+struct LagCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lag",
+        abstract: "Show how far each service's consumers are behind, per partition.",
+        discussion: """
+            Finds each service's consumer groups (REGISTRY_TOPIC_PREFIX + service name, and \
+            its .catalog group) and prints one row per service, topic and partition it reads: \
+            the committed offset ("-" if it has committed none yet), the partition's end and the \
+            difference. Exits 0, or 69 when the broker does not answer.
+            """)
+
+    /// The executables that consume (DESIGN §2); each may have a second group for the catalog.
+    static let services = ["registration-intake", "address-index", "notification", "audit"]
+    static let groupSuffixes = ["", ".catalog"]
+
+    @OptionGroup var broker: BrokerOptions
+
+    @Flag(help: "Only rows with a lag above zero.")
+    var behindOnly = false
+
+    func run() async throws {
+        let admin = try KafkaAdmin(configuration: broker.clientConfiguration, logger: broker.logger)
+        let names = broker.topicNames
+        let registryTopics = Set(RegistryTopic.allCases.map(names.name(for:)))
+        let topics: [KafkaTopicMetadata]
+        do {
+            topics = try await admin.listTopics().filter { registryTopics.contains($0.name) }
+        } catch let error as KafkaError {
+            print("registryctl: the broker at \(broker.clientConfiguration.bootstrapServers) did not answer: \(error)")
+            throw ExitStatus.brokerUnreachable
+        }
+        let partitions = topics.flatMap { topic in topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0) } }
+        var ends: [KafkaTopicPartition: KafkaWatermarks] = [:]
+        var rows: [[String]] = []
+        var totals: [String: Int64] = [:]
+        for service in Self.services {
+            for suffix in Self.groupSuffixes {
+                let group = names.prefix + service + suffix
+                let committed = try await admin.committedOffsets(group: group, partitions: partitions)
+                // A group reads a topic if it committed on any of its partitions.
+                let read = Set(committed.keys.map(\.topic))
+                for partition in partitions where read.contains(partition.topic) {
+                    if ends[partition] == nil { ends[partition] = try await admin.watermarks(of: partition) }
+                    let end = ends[partition]!
+                    let position = committed[partition]
+                    let lag = max(0, end.high - (position ?? end.low))
+                    totals[service, default: 0] += lag
+                    if behindOnly && lag == 0 { continue }
+                    rows.append([service, group, partition.topic, String(partition.partition), position.map(String.init) ?? "-", String(end.high), String(lag)])
+                }
+            }
+        }
+        printTable(header: ["SERVICE", "GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG"], rows: rows)
+        let missing = Self.services.filter { totals[$0] == nil }
+        print("")
+        for service in Self.services where totals[service] != nil { print("\(service): \(totals[service]!) behind") }
+        if !missing.isEmpty { print("no committed offsets (not started yet, or nothing consumed) for: \(missing.joined(separator: ", "))") }
+    }
+}
+
+/// Prints rows under a header, columns padded to their widest cell (numbers right-aligned).
+func printTable(header: [String], rows: [[String]]) {
+    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { column, cell in
+            let pad = String(repeating: " ", count: widths[column] - cell.count)
+            return Int(cell) != nil || cell == "-" ? pad + cell : cell + pad
+        }.joined(separator: "  ")
+    }
+    print(line(header))
+    for row in rows { print(line(row)) }
+}
