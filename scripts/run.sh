@@ -2,11 +2,14 @@
 # make run: builds, starts a broker on 127.0.0.1:$BROKER_PORT, creates the topics, and runs the
 # four services in the foreground with per-service log prefixes; SEED=n also publishes the demo
 # data. Ctrl-C or SIGTERM stops everything this script started, and nothing else.
+# RUN_DIR (default var/run) and PORT_BASE (services on PORT_BASE+1..4 instead of 8081..8084)
+# let a second stack run beside it (the documentation check does).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 BROKER_PORT=${BROKER_PORT:-9092}
-RUN_DIR="$ROOT/var/run"
+RUN_DIR=${RUN_DIR:-"$ROOT/var/run"}
+PORT_BASE=${PORT_BASE:-8080}
 SERVICES=(registration-intake address-index notification audit)
 DEV_JWT_SECRET="dev-only-secret-change-me-0123456789"
 
@@ -48,16 +51,16 @@ colors=(36 33 35 32)
 for i in "${!SERVICES[@]}"; do
   service=${SERVICES[$i]}
   prefix=$(printf '\033[%sm%-20s|\033[0m ' "${colors[$i]}" "$service")
-  DATA_DIR="$DATA_ROOT/$service" "$BIN/$service" \
+  DATA_DIR="$DATA_ROOT/$service" HTTP_PORT=$((PORT_BASE + i + 1)) "$BIN/$service" \
     > >(sed -u "s/^/$prefix/") 2>&1 &
   pids+=($!)
 done
-say "running: intake :8081, index :8082, notification :8083, audit :8084 — Ctrl-C stops everything"
+say "running: intake :$((PORT_BASE + 1)), index :$((PORT_BASE + 2)), notification :$((PORT_BASE + 3)), audit :$((PORT_BASE + 4)) — Ctrl-C stops everything"
 
 # SEED=n publishes the deterministic demo data once the services answer (registryctl seed).
 if [ -n "${SEED:-}" ]; then
   for _ in $(seq 1 60); do
-    curl -sf "localhost:8081/health/live" >/dev/null 2>&1 && break
+    curl -sf "localhost:$((PORT_BASE + 1))/health/live" >/dev/null 2>&1 && break
     sleep 0.5
   done
   say "publishing demo data (seed $SEED): registryctl seed --seed $SEED"
