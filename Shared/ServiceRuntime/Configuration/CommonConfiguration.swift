@@ -21,6 +21,10 @@ public struct CommonConfiguration: Sendable {
     public var jwksFile: String?
     /// `LOG_LEVEL`.
     public var logLevel: Logger.Level
+    /// `HTTP_RATE_LIMIT`: requests per second per actor; `nil` when off (0).
+    public var rateLimit: Double?
+    /// `HTTP_RATE_BURST`: how many requests an actor may make at once.
+    public var rateBurst: Double
 
     /// The shared variables with their defaults for a service.
     /// - Parameters:
@@ -37,6 +41,8 @@ public struct CommonConfiguration: Sendable {
             ConfigurationVariable("REGISTRY_JWT_SECRET", default: nil, "HS256 secret for development tokens.", secret: true),
             ConfigurationVariable("REGISTRY_JWT_JWKS_FILE", default: nil, "JWKS file with ES256/EdDSA public keys (production)."),
             ConfigurationVariable("LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error or critical."),
+            ConfigurationVariable("HTTP_RATE_LIMIT", default: "200", "Requests per second per caller (token role+sub, else client address; fractions allowed); 0 turns the limit off."),
+            ConfigurationVariable("HTTP_RATE_BURST", default: "400", "Requests a caller may make at once before HTTP_RATE_LIMIT applies."),
         ]
     }
 
@@ -56,6 +62,12 @@ public struct CommonConfiguration: Sendable {
         jwksFile = reader.string(variables["REGISTRY_JWT_JWKS_FILE"]!)
         let levels = Logger.Level.allCases.map(\.rawValue)
         logLevel = Logger.Level(rawValue: try reader.choice(variables["LOG_LEVEL"]!, from: levels))!
+        let limitText = reader.string(variables["HTTP_RATE_LIMIT"]!) ?? "200"
+        guard let limit = Double(limitText), limit >= 0, limit <= 1_000_000 else {
+            throw ConfigurationError(variable: "HTTP_RATE_LIMIT", problem: "'\(limitText)' is not a number of requests per second from 0 to 1000000")
+        }
+        rateLimit = limit == 0 ? nil : limit
+        rateBurst = Double(try reader.int(variables["HTTP_RATE_BURST"]!, in: 1...10_000_000))
         if kafka.bootstrapServers.isEmpty {
             throw ConfigurationError(variable: "KAFKA_BOOTSTRAP_SERVERS", problem: "must name at least one broker")
         }

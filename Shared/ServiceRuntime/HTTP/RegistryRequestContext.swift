@@ -14,8 +14,12 @@ public struct RegistryRequestContext: RequestContext, Sendable {
     /// Whether the token was missing, or present but invalid (and why), for 401 details.
     public var authenticationFailure: String?
 
+    /// The client's IP address, for counting requests that carry no token.
+    public var clientAddress: String?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies over 1 MiB are refused with 413.

@@ -66,6 +66,9 @@ public struct ServiceApplication: Sendable {
         router.add(middleware: ProblemMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: AuthenticationMiddleware(verifier: verifier))
+        if let rate = configuration.rateLimit {
+            router.add(middleware: RateLimitMiddleware(limiter: ActorRateLimiter(rate: rate, burst: configuration.rateBurst)))
+        }
         routes = RouteTable(router: router, accessLog: accessLog, service: descriptor.name)
         HealthController().addRoutes(to: routes)
         let engines = self.engines
