@@ -51,7 +51,8 @@ colors=(36 33 35 32)
 for i in "${!SERVICES[@]}"; do
   service=${SERVICES[$i]}
   prefix=$(printf '\033[%sm%-20s|\033[0m ' "${colors[$i]}" "$service")
-  DATA_DIR="$DATA_ROOT/$service" HTTP_PORT=$((PORT_BASE + i + 1)) "$BIN/$service" \
+  # WEBHOOK_ALLOW_LOCAL: local receivers (http://127.0.0.1:…) are fine on a development machine.
+  DATA_DIR="$DATA_ROOT/$service" HTTP_PORT=$((PORT_BASE + i + 1)) WEBHOOK_ALLOW_LOCAL=true "$BIN/$service" \
     > >(sed -u "s/^/$prefix/") 2>&1 &
   pids+=($!)
 done

@@ -17,6 +17,11 @@ public enum NotificationService: RegistryService {
     static let concurrency = ConfigurationVariable("WEBHOOK_CONCURRENCY", default: "64", "Attempts in flight at once, over all receivers.")
     static let receiverConcurrency = ConfigurationVariable(
         "WEBHOOK_RECEIVER_CONCURRENCY", default: "4", "Attempts in flight at once to one receiver (host:port).")
+    static let allowLocal = ConfigurationVariable(
+        "WEBHOOK_ALLOW_LOCAL", default: "false",
+        "true accepts http:// and loopback, private and link-local addresses as webhook URLs (development; make run sets it).")
+    static let retention = ConfigurationVariable(
+        "NOTIFICATION_RETENTION", default: "30d", "How long routed events and finished deliveries are kept (replay reaches this far back).")
     static let ownerAlertURL = ConfigurationVariable(
         "OWNER_ALERT_WEBHOOK_URL", default: "", "Where owner alerts go (an SMS/e-mail gateway); empty: no owner alerts.")
     static let ownerAlertSecret = ConfigurationVariable(
@@ -27,7 +32,9 @@ public enum NotificationService: RegistryService {
         name: "notification",
         summary: "Delivers address changes to agencies' webhooks and alerts owners.",
         defaultPort: 8083,
-        variables: [retrySchedule, retryRepeat, retryGiveUp, timeout, concurrency, receiverConcurrency, ownerAlertURL, ownerAlertSecret]
+        variables: [
+            retrySchedule, retryRepeat, retryGiveUp, timeout, concurrency, receiverConcurrency, allowLocal, retention, ownerAlertURL, ownerAlertSecret,
+        ]
     )
 
     public static func migrations(_ migrator: inout DatabaseMigrator) {
@@ -48,12 +55,13 @@ public enum NotificationService: RegistryService {
         let schedule = RetrySchedule(steps: steps, repeating: try duration(retryRepeat), giveUpAfter: try duration(retryGiveUp))
         let store = environment.store
         let topics = environment.topics
-        let ownerAlerts = try configureOwnerAlerts(settings, store: store)
+        let local = try settings.choice(allowLocal, from: ["true", "false"]) == "true"
+        let ownerAlerts = try configureOwnerAlerts(settings, store: store, allowLocal: local)
         let wakeups = WakeSignal()
         let engine = DeliveryEngine(
             store: store, relay: environment.relay, timeout: try duration(timeout), schedule: schedule,
             concurrency: try settings.int(concurrency, in: 1...1024), receiverConcurrency: try settings.int(receiverConcurrency, in: 1...256),
-            outcomeTopic: topics.name(for: .notificationOutcome), source: descriptor.eventSource, wakeups: wakeups, logger: environment.logger)
+            retention: try duration(retention), outcomeTopic: topics.name(for: .notificationOutcome), source: descriptor.eventSource, wakeups: wakeups, logger: environment.logger)
         let processor = NotificationProcessor(topics: topics, source: descriptor.eventSource, ownerAlerts: ownerAlerts, newDeliveries: wakeups)
         let catalogRead = CatchUpGate(name: topics.name(for: .addressCatalog))
         var inputs: [RegistryTopic] = [.addressChanged, .addressAlerts]
@@ -63,13 +71,15 @@ public enum NotificationService: RegistryService {
                 ConsumerPart(processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: catalogRead),
                 ConsumerPart(processor: processor, topics: inputs.map(topics.name(for:)), startsAfter: catalogRead),
             ],
-            routes: { routes in SubscriptionRoutes(store: store, newDeliveries: wakeups).add(to: routes) },
+            routes: { routes in SubscriptionRoutes(store: store, newDeliveries: wakeups, allowLocal: local).add(to: routes) },
             services: [engine])
     }
 
     /// Keeps the owner-alert channel in step with `OWNER_ALERT_WEBHOOK_URL`.
     /// - Returns: Whether owner alerts are on.
-    static func configureOwnerAlerts(_ settings: EnvironmentReader, store: ServiceStore) throws -> Bool {
+    /// Alerts go out for registrations from the moment they are switched on (never for the
+    /// history a first start reads), so the channel keeps the time it was (re-)enabled.
+    static func configureOwnerAlerts(_ settings: EnvironmentReader, store: ServiceStore, allowLocal: Bool) throws -> Bool {
         let url = settings.string(ownerAlertURL) ?? ""
         guard !url.isEmpty else {
             try store.pool.write { db in
@@ -78,7 +88,7 @@ public enum NotificationService: RegistryService {
             return false
         }
         let receiver: String
-        do { receiver = try SubscriptionRequest.receiver(url) } catch {
+        do { receiver = try SubscriptionRequest.receiver(url, allowLocal: allowLocal) } catch {
             throw ConfigurationError(variable: ownerAlertURL.name, problem: "\(error)")
         }
         guard let text = settings.string(ownerAlertSecret) else {
@@ -90,7 +100,12 @@ public enum NotificationService: RegistryService {
         }
         let channel = NewSubscription(filter: SubscriptionFilter(), url: url, receiver: receiver, secret: secret)
         try store.pool.write { db in
-            _ = try SubscriptionStore(db).create(channel, agency: "", id: SubscriptionStore.ownerAlertChannel, at: Timestamp(secondsSince1970: 0))
+            let enabled = try Bool.fetchOne(
+                db, sql: "SELECT deleted = 0 FROM subscription WHERE id = ?", arguments: [SubscriptionStore.ownerAlertChannel]) ?? false
+            if !enabled {
+                try db.execute(sql: "DELETE FROM subscription WHERE id = ?", arguments: [SubscriptionStore.ownerAlertChannel])
+            }
+            _ = try SubscriptionStore(db).create(channel, agency: "", id: SubscriptionStore.ownerAlertChannel, at: Timestamp(.now))
         }
         return true
     }

@@ -13,6 +13,13 @@ import RegistrySchema
 public protocol BatchProcessor: Sendable {
     /// Applies `messages` (in partition order) within `transaction`.
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws
+
+    /// Called after a batch's transaction committed (e.g. to wake work that reads what it wrote).
+    func didCommit()
+}
+
+extension BatchProcessor {
+    public func didCommit() {}
 }
 
 /// The engine's transaction, as seen by a ``BatchProcessor``.

@@ -202,6 +202,7 @@ public final class ProcessingEngine: Service, Sendable {
             return (transaction.emitted, transaction.deadLetters.count)
         }
         state.withLock { $0.storeFailing = false }
+        processor.didCommit()
         applyTime.recordNanoseconds(Int64((ContinuousClock.now - started).nanoseconds))
         batchSize.record(messages.count)
         messagesApplied.increment(by: messages.count)

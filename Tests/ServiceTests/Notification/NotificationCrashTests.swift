@@ -22,7 +22,7 @@ import TestSupport
         let port = try ChildProcess.freePort()
         let environment = [
             "DATA_DIR": NSTemporaryDirectory() + "notification-kill-" + UUID().uuidString, "HTTP_PORT": "\(port)", "REGISTRY_JWT_SECRET": TestSecrets.jwt,
-            "REGISTRY_TOPIC_PREFIX": prefix, "LOG_LEVEL": "warning", "WEBHOOK_RECEIVER_CONCURRENCY": "4", "WEBHOOK_RETRY_SCHEDULE": "200ms",
+            "REGISTRY_TOPIC_PREFIX": prefix, "LOG_LEVEL": "warning", "WEBHOOK_RECEIVER_CONCURRENCY": "4", "WEBHOOK_RETRY_SCHEDULE": "200ms", "WEBHOOK_ALLOW_LOCAL": "true",
         ]
         var child = try ChildProcess("notification", environment: environment)
         let base = "http://127.0.0.1:\(port)"
@@ -58,14 +58,33 @@ import TestSupport
             #expect(line != nil, "/metrics has \(family)")
             print("metrics: \(line ?? "missing \(family)")")
         }
+
+        // A receiver that is down, with a person's later changes held behind the first: the
+        // service waits for the retry time instead of spinning.
+        let refusing = try RefusingPort()
+        let down = await httpRequest("POST", base + "/v1/subscriptions", headers: headers, body: Data(F.webhook("http://127.0.0.1:\(refusing.port)/h").utf8))
+        #expect(down?.status == 201)
+        let held = try (1...3).map { sequence in
+            let message = try F.changed(people[0], sequence: 10 + sequence, change: .moved, id: "held-\(sequence)")
+            return KafkaProducerMessage(topic: topics.name(for: .addressChanged), key: message.key, value: message.value)
+        }
+        _ = try await producer.send(held)
+        try await waitUntil("the receiver got the held-back person's changes", timeout: .seconds(30)) { receiver.distinctIDs.contains("held-3") }
+        try await Task.sleep(for: .seconds(1))  // past the 200 ms retry; the next is 6 h away
+        let before = try Self.cpuSeconds(child.process.processIdentifier)
+        try await Task.sleep(for: .seconds(3))
+        let used = try Self.cpuSeconds(child.process.processIdentifier) - before
+        print("notification CPU while a receiver is down with held-back deliveries: \(used) s in 3 s")
+        #expect(used < 0.5, "the delivery engine must not poll while nothing can be sent")
         await child.kill()
 
-        let requests = receiver.requests
-        let repeats = requests.count - receiver.distinctIDs.count
+        let requests = receiver.requests.filter { !$0.id.hasPrefix("held-") }
+        let distinct = Set(requests.map(\.id))
+        let repeats = requests.count - distinct.count
         print("notification kill -9 ×2: \(requests.count) requests for \(messages.count) events; \(repeats) repeats (same webhook-id)")
-        #expect(receiver.distinctIDs == Set(messages.compactMap { $0.key == nil ? nil : try? RegistryEventDecoder().decodeAttributes(from: $0.value!).id }))
+        #expect(distinct == Set(messages.compactMap { $0.key == nil ? nil : try? RegistryEventDecoder().decodeAttributes(from: $0.value!).id }))
         #expect(repeats <= 2 * 4, "at most the 4 attempts in flight at each of the 2 kills are repeated")
-        for id in receiver.distinctIDs {
+        for id in distinct {
             let bodies = Set(requests.filter { $0.id == id }.map(\.body))
             #expect(bodies.count == 1, "a repeat of \(id) carries the same event")
         }
@@ -73,5 +92,12 @@ import TestSupport
             let firstArrivals = requests.map(\.id).filter { $0.hasPrefix("kill-\(n)-") }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             #expect(firstArrivals == (1...4).map { "kill-\(n)-\($0)" }, "person \(n)'s changes in order")
         }
+    }
+
+    /// User + system CPU seconds a process has used (from /proc).
+    static func cpuSeconds(_ pid: Int32) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.range(of: ")")!.upperBound...].split(separator: " ")
+        return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

@@ -1,6 +1,7 @@
 // Events, tokens and a running delivery engine for the notification tests.
 
 import Foundation
+import Glibc
 import GRDB
 import HTTPTypes
 import Hummingbird
@@ -69,8 +70,8 @@ enum NotificationFixtures {
     /// A notification application with a fast retry schedule, its engine running.
     static func start(_ extra: [String: String] = [:]) async throws -> (ServiceApplication, Task<Void, any Error>) {
         var environment = [
-            "WEBHOOK_RETRY_SCHEDULE": "300ms,600ms", "WEBHOOK_RETRY_REPEAT": "1s", "WEBHOOK_RETRY_GIVE_UP": "900ms", "WEBHOOK_TIMEOUT": "1s",
-            "WEBHOOK_RECEIVER_CONCURRENCY": "2",
+            "WEBHOOK_RETRY_SCHEDULE": "300ms,600ms", "WEBHOOK_RETRY_REPEAT": "1s", "WEBHOOK_RETRY_GIVE_UP": "1s", "WEBHOOK_TIMEOUT": "1s",
+            "WEBHOOK_RECEIVER_CONCURRENCY": "2", "WEBHOOK_ALLOW_LOCAL": "true",
         ]
         environment.merge(extra) { _, new in new }
         let application = try await TestApplication.make(NotificationService.self, environment: environment)
@@ -111,6 +112,29 @@ enum NotificationFixtures {
     static func webhook(_ url: String, filter: String = "{}") -> String {
         #"{"filter":\#(filter),"delivery":{"type":"webhook","url":"\#(url)","secret":"\#(secret)"}}"#
     }
+}
+
+/// A loopback port that refuses connections for as long as this lives: bound, never listening,
+/// so no other test can take it meanwhile.
+final class RefusingPort: @unchecked Sendable {
+    let port: Int
+    private let socket: Int32
+
+    init() throws {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.socket = socket
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        guard bound == 0 else { throw FixtureError(description: "could not bind a port") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(socket) }
 }
 
 /// A fixture that could not do its part.

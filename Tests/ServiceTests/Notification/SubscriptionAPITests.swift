@@ -45,7 +45,11 @@ import TestSupport
                 #expect(response.status == .ok && body.contains(#""url":"https://agency.example/hooks/registry?x=1""#))
                 #expect(!body.contains("whsec_") && !body.contains("secret"), "the secret cannot be read back")
             }
+            // Deleting stops what waits: the pending delivery is cancelled.
+            try await F.apply(application, [try F.changed(F.people(1)[0], sequence: 1, id: "before-delete")])
             try await client.execute(uri: "/v1/subscriptions/\(id)", method: .delete, headers: F.headers(mine)) { #expect($0.status == .noContent) }
+            let statuses = try await application.environment.store.read { try String.fetchAll($0, sql: "SELECT status FROM delivery") }
+            #expect(statuses == ["cancelled"])
             try await client.execute(uri: "/v1/subscriptions/\(id)", method: .get, headers: F.headers(mine)) { #expect($0.status == .notFound) }
             // Without a secret, the service makes one and shows it once.
             let body = #"{"delivery":{"type":"webhook","url":"https://agency.example/h"}}"#
@@ -64,6 +68,11 @@ import TestSupport
             (F.webhook("ftp://agency.example/h"), "http:// or https://"),
             (F.webhook("https://user:pass@agency.example/h"), "credentials"),
             (F.webhook("/relative"), "http:// or https://"),
+            (F.webhook("http://agency.example/h"), "must use https://"),
+            (F.webhook("https://127.0.0.1:9000/h"), "loopback, private or link-local"),
+            (F.webhook("https://169.254.169.254/latest/meta-data"), "loopback, private or link-local"),
+            (F.webhook("https://10.1.2.3/h"), "loopback, private or link-local"),
+            (F.webhook("https://localhost/h"), "loopback, private or link-local"),
             (#"{"delivery":{"type":"email","url":"https://a.example/h"}}"#, "delivery.type"),
             (#"{"delivery":{"type":"webhook","url":"https://a.example/h","secret":"too short"}}"#, "24 to 512 bytes"),
             (F.webhook("https://a.example/h", filter: #"{"katoPrefixes":["75x"]}"#), "filter.katoPrefixes[0]"),
@@ -111,9 +120,10 @@ import TestSupport
             F.message("address.alerts.v1", key: "400001", value: try RegistryEventEncoder().encodeBytes(alert)),
             try F.changed(outsider, sequence: 3, kato: "751110000", id: "e-almaty-registered-watched"),
         ])
+        // Lists, not sets: the repeated event id must not give a second delivery.
         let routed = try await application.environment.store.read { db in
-            try Row.fetchAll(db, sql: "SELECT d.subscription_id, e.event_id FROM delivery d JOIN notification_event e ON e.seq = d.event_seq")
-                .reduce(into: [String: Set<String>]()) { $0[$1["subscription_id"], default: []].insert($1["event_id"]) }
+            try Row.fetchAll(db, sql: "SELECT d.subscription_id, e.event_id FROM delivery d JOIN notification_event e ON e.seq = d.event_seq ORDER BY d.id")
+                .reduce(into: [String: [String]]()) { $0[$1["subscription_id"], default: []].append($1["event_id"]) }
         }
         #expect(routed[ids["almaty"]!] == ["e-almaty-registered-watched"])
         #expect(routed[ids["moves"]!] == ["e-astana-moved-outsider", "e-astana-moved-watched"])
@@ -121,9 +131,7 @@ import TestSupport
         #expect(routed[ids["alerts"]!] == ["alert-1"])
         // The watch-list is found through its index, not by reading the list.
         let plan = try await application.environment.store.read { db in
-            try Row.fetchAll(db, sql: """
-                EXPLAIN QUERY PLAN SELECT s.id FROM subscription_iin w JOIN subscription s ON s.id = w.subscription_id WHERE w.iin = ? AND s.deleted = 0
-                """, arguments: [watched[0].rawValue]).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + EventRouter.watchersSQL, arguments: [watched[0].rawValue, 0]).map { $0["detail"] as String }
         }
         print("watch-list lookup plan: \(plan)")
         #expect(plan.allSatisfy { !$0.hasPrefix("SCAN") }, "\(plan)")

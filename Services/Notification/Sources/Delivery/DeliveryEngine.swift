@@ -14,10 +14,13 @@ import Synchronization
 /// It reads due deliveries from the store, sends each in its own task, and records the attempt,
 /// the delivery's new state and a `notification.outcome.v1` event in one transaction. Every
 /// attempt carries the event id as `webhook-id`. The state lives in the store, so a crash re-sends
-/// at most the attempts that were in flight. Per (subscription, order key) only the oldest
-/// unfinished delivery is tried, so a person's changes arrive in order; many subscriptions go
-/// out at once up to ``concurrency``, and at most ``receiverConcurrency`` requests go to one
-/// receiver (`host:port`), so one slow receiver cannot take every slot.
+/// at most the attempts that were in flight. Per (subscription, order key) one delivery is in
+/// flight at a time and only the oldest unfinished one is tried, so a person's changes arrive in
+/// order; many subscriptions go out at once up to ``concurrency``, and at most
+/// ``receiverConcurrency`` requests go to one receiver (`host:port`), so one slow receiver cannot
+/// take every slot. When nothing can start, it sleeps until the next retry falls due or an attempt
+/// finishes or new deliveries are committed. It also drops finished history older than
+/// ``retention``.
 public final class DeliveryEngine: Service, Sendable {
     let store: ServiceStore
     let relay: OutboxRelay
@@ -26,6 +29,7 @@ public final class DeliveryEngine: Service, Sendable {
     let schedule: RetrySchedule
     let concurrency: Int
     let receiverConcurrency: Int
+    let retention: Duration
     let outcomeTopic: String
     let source: String
     let logger: Logger
@@ -34,8 +38,13 @@ public final class DeliveryEngine: Service, Sendable {
 
     private struct State {
         var inFlight: Set<Int64> = []
+        /// (subscription, order key) of the attempts in flight.
+        var inFlightKeys: Set<String> = []
         var perReceiver: [String: Int] = [:]
+        /// Deliveries whose attempt could not be recorded, held back until then.
+        var coolingDown: [Int64: ContinuousClock.Instant] = [:]
         var stopping = false
+        var lastPurge = ContinuousClock.now - .seconds(3600)
     }
     private let state = Mutex(State())
     private let attemptsCounter = Counter(label: "webhook_attempts_total")
@@ -45,7 +54,7 @@ public final class DeliveryEngine: Service, Sendable {
 
     init(
         store: ServiceStore, relay: OutboxRelay, timeout: Duration, schedule: RetrySchedule, concurrency: Int, receiverConcurrency: Int,
-        outcomeTopic: String, source: String, wakeups: WakeSignal, logger: Logger
+        retention: Duration, outcomeTopic: String, source: String, wakeups: WakeSignal, logger: Logger
     ) {
         self.store = store
         self.relay = relay
@@ -53,6 +62,7 @@ public final class DeliveryEngine: Service, Sendable {
         self.schedule = schedule
         self.concurrency = concurrency
         self.receiverConcurrency = receiverConcurrency
+        self.retention = retention
         self.outcomeTopic = outcomeTopic
         self.source = source
         self.wakeups = wakeups
@@ -63,12 +73,13 @@ public final class DeliveryEngine: Service, Sendable {
     /// by the timeout) and closes the HTTP client.
     public func run() async throws {
         // The client lives exactly as long as the engine runs (it must be shut down explicitly).
-        let sender = WebhookSender(timeout: timeout)
+        let sender = WebhookSender(timeout: timeout, connectionsPerReceiver: receiverConcurrency)
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !self.state.withLock({ $0.stopping }) && !Task.isCancelled {
                     var pause = Duration.seconds(1)
                     do {
+                        try await self.purgeIfDue()
                         pause = try await self.dispatchDue(into: &group, sender: sender)
                     } catch {
                         self.logger.error("could not read due deliveries; will retry", metadata: ["error": "\(error)"])
@@ -83,43 +94,75 @@ public final class DeliveryEngine: Service, Sendable {
         await sender.shutdown()
     }
 
+    private static func key(_ delivery: DueDelivery) -> String { delivery.subscription + "\u{1}" + delivery.orderKey }
+
     /// Starts an attempt for every due delivery there is room for.
-    /// - Returns: How long to wait for the next one at most.
+    /// - Returns: How long to wait at most before looking again (an attempt's end or new
+    ///   deliveries wake the engine earlier).
     private func dispatchDue(into group: inout DiscardingTaskGroup, sender: WebhookSender) async throws -> Duration {
-        let (inFlight, busy, free) = state.withLock { s in
-            (s.inFlight, Set(s.perReceiver.filter { $0.value >= receiverConcurrency }.keys), concurrency - s.inFlight.count)
+        let clock = ContinuousClock.now
+        let (excluded, busy, inFlightKeys, free) = state.withLock { s in
+            s.coolingDown = s.coolingDown.filter { $0.value > clock }
+            return (
+                s.inFlight.union(s.coolingDown.keys), Set(s.perReceiver.filter { $0.value >= receiverConcurrency }.keys), s.inFlightKeys,
+                concurrency - s.inFlight.count
+            )
         }
         guard free > 0 else { return .seconds(1) }
         let now = Timestamp(.now).milliseconds
         let due = try await store.read { db in
-            try DeliveryQueue(db).due(now: now, excluding: inFlight, busyReceivers: busy, limit: free)
+            try DeliveryQueue(db).due(now: now, excluding: excluded, busyReceivers: busy, limit: free + inFlightKeys.count)
         }
+        var started = 0
         for delivery in due {
             let admitted = state.withLock { s -> Bool in
-                guard s.inFlight.count < concurrency, s.perReceiver[delivery.receiver, default: 0] < receiverConcurrency else { return false }
+                guard s.inFlight.count < concurrency, s.perReceiver[delivery.receiver, default: 0] < receiverConcurrency,
+                    !s.inFlightKeys.contains(Self.key(delivery))
+                else { return false }
                 s.inFlight.insert(delivery.id)
+                s.inFlightKeys.insert(Self.key(delivery))
                 s.perReceiver[delivery.receiver, default: 0] += 1
                 return true
             }
             guard admitted else { continue }
+            started += 1
             group.addTask {
-                await self.attempt(delivery, sender: sender)
+                let recorded = await self.attempt(delivery, sender: sender)
                 self.state.withLock { s in
                     s.inFlight.remove(delivery.id)
+                    s.inFlightKeys.remove(Self.key(delivery))
                     s.perReceiver[delivery.receiver, default: 1] -= 1
                     if s.perReceiver[delivery.receiver] == 0 { s.perReceiver[delivery.receiver] = nil }
+                    if !recorded { s.coolingDown[delivery.id] = .now + .seconds(5) }
                 }
                 self.wakeups.signal()
             }
         }
-        if !due.isEmpty { return .milliseconds(200) }
-        let next = try await store.read { try DeliveryQueue($0).nextDue() }
+        // Something is due but could not start (slots, order): the end of an attempt wakes us.
+        if !due.isEmpty { return .seconds(1) }
+        let next = try await store.read { db in
+            try DeliveryQueue(db).nextDue(after: now, excluding: excluded, busyReceivers: busy)
+        }
         guard let next else { return .seconds(1) }
         return .milliseconds(max(5, min(1_000, next - Timestamp(.now).milliseconds)))
     }
 
+    /// Every 10 minutes, drops finished history older than the retention.
+    private func purgeIfDue() async throws {
+        let due = state.withLock { s -> Bool in
+            guard ContinuousClock.now - s.lastPurge >= .seconds(600) else { return false }
+            s.lastPurge = .now
+            return true
+        }
+        guard due else { return }
+        let before = Timestamp(.now).milliseconds - retention.milliseconds
+        let purged = try await store.write { try DeliveryQueue($0).purge(before: before) }
+        if purged > 0 { logger.info("dropped delivered history past the retention", metadata: ["events": "\(purged)"]) }
+    }
+
     /// One attempt: sign, send, record.
-    func attempt(_ delivery: DueDelivery, sender: WebhookSender) async {
+    /// - Returns: Whether the attempt was recorded (if not, the delivery is sent again later).
+    func attempt(_ delivery: DueDelivery, sender: WebhookSender) async -> Bool {
         let timestamp = Int64(Date().timeIntervalSince1970)
         let headers = WebhookSignature.headers(id: delivery.eventID, timestamp: timestamp, body: delivery.body, key: delivery.key)
         let started = ContinuousClock.now
@@ -131,7 +174,10 @@ public final class DeliveryEngine: Service, Sendable {
             let outcome = try await store.write { db in
                 let outcome = try DeliveryQueue(db).record(
                     delivery, result: result, latencyMs: Int(elapsed.milliseconds), schedule: self.schedule, now: Timestamp(.now).milliseconds)
-                let event = CloudEvent(id: "\(delivery.subscription)/\(delivery.eventID)/\(outcome.attempt)", source: self.source, time: Timestamp(.now), data: outcome)
+                // The subject (the person, or the dwelling) puts the delivery into their audit trail.
+                let event = CloudEvent(
+                    id: "\(delivery.subscription)/\(delivery.eventID)/\(outcome.attempt)", source: self.source, type: NotificationOutcome.eventType.rawValue,
+                    time: Timestamp(.now), subject: delivery.orderKey, data: outcome)
                 try Outbox.append(try .event(event, topic: self.outcomeTopic, key: delivery.subscription), in: db)
                 return outcome
             }
@@ -146,9 +192,11 @@ public final class DeliveryEngine: Service, Sendable {
             case .retrying:
                 logger.debug("delivery failed; will retry", metadata: ["subscription": "\(delivery.subscription)", "event": "\(delivery.eventID)", "error": "\(result.error ?? "")"])
             }
+            return true
         } catch {
-            // Not recorded: the delivery stays due and is sent again (same webhook-id).
+            // Not recorded: the delivery stays due and is sent again after a pause (same webhook-id).
             logger.error("could not record a delivery attempt", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+            return false
         }
     }
 }

@@ -10,6 +10,9 @@ import ServiceRuntime
 struct DueDelivery: Sendable {
     let id: Int64
     let subscription: String
+    /// The IIN (changes), RCA (alerts) or owner IIN (owner alerts): deliveries with the same key
+    /// go out one at a time, in order; also the outcome event's `subject` for the audit trail.
+    let orderKey: String
     let eventID: String
     let body: [UInt8]
     let url: String
@@ -50,37 +53,65 @@ struct DeliveryQueue {
         self.db = db
     }
 
-    /// Due deliveries in due order, at most one per (subscription, order key) and only the first
-    /// unfinished one of each (so per-IIN order holds), skipping deliveries already in flight and
+    /// Due deliveries in due order, only the first unfinished one per (subscription, order key)
+    /// (so per-IIN order holds), skipping `excluded` deliveries (in flight, cooling down) and
     /// receivers that are at their concurrency limit.
-    func due(now: Int64, excluding inFlight: Set<Int64>, busyReceivers: Set<String>, limit: Int) throws -> [DueDelivery] {
-        let inFlightList = inFlight.isEmpty ? "" : "AND d.id NOT IN (\(inFlight.map { _ in "?" }.joined(separator: ",")))"
-        let busyList = busyReceivers.isEmpty ? "" : "AND s.receiver NOT IN (\(busyReceivers.map { _ in "?" }.joined(separator: ",")))"
-        var arguments: [any DatabaseValueConvertible] = [now]
-        arguments += inFlight.map { $0 as any DatabaseValueConvertible }
-        arguments += busyReceivers.map { $0 as any DatabaseValueConvertible }
-        arguments.append(limit)
+    func due(now: Int64, excluding excluded: Set<Int64>, busyReceivers: Set<String>, limit: Int) throws -> [DueDelivery] {
+        let (filter, arguments) = Self.dispatchable(excluded: excluded, busyReceivers: busyReceivers)
         return try Row.fetchAll(db, sql: """
-            SELECT d.id, d.subscription_id, d.attempts, d.round_attempts, e.event_id, e.body, s.url, s.receiver, s.secret
+            SELECT d.id, d.subscription_id, d.order_key, d.attempts, d.round_attempts, e.event_id, e.body, s.url, s.receiver, s.secret
             FROM delivery d JOIN subscription s ON s.id = d.subscription_id JOIN notification_event e ON e.seq = d.event_seq
-            WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_ms <= ? AND s.deleted = 0 \(inFlightList) \(busyList)
-            AND NOT EXISTS (
-                SELECT 1 FROM delivery p WHERE p.subscription_id = d.subscription_id AND p.order_key = d.order_key
-                AND p.status IN ('pending', 'retrying') AND p.event_seq < d.event_seq)
+            WHERE d.next_attempt_ms <= ? AND \(filter)
             ORDER BY d.next_attempt_ms, d.id LIMIT ?
-            """, arguments: StatementArguments(arguments)).map { row in
+            """, arguments: StatementArguments([now] + arguments + [limit])).map { row in
             DueDelivery(
-                id: row["id"], subscription: row["subscription_id"], eventID: row["event_id"], body: Array(row["body"] as Data), url: row["url"],
-                receiver: row["receiver"], key: Array(row["secret"] as Data), attempts: row["attempts"], roundAttempts: row["round_attempts"])
+                id: row["id"], subscription: row["subscription_id"], orderKey: row["order_key"], eventID: row["event_id"], body: Array(row["body"] as Data),
+                url: row["url"], receiver: row["receiver"], key: Array(row["secret"] as Data), attempts: row["attempts"], roundAttempts: row["round_attempts"])
         }
     }
 
-    /// When the next waiting delivery falls due (ms since 1970), if any waits.
-    func nextDue() throws -> Int64? {
-        try Int64.fetchOne(db, sql: """
+    /// When the next delivery that ``due(now:excluding:busyReceivers:limit:)`` could return falls
+    /// due, if it is later than `now` (ms since 1970). Held-back, in-flight and busy-receiver
+    /// deliveries do not count, so the engine never wakes for work it cannot start.
+    func nextDue(after now: Int64, excluding excluded: Set<Int64>, busyReceivers: Set<String>) throws -> Int64? {
+        let (filter, arguments) = Self.dispatchable(excluded: excluded, busyReceivers: busyReceivers)
+        return try Int64.fetchOne(db, sql: """
             SELECT MIN(d.next_attempt_ms) FROM delivery d JOIN subscription s ON s.id = d.subscription_id
-            WHERE d.status IN ('pending', 'retrying') AND s.deleted = 0
-            """)
+            WHERE d.next_attempt_ms > ? AND \(filter)
+            """, arguments: StatementArguments([now] + arguments))
+    }
+
+    /// The conditions both queries share, with their arguments (lists as `?` placeholders).
+    private static func dispatchable(excluded: Set<Int64>, busyReceivers: Set<String>) -> (String, [any DatabaseValueConvertible]) {
+        var sql = "d.status IN ('pending', 'retrying') AND s.deleted = 0"
+        var arguments: [any DatabaseValueConvertible] = []
+        if !excluded.isEmpty {
+            sql += " AND d.id NOT IN (\(excluded.map { _ in "?" }.joined(separator: ",")))"
+            arguments += excluded.map { $0 as any DatabaseValueConvertible }
+        }
+        if !busyReceivers.isEmpty {
+            sql += " AND s.receiver NOT IN (\(busyReceivers.map { _ in "?" }.joined(separator: ",")))"
+            arguments += busyReceivers.map { $0 as any DatabaseValueConvertible }
+        }
+        sql += """
+             AND NOT EXISTS (
+                SELECT 1 FROM delivery p WHERE p.subscription_id = d.subscription_id AND p.order_key = d.order_key
+                AND p.status IN ('pending', 'retrying') AND p.event_seq < d.event_seq)
+            """
+        return (sql, arguments)
+    }
+
+    /// Deletes what is older than `before` (ms since 1970) and finished: routed events no
+    /// delivery waits for, with their deliveries and attempts, and owners' consents.
+    /// - Returns: How many events went.
+    func purge(before: Int64) throws -> Int {
+        let old = "SELECT e.seq FROM notification_event e WHERE e.time_ms < ? AND NOT EXISTS (SELECT 1 FROM delivery w WHERE w.event_seq = e.seq AND w.status IN ('pending', 'retrying'))"
+        try db.execute(sql: "DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE event_seq IN (\(old)))", arguments: [before])
+        try db.execute(sql: "DELETE FROM delivery WHERE event_seq IN (\(old))", arguments: [before])
+        try db.execute(sql: "DELETE FROM notification_event WHERE seq IN (\(old))", arguments: [before])
+        let events = db.changesCount
+        try db.execute(sql: "DELETE FROM owner_consent WHERE at_ms < ?", arguments: [before])
+        return events
     }
 
     /// Records an attempt and its consequence: `delivered`, `retrying` (with the next time from

@@ -3,10 +3,10 @@
 import Foundation
 
 /// The back-off of DESIGN §5.2: the listed pauses (default 5 s, 30 s, 2 m, 10 m, 30 m, 1 h, 3 h),
-/// then a fixed pause (default 6 h) for as long as the total stays within the give-up time
-/// (default 3 days); after the last attempt a delivery is `dead`. Each pause is stretched by a
-/// random 0-10 % (jitter) so receivers that failed together are not retried together; never
-/// shortened, so a receiver sees at least the documented pause.
+/// then a fixed pause (default 6 h) for as long as the total, with the most jitter, stays within
+/// the give-up time (default 3 days); after the last attempt a delivery is `dead`. Each pause is
+/// stretched by a random 0-10 % (jitter) so receivers that failed together are not retried
+/// together; never shortened, so a receiver sees at least the documented pause.
 public struct RetrySchedule: Sendable, Hashable {
     /// The pause before attempt 2, 3, … (without jitter).
     public let pauses: [Duration]
@@ -19,12 +19,13 @@ public struct RetrySchedule: Sendable, Hashable {
     public init(steps: [Duration], repeating: Duration, giveUpAfter: Duration) {
         var pauses: [Duration] = []
         var total = Duration.zero
-        for step in steps where total + step <= giveUpAfter {
+        func fits(_ pause: Duration) -> Bool { (total + pause) * (1 + Self.maximumJitter) <= giveUpAfter }
+        for step in steps where fits(step) {
             pauses.append(step)
             total += step
         }
         if pauses.count == steps.count && repeating > .zero {
-            while total + repeating <= giveUpAfter {
+            while fits(repeating) {
                 pauses.append(repeating)
                 total += repeating
             }
@@ -32,7 +33,10 @@ public struct RetrySchedule: Sendable, Hashable {
         self.pauses = pauses
     }
 
-    /// The default of DESIGN §5.2 (19 attempts over 3 days).
+    /// The largest stretch of a pause.
+    public static let maximumJitter = 0.1
+
+    /// The default of DESIGN §5.2 (18 attempts within 3 days).
     public static let standard = RetrySchedule(
         steps: [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800), .seconds(3600), .seconds(10800)],
         repeating: .seconds(21600), giveUpAfter: .seconds(259_200))
@@ -41,7 +45,7 @@ public struct RetrySchedule: Sendable, Hashable {
     public var attempts: Int { pauses.count + 1 }
 
     /// The pause after failed attempt `attempt` (1-based) with jitter, or `nil` when it was the last.
-    public func pause(after attempt: Int, jitter: Double = Double.random(in: 0..<0.1)) -> Duration? {
+    public func pause(after attempt: Int, jitter: Double = Double.random(in: 0..<maximumJitter)) -> Duration? {
         guard attempt >= 1, attempt <= pauses.count else { return nil }
         return pauses[attempt - 1] * (1 + jitter)
     }

@@ -13,12 +13,16 @@ final class WebhookSender: Sendable {
     /// The limit on one attempt (`WEBHOOK_TIMEOUT`).
     let timeout: Duration
 
-    init(timeout: Duration) {
+    /// - Parameter connectionsPerReceiver: Pooled connections per host, matched to the engine's
+    ///   per-receiver limit so no admitted attempt waits for a connection inside the client.
+    init(timeout: Duration, connectionsPerReceiver: Int) {
         self.timeout = timeout
+        var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
+        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerReceiver
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(min(timeout.milliseconds, 5_000)), read: .milliseconds(timeout.milliseconds)),
-            connectionPool: .init(idleTimeout: .seconds(60)))
+            connectionPool: pool)
         configuration.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
@@ -36,11 +40,24 @@ final class WebhookSender: Sendable {
             // Read (and drop) the answer so the connection can be reused.
             for try await _ in response.body {}
             return .answered(Int(response.status.code))
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            return .failed("no answer within \(timeout)")
         } catch {
-            return .failed(String(describing: error).prefix(300).description)
+            return .failed(Self.reason(error))
         }
+    }
+
+    /// A coarse reason an agency may see: enough to act on, not a probe of the network behind us.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            return "no answer in time"
+        }
+        let text = String(describing: error)
+        if text.contains("refused") || text.contains("NIOConnectionError") || error is HTTPClientError && (error as! HTTPClientError) == .remoteConnectionClosed {
+            return "could not connect"
+        }
+        if text.localizedCaseInsensitiveContains("ssl") || text.localizedCaseInsensitiveContains("tls") || text.contains("certificate") {
+            return "TLS handshake failed"
+        }
+        return "request failed"
     }
 
     /// Closes the pooled connections.

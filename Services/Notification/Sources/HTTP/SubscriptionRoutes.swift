@@ -12,6 +12,8 @@ import ServiceRuntime
 struct SubscriptionRoutes: Sendable {
     let store: ServiceStore
     let newDeliveries: WakeSignal
+    /// `WEBHOOK_ALLOW_LOCAL`.
+    let allowLocal: Bool
 
     /// A watch-list of 100,000 IINs is about 1.6 MB of JSON; other bodies stay under 1 MiB.
     static let subscriptionBodyLimit = 4 << 20
@@ -22,7 +24,7 @@ struct SubscriptionRoutes: Sendable {
             let body = try await request.body.collect(upTo: Self.subscriptionBodyLimit)
             let new: NewSubscription
             do {
-                new = try JSONDecoder().decode(SubscriptionRequest.self, from: body).validated()
+                new = try JSONDecoder().decode(SubscriptionRequest.self, from: body).validated(allowLocal: allowLocal)
             } catch let error as DecodingError {
                 throw Problem.badRequest("The body is not valid: \(error.problemDescription)")
             } catch {
@@ -77,11 +79,20 @@ struct SubscriptionRoutes: Sendable {
             let (id, agency) = (try Self.id(context), caller.principal.subject)
             let replay = try await request.decode(as: Replay.self, context: context)
             guard let since = Timestamp(replay.since) else { throw Problem.badRequest("since must be an RFC 3339 timestamp, e.g. 2026-11-24T00:00:00Z") }
-            let queued = try await store.write { db -> Int? in
-                guard try SubscriptionStore(db).owns(id, agency: agency) else { return nil }
-                return try EventRouter(db).replay(subscription: id, since: since, now: Timestamp(.now).milliseconds)
+            guard try await store.read({ try SubscriptionStore($0).owns(id, agency: agency) }) else { throw Self.missing }
+            // In chunks, each its own transaction, so a long replay does not hold up consumers.
+            var queued = 0
+            var after: Int64 = 0
+            while true {
+                let from = after
+                let chunk = try await store.write { db in
+                    try EventRouter(db).replay(subscription: id, since: since, after: from, now: Timestamp(.now).milliseconds)
+                }
+                queued += chunk.queued
+                newDeliveries.signal()
+                guard let last = chunk.lastSeq else { break }
+                after = last
             }
-            guard let queued else { throw Self.missing }
             newDeliveries.signal()
             return try JSONAnswer.response(["subscriptionId": id, "since": since.description, "queued": queued], status: .accepted)
         }

@@ -35,7 +35,7 @@ struct EventRouter {
             ])
         guard db.changesCount > 0 else { return 0 }
         let seq = db.lastInsertedRowID
-        let targets = try channel.map { [$0] } ?? subscribers(facts, createdBy: time.milliseconds)
+        let targets = try channel.map { try channelTargets($0, createdBy: time.milliseconds) } ?? subscribers(facts, createdBy: time.milliseconds)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO delivery (subscription_id, event_seq, order_key, status, next_attempt_ms) VALUES (?, ?, ?, 'pending', ?)
             ON CONFLICT (subscription_id, event_seq) DO NOTHING
@@ -43,6 +43,18 @@ struct EventRouter {
         for subscription in targets { try insert.execute(arguments: [subscription, seq, orderKey, now]) }
         return targets.count
     }
+
+    /// The channel, if it is on and was switched on at or before `createdBy`.
+    func channelTargets(_ channel: String, createdBy: Int64) throws -> [String] {
+        let on = try Bool.fetchOne(db, sql: "SELECT 1 FROM subscription WHERE id = ? AND deleted = 0 AND created_ms <= ?", arguments: [channel, createdBy]) ?? false
+        return on ? [channel] : []
+    }
+
+    /// How subscriptions watching an IIN are found: through the watch-list's primary key.
+    static let watchersSQL = """
+        SELECT s.id, s.changes, s.kato_prefixes, s.watches_iins, s.alerts FROM subscription_iin w JOIN subscription s ON s.id = w.subscription_id
+        WHERE w.iin = ? AND s.deleted = 0 AND s.created_ms <= ?
+        """
 
     /// The live agency subscriptions, created at or before `createdBy`, whose filter passes.
     /// Watch-lists are found through the IIN index (no scan of any list).
@@ -56,10 +68,7 @@ struct EventRouter {
             if Self.filter(row).matches(facts, watched: false) { found.append(row["id"]) }
         }
         guard facts.kind == .change, let iin = facts.iin else { return found }
-        let watching = try db.cachedStatement(sql: """
-            SELECT s.id, s.changes, s.kato_prefixes, s.watches_iins, s.alerts FROM subscription_iin w JOIN subscription s ON s.id = w.subscription_id
-            WHERE w.iin = ? AND s.deleted = 0 AND s.created_ms <= ?
-            """)
+        let watching = try db.cachedStatement(sql: Self.watchersSQL)
         for row in try Row.fetchAll(watching, arguments: [iin.rawValue, createdBy]) {
             if Self.filter(row).matches(facts, watched: true) { found.append(row["id"]) }
         }
@@ -73,9 +82,10 @@ struct EventRouter {
     /// Queues again every stored event from `since` on that `subscription`'s filter passes
     /// (whatever its creation time): new deliveries for events it never had, and finished ones
     /// (`delivered`, `dead`) back to `pending` with a fresh schedule. Waiting ones stay as they are.
-    /// - Returns: How many deliveries were queued.
-    func replay(subscription: String, since: Timestamp, now: Int64) throws -> Int {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, changes, kato_prefixes, watches_iins, alerts FROM subscription WHERE id = ?", arguments: [subscription]) else { return 0 }
+    /// Works through at most `chunk` events after the one numbered `after`.
+    /// - Returns: How many deliveries were queued, and the last event looked at (`nil` when done).
+    func replay(subscription: String, since: Timestamp, after: Int64, chunk: Int = 5_000, now: Int64) throws -> (queued: Int, lastSeq: Int64?) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, changes, kato_prefixes, watches_iins, alerts FROM subscription WHERE id = ?", arguments: [subscription]) else { return (0, nil) }
         let filter = Self.filter(row)
         let watchList = filter.watchesIINs
             ? Set(try String.fetchAll(db, sql: "SELECT iin FROM subscription_iin WHERE subscription_id = ?", arguments: [subscription])) : []
@@ -85,10 +95,12 @@ struct EventRouter {
             WHERE status IN ('delivered', 'dead')
             """)
         var queued = 0
+        var last: Int64?
         let events = try Row.fetchCursor(db, sql: """
-            SELECT seq, kind, change, katos, iin, order_key FROM notification_event WHERE time_ms >= ? AND kind != 'owner-alert' ORDER BY seq
-            """, arguments: [since.milliseconds])
+            SELECT seq, kind, change, katos, iin, order_key FROM notification_event WHERE seq > ? AND time_ms >= ? AND kind != 'owner-alert' ORDER BY seq LIMIT ?
+            """, arguments: [after, since.milliseconds, chunk])
         while let event = try events.next() {
+            last = event["seq"]
             guard let kind = EventFacts.Kind(rawValue: event["kind"]) else { continue }
             let iin: String? = event["iin"]
             let katos = (event["katos"] as String).split(separator: ",").compactMap { KATO(rawValue: String($0)) }
@@ -97,6 +109,6 @@ struct EventRouter {
             try queue.execute(arguments: [subscription, event["seq"], event["order_key"], now])
             queued += db.changesCount
         }
-        return queued
+        return (queued, last)
     }
 }

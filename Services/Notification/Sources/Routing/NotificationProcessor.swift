@@ -16,7 +16,7 @@ struct NotificationProcessor: BatchProcessor {
     let source: String
     /// Whether owner alerts are configured.
     let ownerAlerts: Bool
-    /// Wakes the delivery engine (it also looks by itself, so a wake-up before commit is harmless).
+    /// Wakes the delivery engine after each committed batch.
     let newDeliveries: WakeSignal
     let keeper = CatalogKeeper()
     let decoder = RegistryEventDecoder()
@@ -29,7 +29,12 @@ struct NotificationProcessor: BatchProcessor {
             queued += handled.queued
             if let reason = handled.deadLetter { transaction.deadLetter(message, reason: reason) }
         }
-        if queued > 0 { newDeliveries.signal() }
+    }
+
+    /// Wakes the delivery engine once the batch's deliveries are committed (it reads only
+    /// committed rows).
+    func didCommit() {
+        newDeliveries.signal()
     }
 
     /// Applies one message.
@@ -44,8 +49,8 @@ struct NotificationProcessor: BatchProcessor {
                 let consent = submitted.data.ownerConsent
             else { return (0, nil) }
             try db.execute(
-                sql: "INSERT INTO owner_consent (source, id, owner_iin) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue])
+                sql: "INSERT INTO owner_consent (source, id, owner_iin, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue, now])
             return (0, nil)
         default:
             guard let body = message.value else { return (0, "no value (a tombstone where an event was expected)") }

@@ -78,6 +78,7 @@ enum NotificationMigrations {
                     source TEXT NOT NULL,
                     id TEXT NOT NULL,
                     owner_iin TEXT NOT NULL,
+                    at_ms INTEGER NOT NULL,
                     PRIMARY KEY (source, id)
                 ) WITHOUT ROWID;
                 """)

@@ -19,9 +19,10 @@ struct SubscriptionRequest: Decodable, Sendable {
     static let katoPrefixLimit = 1_000
 
     /// The checked subscription, or what is wrong with it (for a 400).
-    func validated() throws(SubscriptionRequestError) -> NewSubscription {
+    /// - Parameter allowLocal: Accept http:// and local addresses (`WEBHOOK_ALLOW_LOCAL`).
+    func validated(allowLocal: Bool) throws(SubscriptionRequestError) -> NewSubscription {
         guard delivery.type == "webhook" else { throw .init("delivery.type must be \"webhook\" (found \"\(delivery.type)\")") }
-        let receiver = try Self.receiver(delivery.url)
+        let receiver = try Self.receiver(delivery.url, allowLocal: allowLocal)
         let secret: WebhookSecret
         var issuedSecret: String?
         if let text = delivery.secret {
@@ -48,8 +49,10 @@ struct SubscriptionRequest: Decodable, Sendable {
     }
 
     /// `host:port` of a webhook URL: the unit of the per-receiver concurrency limit.
-    /// - Throws: When the URL is not an absolute http(s) URL with a host and without credentials.
-    static func receiver(_ text: String) throws(SubscriptionRequestError) -> String {
+    /// - Throws: When the URL is not an absolute https URL with a host and without credentials,
+    ///   or (unless `allowLocal`) is plain http or names a loopback, private or link-local
+    ///   address: deliveries carry personal data, and must not be aimed at our own network.
+    static func receiver(_ text: String, allowLocal: Bool) throws(SubscriptionRequestError) -> String {
         guard text.count <= 2048 else { throw .init("delivery.url is longer than 2048 characters") }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             throw .init("delivery.url must be an absolute http:// or https:// URL")
@@ -59,7 +62,32 @@ struct SubscriptionRequest: Decodable, Sendable {
             throw .init("delivery.url must not carry credentials; deliveries are authenticated by their signature")
         }
         guard components.fragment == nil else { throw .init("delivery.url must not have a #fragment") }
+        if !allowLocal {
+            guard scheme == "https" else { throw .init("delivery.url must use https:// (deliveries carry personal data)") }
+            guard !Self.isLocal(host) else { throw .init("delivery.url must not name a loopback, private or link-local address") }
+        }
         return "\(host.lowercased()):\(components.port ?? (scheme == "https" ? 443 : 80))"
+    }
+}
+
+extension SubscriptionRequest {
+    /// Whether `host` is `localhost` or an IP literal in a loopback, private, shared, link-local
+    /// or unspecified range. Names that resolve to such addresses are not caught here (that takes
+    /// a check at connection time).
+    static func isLocal(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if name == "localhost" || name.hasSuffix(".localhost") { return true }
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+        if octets.count == 4, octets.allSatisfy({ $0 != nil && (0...255).contains($0!) }) {
+            let (a, b) = (octets[0]!, octets[1]!)
+            return a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168)
+                || (a == 100 && (64...127).contains(b))
+        }
+        if name.contains(":") {
+            return name == "::1" || name == "::" || name.hasPrefix("fc") || name.hasPrefix("fd") || name.hasPrefix("fe8") || name.hasPrefix("fe9")
+                || name.hasPrefix("fea") || name.hasPrefix("feb") || name.hasPrefix("::ffff:")
+        }
+        return false
     }
 }
 

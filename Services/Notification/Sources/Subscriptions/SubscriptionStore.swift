@@ -56,28 +56,33 @@ struct SubscriptionStore {
 
     /// The agency's live subscriptions, oldest first, without watch-lists.
     func list(agency: String) throws -> [SubscriptionView] {
-        try Row.fetchAll(db, sql: "SELECT * FROM subscription WHERE agency = ? AND deleted = 0 ORDER BY created_ms, id", arguments: [agency]).map { try view($0, withIINs: false) }
+        guard !agency.isEmpty else { return [] }
+        return try Row.fetchAll(db, sql: "SELECT * FROM subscription WHERE agency = ? AND deleted = 0 ORDER BY created_ms, id", arguments: [agency]).map { try view($0, withIINs: false) }
     }
 
     /// One of the agency's live subscriptions with its watch-list; `nil` if it has no such one
     /// (another agency's looks exactly like a missing one).
     func find(_ id: String, agency: String) throws -> SubscriptionView? {
-        try Row.fetchOne(db, sql: "SELECT * FROM subscription WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency]).map { try view($0, withIINs: true) }
+        guard !agency.isEmpty else { return nil }
+        return try Row.fetchOne(db, sql: "SELECT * FROM subscription WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency]).map { try view($0, withIINs: true) }
     }
 
     /// Deletes one of the agency's subscriptions: no more matching, and its waiting deliveries
-    /// stop (history stays readable to nobody; the audit has the outcomes).
+    /// are cancelled (history stays readable to nobody; the audit has the outcomes).
     /// - Returns: Whether it existed.
     func delete(_ id: String, agency: String) throws -> Bool {
+        guard !agency.isEmpty else { return false }
         try db.execute(sql: "UPDATE subscription SET deleted = 1 WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency])
         guard db.changesCount > 0 else { return false }
         try db.execute(sql: "DELETE FROM subscription_iin WHERE subscription_id = ?", arguments: [id])
+        try db.execute(sql: "UPDATE delivery SET status = 'cancelled' WHERE subscription_id = ? AND status IN ('pending', 'retrying')", arguments: [id])
         return true
     }
 
     /// Whether `agency` has a live subscription `id`.
     func owns(_ id: String, agency: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM subscription WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency]) ?? false
+        guard !agency.isEmpty else { return false }
+        return try Bool.fetchOne(db, sql: "SELECT 1 FROM subscription WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency]) ?? false
     }
 
     private func view(_ row: Row, withIINs: Bool) throws -> SubscriptionView {
