@@ -32,7 +32,7 @@ struct AuditRoutes: Sendable {
             request, context, _ -> Response in
             guard let text = context.parameters.get("iin"), let iin = IIN(rawValue: text) else { throw Problem.badRequest("The path does not hold a valid IIN.") }
             let query = request.uri.queryParameters
-            let (from, to) = (query.get("from"), query.get("to"))
+            let (from, to) = (try Self.timeBound("from", query), try Self.timeBound("to", query))
             let entries = try await store.read { db in
                 try Row.fetchAll(db, sql: """
                     SELECT r.position, r.record FROM audit_subject s JOIN audit_record r ON r.position = s.position
@@ -48,7 +48,13 @@ struct AuditRoutes: Sendable {
                 guard let value = Int(text), value >= 0 else { throw Problem.badRequest("cursor must be the `next` value of a previous page.") }
                 return value
             } ?? 0
-            let (actor, type, from, to) = (query.get("actor"), query.get("type"), query.get("from"), query.get("to"))
+            let (actor, from, to) = (query.get("actor"), try Self.timeBound("from", query), try Self.timeBound("to", query))
+            let type = try query.get("type").map { text -> String in
+                guard EventType(rawValue: text) != nil else {
+                    throw Problem.badRequest("type must be an event type of the registry, e.g. kz.registry.access.logged.v1.")
+                }
+                return text
+            }
             let page = 100
             let entries = try await store.read { db in
                 try Row.fetchAll(db, sql: """
@@ -75,6 +81,16 @@ struct AuditRoutes: Sendable {
             }
             return try JSONAnswer.response(["key": signer.publicJWK, "checkpoints": try JSONAnswer.plain(checkpoints)])
         }
+    }
+
+    /// A `from`/`to` query value: an RFC 3339 timestamp or a date (compared with the records'
+    /// RFC 3339 times); anything else is a 400.
+    static func timeBound(_ name: String, _ query: Parameters) throws -> String? {
+        guard let text = query.get(name) else { return nil }
+        guard Timestamp(text) != nil || CalendarDate(text) != nil else {
+            throw Problem.badRequest("\(name) must be an RFC 3339 timestamp (2026-11-25T09:00:00Z) or a date (2026-11-25).")
+        }
+        return text
     }
 
     static func entry(_ row: Row, withSubjects: Bool) throws -> TrailEntry {
