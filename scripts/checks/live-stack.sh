@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Documentation is tested: starts a stack like `make run` (its own broker port, service ports and
-# run directory, seed 1) and runs every ```sh example block of README.md and docs/*.md against
-# it, checking what each command prints (scripts/doc-examples.py says how examples are written).
+# Checks on a running stack like `make run` (its own broker port, service ports and run
+# directory, seed 1, LOG_LEVEL=debug):
+#  1. documentation is tested: every ```sh example block of README.md and docs/*.md runs against
+#     it and what each command prints is checked (scripts/doc-examples.py says how);
+#  2. no personal data in logs: every IIN and name the run's events carried is looked for in the
+#     services' debug logs (scripts/personal-data-scan.py).
 set -uo pipefail
 source "$(dirname "$0")/../common.sh"
 cd "$ROOT"
@@ -13,6 +16,13 @@ if DOC_BROKER=x DOC_PORT_BASE=0 DOC_RUN_DIR=x python3 "$ROOT/scripts/doc-example
   rm -f "$selftest"; die "the documentation checker passed an example that prints the wrong thing"
 fi
 rm -f "$selftest"
+# …and the scan must catch a leak.
+leaky=$(mktemp)
+echo 'info: applied submission for 860101300126 (Ахметов)' > "$leaky"
+if echo '{"data":{"person":{"iin":"860101300126","surname":"Ахметов","givenName":"Арман"}}}' | python3 "$ROOT/scripts/personal-data-scan.py" "$leaky" > /dev/null; then
+  rm -f "$leaky"; die "the personal-data scan missed an IIN and a name in a log"
+fi
+rm -f "$leaky"
 
 broker_port=$(free_port)
 port_base=$(python3 -c '
@@ -28,7 +38,7 @@ while True:
 run_dir="$ROOT/var/doc-run-$broker_port"
 log="$run_dir.log"
 mkdir -p "$run_dir"
-BROKER_PORT=$broker_port PORT_BASE=$port_base RUN_DIR="$run_dir" SEED=1 REGISTRY_JWT_SECRET=dev-only-secret-change-me-0123456789 \
+BROKER_PORT=$broker_port PORT_BASE=$port_base RUN_DIR="$run_dir" SEED=1 LOG_LEVEL=debug REGISTRY_JWT_SECRET=dev-only-secret-change-me-0123456789 \
   setsid "$ROOT/scripts/run.sh" > "$log" 2>&1 &
 stack=$!
 stop() { kill -TERM -- -"$stack" 2>/dev/null; wait "$stack" 2>/dev/null; rm -rf "$run_dir" "$log"; }
@@ -47,5 +57,14 @@ done
 grep -q "submissions to" "$log" || { tail -20 "$log"; die "the documentation stack did not come up"; }
 
 # The examples' registryctl commands reach the broker through the environment, as with make run.
+status=0
 KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$broker_port" DOC_BROKER="127.0.0.1:$broker_port" DOC_PORT_BASE=$port_base DOC_RUN_DIR="$run_dir" \
-  python3 "$ROOT/scripts/doc-examples.py" README.md docs/*.md
+  python3 "$ROOT/scripts/doc-examples.py" README.md docs/*.md || status=1
+
+# Everything the run carried, then every log line of it.
+use_project_librdkafka
+BIN=$(swift build --show-bin-path)
+for topic in registration.submitted.v1 registration.accepted.v1 address.catalog.v1 access.logged.v1; do
+  KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$broker_port" "$BIN/registryctl" tail "$topic" --raw --reveal 2>/dev/null
+done | python3 "$ROOT/scripts/personal-data-scan.py" "$log" || status=1
+exit "$status"

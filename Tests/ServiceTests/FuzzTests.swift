@@ -1,0 +1,96 @@
+// Seeded random and mutated input for the submission decoder and the JWT verifier: no crash,
+// no hang. FUZZ_INPUTS sets the count (make test: 100,000 each; make faults: 1,000,000) and
+// FUZZ_SEED the sequence, so a failure is replayed exactly.
+
+import Foundation
+import JWTKit
+import RegistrySchema
+import ServiceRuntime
+import Testing
+import TestSupport
+
+@Suite(.timeLimit(.minutes(20))) struct FuzzTests {
+    static let inputs = Int(ProcessInfo.processInfo.environment["FUZZ_INPUTS"] ?? "") ?? 100_000
+    static let seed = UInt64(ProcessInfo.processInfo.environment["FUZZ_SEED"] ?? "") ?? 20_261_125
+
+    /// One random change to `input`: flipped, inserted, deleted or repeated bytes, truncation,
+    /// splicing with another sample, structural characters, or plain noise.
+    static func mutate(_ input: [UInt8], samples: [[UInt8]], _ g: inout SplitMix64) -> [UInt8] {
+        var bytes = input
+        let structural = Array(#"{}[]":,\0123456789-+.eE tfn"#.utf8) + [0x00, 0xC3, 0xFF, 0xED, 0xA0, 0x80]
+        for _ in 0..<Int.random(in: 1...4, using: &g) {
+            let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &g)
+            switch Int.random(in: 0..<8, using: &g) {
+            case 0 where !bytes.isEmpty: bytes[at] ^= UInt8.random(in: 1...255, using: &g)
+            case 1: bytes.insert(structural.randomElement(using: &g)!, at: at)
+            case 2 where !bytes.isEmpty: bytes.remove(at: at)
+            case 3 where !bytes.isEmpty: bytes = Array(bytes.prefix(at))
+            case 4:
+                let other = samples.randomElement(using: &g)!
+                bytes = Array(bytes.prefix(at)) + other.suffix(Int.random(in: 0...other.count, using: &g))
+            case 5 where !bytes.isEmpty:
+                let end = min(bytes.count, at + Int.random(in: 1...64, using: &g))
+                bytes.insert(contentsOf: Array(repeating: bytes[at..<end], count: Int.random(in: 1...50, using: &g)).joined(), at: at)
+            case 6 where !bytes.isEmpty: bytes[at] = structural.randomElement(using: &g)!
+            default: bytes = (0..<Int.random(in: 0...256, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
+            }
+        }
+        return bytes
+    }
+
+    static let submissions: [[UInt8]] = [
+        #"{"specversion":"1.0","id":"f-1","source":"/egov/portal","type":"kz.registry.registration.submitted.v1","time":"2026-11-25T09:00:00Z","data":{"kind":"permanent","person":{"iin":"860101300126","surname":"Ахметов","givenName":"Арман","patronymic":"Серікұлы","birthDate":"1986-01-01"},"rca":"1000000000001","validFrom":"2026-11-24","validUntil":null,"ownerConsent":{"ownerIin":"790512400220","givenAt":"2026-11-23T09:00:00Z"},"registration":null,"reason":null}}"#,
+        #"{"specversion":"1.0","id":"f-2","source":"/psc","type":"kz.registry.registration.submitted.v1","time":"2026-11-25T09:00:00+05:00","data":{"kind":"temporary","person":{"iin":"790512400220","surname":"Сейітова","givenName":"Әсел","birthDate":"1979-05-12"},"rca":"1000000000002","validFrom":"2026-11-25","validUntil":"2027-01-01"}}"#,
+        #"{"specversion":"1.0","id":"f-3","source":"/police","type":"kz.registry.registration.submitted.v1","data":{"kind":"deregistration","person":{"iin":"860101300126","surname":"A","givenName":"B","birthDate":"1986-01-01"},"validFrom":"2026-12-01","registration":"temporary","reason":"emigration"}}"#,
+    ].map { Array($0.utf8) }
+
+    @Test func theSubmissionDecoderSurvivesRandomAndMutatedInput() {
+        var g = SplitMix64(seed: Self.seed)
+        let decoder = RegistryEventDecoder()
+        var (decoded, refused) = (0, [String: Int]())
+        var slowest = Duration.zero
+        for _ in 0..<Self.inputs {
+            let input = Self.mutate(Self.submissions.randomElement(using: &g)!, samples: Self.submissions, &g)
+            let started = ContinuousClock.now
+            do {
+                _ = try decoder.decode(RegistrationSubmitted.self, from: input)
+                decoded += 1
+            } catch {
+                refused[error.rejectionCode.rawValue, default: 0] += 1
+            }
+            _ = try? decoder.decodeEvent(from: input)
+            slowest = max(slowest, ContinuousClock.now - started)
+        }
+        print("fuzz: \(Self.inputs) submission inputs (seed \(Self.seed)): \(decoded) still valid, refused \(refused.sorted { $0.key < $1.key }); slowest \(slowest)")
+        #expect(decoded + refused.values.reduce(0, +) == Self.inputs)
+        #expect(refused.count >= 2, "the mutations reach more than one kind of refusal")
+        #expect(slowest < .seconds(2), "no input makes the decoder hang")
+    }
+
+    @Test func theTokenVerifierSurvivesRandomAndMutatedTokensAndAcceptsOnlyGenuineOnes() async throws {
+        let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
+        let genuine = try await keys.sign(RegistryTokenClaims(sub: "123456789012", role: .agency, scope: "address:read", org: "Fuzz", expires: Date().addingTimeInterval(3600)))
+        let other = try await keys.sign(RegistryTokenClaims(sub: "860101300126", role: .citizen, scope: nil, org: nil, expires: Date().addingTimeInterval(3600)))
+        let verifier = await TokenVerifier.hs256(secret: TestSecrets.jwt)
+        let expected = try await verifier.verify(genuine)
+        let samples = [Array(genuine.utf8), Array(other.utf8), Array("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.".utf8)]
+        var g = SplitMix64(seed: Self.seed &+ 1)
+        var (accepted, refused) = (0, 0)
+        var slowest = Duration.zero
+        for _ in 0..<Self.inputs / 4 {
+            let token = String(decoding: Self.mutate(samples[0], samples: samples, &g), as: UTF8.self)
+            let started = ContinuousClock.now
+            if let principal = try? await verifier.verify(token) {
+                accepted += 1
+                // Only a token that still carries a genuine signature over the same claims (e.g. a
+                // changed base64 padding bit, or the other genuine token spliced in whole) passes.
+                #expect(principal == expected || principal.subject == "860101300126", "a forged token was accepted: \(token)")
+            } else {
+                refused += 1
+            }
+            slowest = max(slowest, ContinuousClock.now - started)
+        }
+        print("fuzz: \(Self.inputs / 4) mutated tokens (seed \(Self.seed &+ 1)): \(refused) refused, \(accepted) still genuine; slowest \(slowest)")
+        #expect(refused > 0 && slowest < .seconds(2))
+    }
+}
