@@ -118,6 +118,13 @@ public final class KafkaConsumer: Sendable {
         try await client.offload { try $0.watermarks(partition, timeout: timeout) }
     }
 
+    /// Every partition of `topics`, from the broker's metadata (not only those assigned here).
+    public func partitions(of topics: [String], timeout: Duration = .seconds(5)) async throws -> Set<KafkaTopicPartition> {
+        let wanted = Set(topics)
+        let metadata = try await client.offload { try $0.metadata(timeout: timeout) }
+        return Set(metadata.filter { wanted.contains($0.name) }.flatMap { topic in topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0) } })
+    }
+
     /// Checks that a broker answers a metadata request within `timeout`.
     public func isBrokerReachable(timeout: Duration = .seconds(1)) async -> Bool {
         await client.isBrokerReachable(timeout: timeout)

@@ -41,6 +41,9 @@ public final class ProcessingEngine: Service, Sendable {
         var storeFailing = false
         var offsetAnomalies = 0
         var readToEnd: Set<KafkaTopicPartition> = []
+        /// Every partition of the topics: caught up means all of them, not only those assigned
+        /// now (after a crash the group may still hold the dead member's share for a while).
+        var allPartitions: Set<KafkaTopicPartition> = []
         var caughtUpOnce = false
     }
     /// Opened once every assigned partition has been read to its end (if given).
@@ -118,6 +121,15 @@ public final class ProcessingEngine: Service, Sendable {
         let consumer = try KafkaConsumer(configuration: configuration, hooks: hooks, logger: logger)
         state.withLock { $0.consumer = consumer }
         try consumer.subscribe(to: topics)
+        if caughtUp != nil {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                if let all = try? await consumer.partitions(of: topics), !all.isEmpty {
+                    state.withLock { $0.allPartitions = all }
+                    break
+                }
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
         logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: ","))", "group": "\(configuration.groupID)"])
         await withGracefulShutdownHandler {
             var progress = (since: ContinuousClock.now, count: 0, total: 0)
@@ -144,13 +156,15 @@ public final class ProcessingEngine: Service, Sendable {
         logger.info("stopped consuming")
     }
 
-    /// Logs (once) when every assigned partition has been read to its end, and opens `caughtUp`.
+    /// Logs (once) when every partition of the topics has been read to its end, and opens
+    /// `caughtUp`.
     private func noteReadToEnd(_ partitions: [KafkaTopicPartition], assignment: Set<KafkaTopicPartition>, applied: Int) {
         guard !partitions.isEmpty else { return }
         let firstTime = state.withLock { state -> Bool in
             guard !state.caughtUpOnce else { return false }
             state.readToEnd.formUnion(partitions)
-            state.caughtUpOnce = !assignment.isEmpty && assignment.isSubset(of: state.readToEnd)
+            let expected = state.allPartitions.isEmpty ? assignment : state.allPartitions
+            state.caughtUpOnce = !expected.isEmpty && expected.isSubset(of: state.readToEnd)
             return state.caughtUpOnce
         }
         guard firstTime else { return }

@@ -9,7 +9,13 @@ import ServiceRuntime
 /// are reused across a batch.
 struct IntakeStore {
     let db: Database
-    private let encoder = JSONEncoder()
+    /// Sorted keys: the same reasons are the same bytes in every process (JSONEncoder's key
+    /// order otherwise follows a per-process hash seed).
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
     private let decoder = JSONDecoder()
 
     init(_ db: Database) {
