@@ -1,5 +1,5 @@
 # The two commands of README.md, and a few helpers. Every target installs what it needs.
-.PHONY: run test build bootstrap clean help leakcheck bench
+.PHONY: run test build bootstrap clean help leakcheck bench faults
 
 BROKER_PORT ?= 9092
 export BROKER_PORT
@@ -12,6 +12,7 @@ help:
 	@echo "make test   build and run every test against a private broker"
 	@echo "make build  bootstrap and build (debug)"
 	@echo "make bench  release build, run the benchmarks, write BENCHMARKS.md"
+	@echo "make faults the fault and adversarial suites at full size, with a summary table"
 	@echo "make leakcheck  the Kafka tests under Address/LeakSanitizer"
 	@echo "make clean  remove build output, .venv and var/"
 
@@ -23,6 +24,9 @@ test:
 
 bench:
 	@scripts/bench.sh
+
+faults:
+	@scripts/faults.sh
 
 leakcheck:
 	@scripts/leakcheck.sh

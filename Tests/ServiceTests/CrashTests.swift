@@ -78,6 +78,7 @@ import TestSupport
         }
         await consumer.close()
         #expect(identities.count == total)
+        print("faults | SIGKILL a processing engine | \(kills) kills | \(total) messages | \(total - counted) | \(received - identities.count) re-sends (same id) | exact counts")
         print("crash test: \(kills) SIGKILLs; counted \(counted) of \(total) messages exactly (per key \(total / keys)); output topic holds \(identities.count) distinct events of \(total) expected, \(received - identities.count) harmless re-sends with the same id")
     }
 }

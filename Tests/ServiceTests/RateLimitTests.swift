@@ -33,6 +33,7 @@ import TestSupport
                 #expect(response.headers[.retryAfter].flatMap(Int.init).map { (90...100).contains($0) } == true)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 print("over the rate: \(String(buffer: response.body))")
+                print("faults | one caller over its rate | 6 requests in a burst of 5 | - | - | - | 429 + Retry-After \(response.headers[.retryAfter] ?? "?")")
             }
             try await client.execute(uri: "/v1/audit/verify", method: .get, headers: [.authorization: "Bearer \(calm)"]) {
                 #expect($0.status == .ok, "another caller has its own bucket")

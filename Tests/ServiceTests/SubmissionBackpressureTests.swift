@@ -47,5 +47,6 @@ import TestSupport
         let waiting = try await application.environment.store.read { try Outbox.depth(in: $0).count }
         #expect(waiting == 2, "the two accepted submissions wait in the outbox for the broker")
         print("backpressure: broker away, INTAKE_OUTBOX_LIMIT=2 → \(statuses); \(waiting) submissions kept in the outbox")
+        print("faults | intake HTTP with the broker away | outbox at its limit | 3 submissions | 0 | 0 | \(statuses == [202, 202, 503] ? "202, 202, then 503 + Retry-After" : "WRONG \(statuses)")")
     }
 }

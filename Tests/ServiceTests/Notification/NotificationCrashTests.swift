@@ -81,6 +81,7 @@ import TestSupport
         let requests = receiver.requests.filter { !$0.id.hasPrefix("held-") }
         let distinct = Set(requests.map(\.id))
         let repeats = requests.count - distinct.count
+        print("faults | SIGKILL notification mid-delivery | 2 kills | \(messages.count) webhooks | \(messages.count - distinct.count) | \(repeats) repeats (same webhook-id) | all delivered, in order")
         print("notification kill -9 ×2: \(requests.count) requests for \(messages.count) events; \(repeats) repeats (same webhook-id)")
         #expect(distinct == Set(messages.compactMap { $0.key == nil ? nil : try? RegistryEventDecoder().decodeAttributes(from: $0.value!).id }))
         #expect(repeats <= 2 * 4, "at most the 4 attempts in flight at each of the 2 kills are repeated")

@@ -1,0 +1,118 @@
+// The four services as real processes on the test broker, under one topic prefix.
+
+import Foundation
+import GRDB
+import Kafka
+import RegistrySchema
+import TestSupport
+
+/// A whole registry (intake, index, notification, audit) as child processes sharing a topic
+/// prefix, each with its own data directory and port, that a test can kill and restart.
+final class RegistryStack: @unchecked Sendable {
+    static let services = ["registration-intake", "address-index", "notification", "audit"]
+
+    let prefix: String
+    let topics: TopicNames
+    let root: String
+    private(set) var ports: [String: Int] = [:]
+    private var children: [String: ChildProcess] = [:]
+    private let extra: [String: String]
+
+    /// Creates the topics (3 partitions each).
+    init(label: String, environment extra: [String: String] = [:]) async throws {
+        prefix = TestBroker.uniqueName(label) + "."
+        topics = TopicNames(prefix: prefix)
+        root = NSTemporaryDirectory() + "stack-\(label)-" + UUID().uuidString
+        self.extra = extra
+        try await TestBroker.createTopics(RegistryTopic.allCases.map(topics.name(for:)), partitions: 3)
+        for service in Self.services { ports[service] = try ChildProcess.freePort() }
+    }
+
+    func environment(_ service: String) -> [String: String] {
+        var environment = [
+            "REGISTRY_TOPIC_PREFIX": prefix, "DATA_DIR": "\(root)/\(service)", "HTTP_PORT": "\(ports[service]!)", "REGISTRY_JWT_SECRET": TestSecrets.jwt,
+            "LOG_LEVEL": "warning", "WEBHOOK_ALLOW_LOCAL": "true", "WEBHOOK_RETRY_SCHEDULE": "200ms,500ms,1s", "HTTP_RATE_LIMIT": "0",
+        ]
+        environment.merge(extra) { _, new in new }
+        return environment
+    }
+
+    func url(_ service: String) -> String { "http://127.0.0.1:\(ports[service]!)" }
+
+    func start(_ service: String) throws {
+        children[service] = try ChildProcess(service, environment: environment(service))
+    }
+
+    func startAll() async throws {
+        for service in Self.services { try start(service) }
+        for service in Self.services {
+            try await waitUntil("\(service) answers", timeout: .seconds(30)) { await httpGet(self.url(service) + "/health/live")?.status == 200 }
+        }
+    }
+
+    /// SIGKILL, then start again.
+    func killAndRestart(_ service: String) async throws {
+        if let child = children[service] {
+            child.signal(SIGKILL)
+            _ = await child.waitForExit(timeout: .seconds(10))
+        }
+        try start(service)
+    }
+
+    func stopAll() async {
+        for child in children.values { await child.kill() }
+    }
+
+    /// Output of a service, for a failing test.
+    func output(_ service: String) -> String { children[service]?.output ?? "" }
+
+    /// A read-only connection to a service's store.
+    func store(_ service: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        return try DatabaseQueue(path: "\(root)/\(service)/\(service).sqlite", configuration: configuration)
+    }
+
+    /// The groups of each service and the topics they read.
+    var consumerGroups: [(group: String, topics: [RegistryTopic])] {
+        let audited = RegistryTopic.allCases.filter { $0 != .addressCatalog }
+        return [
+            (prefix + "registration-intake", [.registrationSubmitted]), (prefix + "registration-intake.catalog", [.addressCatalog]),
+            (prefix + "address-index", [.registrationAccepted]), (prefix + "address-index.catalog", [.addressCatalog]),
+            (prefix + "notification", [.addressChanged, .addressAlerts]), (prefix + "notification.catalog", [.addressCatalog]),
+            (prefix + "audit", audited),
+        ]
+    }
+
+    /// Whether every service has applied every message of its topics, every outbox is empty and
+    /// no webhook delivery waits: the system has caught up.
+    func caughtUp(_ admin: KafkaAdmin) async throws -> Bool {
+        for service in Self.services {
+            let waiting = try? await store(service).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+            guard waiting == 0 else { return false }
+        }
+        let deliveries = try? await store("notification").read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'retrying')") ?? 0
+        }
+        guard deliveries == 0 else { return false }
+        for (group, read) in consumerGroups {
+            let partitions = read.flatMap { topic in (0..<3).map { KafkaTopicPartition(topic: topics.name(for: topic), partition: Int32($0)) } }
+            let committed = try await admin.committedOffsets(group: group, partitions: partitions)
+            for partition in partitions {
+                let end = try await admin.watermarks(of: partition).high
+                if end > 0 && committed[partition] != end { return false }
+            }
+        }
+        return true
+    }
+
+    /// The sum of the partitions' ends of `topics`: how many messages they hold.
+    func messages(in topics: [RegistryTopic], _ admin: KafkaAdmin) async throws -> Int64 {
+        var total: Int64 = 0
+        for topic in topics {
+            for partition in 0..<3 { total += try await admin.watermarks(of: KafkaTopicPartition(topic: self.topics.name(for: topic), partition: Int32(partition))).high }
+        }
+        return total
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make faults: the fault and adversarial suites at full size (make test runs them CI-sized), then
+# a summary table. FAULT_PEOPLE (default 150000, about 200,000 submissions), FAULT_KILLS (5 per
+# service) and FUZZ_INPUTS (1,000,000) set the sizes.
+set -uo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+export FAULT_PEOPLE=${FAULT_PEOPLE:-150000} FAULT_KILLS=${FAULT_KILLS:-5} FUZZ_INPUTS=${FUZZ_INPUTS:-1000000}
+log="$ROOT/var/faults-$(date +%Y%m%d-%H%M%S).log"
+mkdir -p "$ROOT/var"
+say "fault suites: $FAULT_PEOPLE people, $FAULT_KILLS kills per service, $FUZZ_INPUTS fuzz inputs (log: $log)"
+status=0
+TEST_FILTER="FaultPipelineTests|CrashTests|NotificationCrashTests|BrokerOutageTests|SubmissionBackpressureTests|PoisonMessageTests|HostileInputTests|FuzzTests|RateLimitTests|AuthorizationMatrixTests" \
+  "$ROOT/scripts/test.sh" 2>&1 | tee "$log" || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+say "personal data in debug logs (a live stack)"
+"$ROOT/scripts/checks/live-stack.sh" 2>&1 | tee -a "$log" | grep -E "^personal data|LEAK|documentation examples" || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+echo
+printf '%s\n' "scenario | injected faults | messages | lost | duplicated | result" "--- | --- | --- | --- | --- | ---"
+grep -h '^faults | ' "$log" | sed 's/^faults | //'
+grep -h '^personal data in logs' "$log" | sed -E 's/^personal data in logs: looked for (.*): ([0-9]+) found$/personal data in debug logs | whole stack at LOG_LEVEL=debug | \1 | - | - | \2 found/'
+echo
+[ "$status" -eq 0 ] && say "faults: all held" || say "faults: something FAILED (see $log)"
+exit "$status"
