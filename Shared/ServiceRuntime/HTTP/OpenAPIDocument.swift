@@ -37,6 +37,7 @@ public struct OpenAPIDocument: Sendable {
             let components = object["components"] as? [String: Any]
             schemas.merge(components?["schemas"] as? [String: Any] ?? [:]) { _, service in service }
         }
+        paths = Self.addingRateLimitAnswers(paths)
         let document: [String: Any] = [
             "openapi": "3.1.0",
             "info": ["title": descriptor.name, "version": "1", "description": descriptor.summary],
@@ -70,6 +71,29 @@ public struct OpenAPIDocument: Sendable {
     }
 
     private static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
+
+    /// Every operation but the health checks may answer 429 (``RateLimitMiddleware``): said once
+    /// here rather than in each fragment.
+    private static func addingRateLimitAnswers(_ paths: [String: Any]) -> [String: Any] {
+        let tooMany: [String: Any] = [
+            "description": "Too many requests from this caller; retry after the given seconds.",
+            "headers": ["Retry-After": ["schema": ["type": "integer", "minimum": 1]]],
+            "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
+        ]
+        var result = paths
+        for (path, item) in paths where !path.hasPrefix("/health/") {
+            guard var operations = item as? [String: Any] else { continue }
+            for (method, operation) in operations where methods.contains(method) {
+                guard var operation = operation as? [String: Any] else { continue }
+                var responses = operation["responses"] as? [String: Any] ?? [:]
+                if responses["429"] == nil { responses["429"] = tooMany }
+                operation["responses"] = responses
+                operations[method] = operation
+            }
+            result[path] = operations
+        }
+        return result
+    }
 
     private static var commonPaths: [String: Any] {
         let problem = { (description: String) -> [String: Any] in
