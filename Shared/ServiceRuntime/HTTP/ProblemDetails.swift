@@ -1,6 +1,7 @@
 // RFC 9457 problem details: the body of every error response.
 
 import Foundation
+import GRDB
 import Hummingbird
 import Logging
 
@@ -57,6 +58,14 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         self.logger = logger
     }
 
+    /// Whether SQLite says the storage, not the request, failed.
+    static func isStorageFailure(_ error: DatabaseError) -> Bool {
+        switch error.resultCode {
+        case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_BUSY: true
+        default: false
+        }
+    }
+
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -74,6 +83,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(error.status, detail: detail, headers: (error as? HTTPError)?.headers ?? [:])
         } catch let error as DecodingError {
             throw Problem.badRequest("The body is not valid: \(error.problemDescription)")
+        } catch let error as DatabaseError where Self.isStorageFailure(error) {
+            // Disk full, read-only or failing: the request may succeed later; nothing was written.
+            logger.error("the store cannot be written", metadata: ["path": "\(context.endpointPath ?? "?")", "error": "\(error.resultCode)"])
+            throw Problem(
+                .serviceUnavailable, detail: "The service cannot write to its store (disk full, read-only or failing); nothing was recorded. Try again later.",
+                headers: [.retryAfter: "30"])
         } catch {
             logger.error("request failed", metadata: ["path": "\(context.endpointPath ?? "?")", "error": "\(error)"])
             throw Problem(.internalServerError, detail: "The request could not be completed; it has been logged.")
