@@ -17,20 +17,25 @@ final class RegistryStack: @unchecked Sendable {
     private(set) var ports: [String: Int] = [:]
     private var children: [String: ChildProcess] = [:]
     private let extra: [String: String]
+    /// The broker the services use (the test broker unless given).
+    let bootstrapServers: String
 
     /// Creates the topics (3 partitions each).
-    init(label: String, environment extra: [String: String] = [:]) async throws {
+    /// - Parameter bootstrapServers: Another broker than the test broker (e.g. a ``PrivateBroker``).
+    init(label: String, bootstrapServers: String? = nil, environment extra: [String: String] = [:]) async throws {
         prefix = TestBroker.uniqueName(label) + "."
         topics = TopicNames(prefix: prefix)
         root = NSTemporaryDirectory() + "stack-\(label)-" + UUID().uuidString
+        self.bootstrapServers = try bootstrapServers ?? TestBroker.bootstrapServers()
         self.extra = extra
-        try await TestBroker.createTopics(RegistryTopic.allCases.map(topics.name(for:)), partitions: 3)
+        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: self.bootstrapServers, clientID: "stack"), logger: TestBroker.outageLogger)
+        try await admin.createTopics(RegistryTopic.allCases.map { KafkaTopicSpecification(name: topics.name(for: $0), partitions: 3) })
         for service in Self.services { ports[service] = try ChildProcess.freePort() }
     }
 
     func environment(_ service: String) -> [String: String] {
         var environment = [
-            "REGISTRY_TOPIC_PREFIX": prefix, "DATA_DIR": "\(root)/\(service)", "HTTP_PORT": "\(ports[service]!)", "REGISTRY_JWT_SECRET": TestSecrets.jwt,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrapServers, "REGISTRY_TOPIC_PREFIX": prefix, "DATA_DIR": "\(root)/\(service)", "HTTP_PORT": "\(ports[service]!)", "REGISTRY_JWT_SECRET": TestSecrets.jwt,
             "LOG_LEVEL": "warning", "WEBHOOK_ALLOW_LOCAL": "true", "WEBHOOK_RETRY_SCHEDULE": "200ms,500ms,1s", "HTTP_RATE_LIMIT": "0",
         ]
         environment.merge(extra) { _, new in new }
