@@ -11,7 +11,7 @@ log="$ROOT/var/faults-$(date +%Y%m%d-%H%M%S).log"
 mkdir -p "$ROOT/var"
 say "fault suites: $FAULT_PEOPLE people, $FAULT_KILLS kills per service, $FUZZ_INPUTS fuzz inputs (log: $log)"
 status=0
-TEST_FILTER="FaultPipelineTests|PipelineOutageTests|DiskTroubleTests|CrashTests|NotificationCrashTests|BrokerOutageTests|SubmissionBackpressureTests|PoisonMessageTests|HostileInputTests|FuzzTests|RateLimitTests|AuthorizationMatrixTests" \
+TEST_FILTER="FaultPipelineTests|PipelineOutageTests|BrokerLossTests|DiskTroubleTests|CrashTests|NotificationCrashTests|BrokerOutageTests|SubmissionBackpressureTests|PoisonMessageTests|HostileInputTests|FuzzTests|RateLimitTests|AuthorizationMatrixTests" \
   "$ROOT/scripts/test.sh" 2>&1 | tee "$log" || status=1
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 say "personal data in debug logs (a live stack)"

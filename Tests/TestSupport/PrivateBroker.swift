@@ -7,7 +7,7 @@ import Foundation
 public final class PrivateBroker: @unchecked Sendable {
     public let brokerPort: Int
     public let proxyPort: Int
-    private let broker: ChildProcess
+    private var broker: ChildProcess
     private var proxy: ChildProcess?
 
     /// `host:port` for clients (the proxy).
@@ -33,6 +33,15 @@ public final class PrivateBroker: @unchecked Sendable {
     public func cut() async {
         await proxy?.kill()
         proxy = nil
+    }
+
+    /// Stops the broker and starts a new, empty one on the same port: the in-memory log is lost,
+    /// as when a broker without persistent storage restarts.
+    public func restartEmpty() async throws {
+        await broker.kill()
+        broker = try ChildProcess(executableURL: broker.process.executableURL!, arguments: broker.process.arguments ?? [])
+        let port = brokerPort
+        try await waitUntil("the new, empty broker listens", timeout: .seconds(20)) { Self.accepts(port: port) }
     }
 
     /// Lets clients reach the broker again.

@@ -57,9 +57,12 @@ public enum TestBroker {
 
     /// Reads `topics` from the beginning with a fresh group until `count` messages arrived (or
     /// fails after `timeout`), and returns them in arrival order.
-    public static func consume(_ topics: [String], count: Int, timeout: Duration = .seconds(60)) async throws -> [KafkaConsumerMessage] {
+    /// - Parameter bootstrapServers: Another broker than the test broker (e.g. a ``PrivateBroker``).
+    public static func consume(_ topics: [String], count: Int, timeout: Duration = .seconds(60), bootstrapServers: String? = nil) async throws -> [KafkaConsumerMessage] {
+        var client = try clientConfiguration("test-reader")
+        if let bootstrapServers { client.bootstrapServers = bootstrapServers }
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(client: try clientConfiguration("test-reader"), groupID: uniqueName("reader")),
+            configuration: KafkaConsumerConfiguration(client: client, groupID: uniqueName("reader")),
             logger: logger)
         try consumer.subscribe(to: topics)
         defer { Task { await consumer.close() } }

@@ -35,6 +35,8 @@ public final class ProcessingEngine: Service, Sendable {
     private let applyTime: Metrics.Timer
     private let deadLettered: Counter
     private let messagesApplied: Counter
+    /// Partitions whose stored offset was beyond the broker's end (the broker lost its log).
+    private let offsetsBeyondEnd: Counter
 
     private struct EngineState {
         var consumer: KafkaConsumer?
@@ -83,6 +85,7 @@ public final class ProcessingEngine: Service, Sendable {
         applyTime = Metrics.Timer(label: "engine_batch_apply_seconds", dimensions: [("service", service)])
         deadLettered = Counter(label: "engine_dead_letters_total", dimensions: [("service", service)])
         messagesApplied = Counter(label: "engine_messages_total", dimensions: [("service", service)])
+        offsetsBeyondEnd = Counter(label: "engine_offsets_beyond_end_total", dimensions: [("service", service)])
     }
 
     /// Whether the engine holds partitions and its store accepts writes (for `/health/ready`).
@@ -102,6 +105,7 @@ public final class ProcessingEngine: Service, Sendable {
             },
             offsetBeyondEnd: { [self] anomaly in
                 state.withLock { $0.offsetAnomalies += 1 }
+                offsetsBeyondEnd.increment()
                 logger.critical(
                     "the broker has fewer messages than this service already applied: it lost its log. Not reprocessing from zero; reading only new messages. See docs/operations.md, broker loss.",
                     metadata: ["partition": "\(anomaly.partition)", "stored": "\(anomaly.requested)", "high": "\(anomaly.watermarks.high)"])

@@ -64,6 +64,13 @@ final class RegistryStack: @unchecked Sendable {
         try start(service)
     }
 
+    /// Stops `service` and starts it through `registryctl replay` (`--rebuild`), the documented
+    /// way to rebuild a projection; it then keeps running as the service.
+    func replay(_ service: String) async throws {
+        if let child = children[service] { await child.kill() }
+        children[service] = try ChildProcess("registryctl", arguments: ["replay", service], environment: environment(service))
+    }
+
     func stopAll() async {
         for child in children.values { await child.kill() }
     }

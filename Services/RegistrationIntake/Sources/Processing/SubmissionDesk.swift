@@ -54,8 +54,9 @@ struct SubmissionDesk: Sendable {
             try store.savePerson(iin, state)
             try store.recordDecision(reference, SubmissionStatus(status: .accepted, sequence: accepted.sequence))
             let out = CloudEvent(id: UUID().uuidString.lowercased(), source: source, time: Timestamp(.now), data: accepted)
-            return MessageOutcome(
-                kind: .accepted(sequence: accepted.sequence), emitted: [try .event(out, topic: acceptedTopic, key: iin.rawValue)])
+            let message = try KafkaProducerMessage.event(out, topic: acceptedTopic, key: iin.rawValue)
+            try store.recordAccepted(iin, sequence: accepted.sequence, event: message.value ?? [])
+            return MessageOutcome(kind: .accepted(sequence: accepted.sequence), emitted: [message])
         case .rejected(let reasons):
             return try reject(reference, iin: iin.rawValue, reasons: reasons, store: store)
         }

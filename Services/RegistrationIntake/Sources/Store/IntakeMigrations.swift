@@ -22,5 +22,18 @@ enum IntakeMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("intake-2") { db in
+            // Every accepted event as published, in order: the system of record can be
+            // republished from here if the broker loses its log (docs/operations.md).
+            try db.execute(sql: """
+                CREATE TABLE intake_accepted (
+                    position INTEGER PRIMARY KEY,
+                    iin TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    event BLOB NOT NULL,
+                    UNIQUE (iin, sequence)
+                );
+                """)
+        }
     }
 }

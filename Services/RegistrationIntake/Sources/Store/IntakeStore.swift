@@ -63,6 +63,12 @@ struct IntakeStore {
         return try Bool.fetchOne(statement, arguments: [reference.source, reference.id]) != nil
     }
 
+    /// Keeps an accepted event's bytes, in publication order.
+    func recordAccepted(_ iin: IIN, sequence: Int, event: [UInt8]) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO intake_accepted (iin, sequence, event) VALUES (?, ?, ?)")
+        try statement.execute(arguments: [iin.rawValue, sequence, Data(event)])
+    }
+
     func recordDecision(_ reference: SubmissionReference, _ status: SubmissionStatus) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO intake_submission (source, id, status, sequence, reasons) VALUES (?, ?, ?, ?, ?)
