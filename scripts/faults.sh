@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # make faults: the fault and adversarial suites at full size (make test runs them CI-sized), then
-# a summary table. FAULT_PEOPLE (default 150000, about 200,000 submissions), FAULT_KILLS (5 per
+# a summary table. FAULT_PEOPLE (default 154000, about 200,000 submissions), FAULT_KILLS (5 per
 # service) and FUZZ_INPUTS (1,000,000) set the sizes.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-export FAULT_PEOPLE=${FAULT_PEOPLE:-150000} FAULT_KILLS=${FAULT_KILLS:-5} FUZZ_INPUTS=${FUZZ_INPUTS:-1000000} FAULT_OUTAGE_SECONDS=${FAULT_OUTAGE_SECONDS:-30}
+export FAULT_PEOPLE=${FAULT_PEOPLE:-154000} FAULT_KILLS=${FAULT_KILLS:-5} FUZZ_INPUTS=${FUZZ_INPUTS:-1000000} FAULT_OUTAGE_SECONDS=${FAULT_OUTAGE_SECONDS:-30}
 log="$ROOT/var/faults-$(date +%Y%m%d-%H%M%S).log"
 mkdir -p "$ROOT/var"
 say "fault suites: $FAULT_PEOPLE people, $FAULT_KILLS kills per service, $FUZZ_INPUTS fuzz inputs (log: $log)"
