@@ -80,9 +80,10 @@ declare -A callers=(
 )
 for i in 1 2 3 4; do
   url="http://localhost:$((port_base + i))/openapi.json"
-  if "$VENV/bin/schemathesis" run "$url" -H "Authorization: Bearer ${callers[$i]}" -H "X-Purpose: contract test" \
+  # From the run directory: Schemathesis keeps its example database in the working directory.
+  if (cd "$run_dir" && "$VENV/bin/schemathesis" run "$url" -H "Authorization: Bearer ${callers[$i]}" -H "X-Purpose: contract test" \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-      --max-examples 30 --seed 20261125 > "$run_dir/schemathesis-$i.log" 2>&1; then
+      --max-examples 30 --seed 20261125 > "$run_dir/schemathesis-$i.log" 2>&1); then
     echo "ok   schemathesis $url: $(grep -E '^ +[0-9]+ generated' "$run_dir/schemathesis-$i.log" | xargs)"
   else
     status=1
