@@ -76,10 +76,16 @@ public struct KafkaClientConfiguration: Sendable {
 }
 
 extension Duration {
-    /// The duration in whole milliseconds (rounded down), as librdkafka wants it.
-    var milliseconds: Int64 {
+    /// The duration in whole milliseconds (rounded down), as librdkafka (and SQLite-stored
+    /// times) want it.
+    public var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    /// The duration in seconds, with fractions.
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
 

@@ -1,5 +1,6 @@
 // Per-actor token buckets: how many requests one caller may make.
 
+import Kafka
 import Synchronization
 
 /// A token bucket per actor (the token's role and `sub`, or the client address without a token).
@@ -36,8 +37,7 @@ public final class ActorRateLimiter: Sendable {
         buckets.withLock { buckets in
             var bucket = buckets[actor] ?? Bucket(tokens: burst, updated: now)
             let elapsed = bucket.updated.duration(to: now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(burst, bucket.tokens + max(0, seconds) * rate)
+            bucket.tokens = min(burst, bucket.tokens + max(0, elapsed.inSeconds) * rate)
             bucket.updated = now
             defer {
                 buckets[actor] = bucket

@@ -1,6 +1,7 @@
 // Answers 429 to a caller over its request rate.
 
 import Hummingbird
+import Kafka
 import Metrics
 
 /// Applies an ``ActorRateLimiter`` to every request except the health checks (orchestrators
@@ -22,7 +23,7 @@ public struct RateLimitMiddleware: RouterMiddleware {
         let actor = context.principal.map { "\($0.role.rawValue):\($0.subject)" } ?? "address:\(context.clientAddress ?? "unknown")"
         if let wait = limiter.take(actor) {
             refused.increment()
-            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+            let seconds = max(1, Int(wait.inSeconds.rounded(.up)))
             throw Problem(
                 .tooManyRequests,
                 detail: "Too many requests from this caller (limit \(limiter.rate.formatted()) per second, bursts of \(Int(limiter.burst))); retry after \(seconds) s.",

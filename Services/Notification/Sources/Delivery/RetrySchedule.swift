@@ -1,6 +1,7 @@
 // When a failed delivery is tried again, and when it is given up.
 
 import Foundation
+import Kafka
 
 /// The back-off of DESIGN §5.2: the listed pauses (default 5 s, 30 s, 2 m, 10 m, 30 m, 1 h, 3 h),
 /// then a fixed pause (default 6 h) for as long as the total, with the most jitter, stays within
@@ -66,13 +67,5 @@ public struct RetrySchedule: Sendable, Hashable {
         let parts = text.split(separator: ",").map { duration(String($0)) }
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! > .zero }) else { return nil }
         return parts.map { $0! }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
