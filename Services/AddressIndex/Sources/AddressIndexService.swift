@@ -33,7 +33,7 @@ public enum AddressIndexService: RegistryService {
     public static func parts(in environment: ServiceEnvironment) throws -> ServiceParts {
         let settings = environment.settings
         let threshold = try settings.int(occupancyThreshold, in: 1...1_000_000)
-        var clock = clockOverride ?? .system
+        var clock = clockOverride ?? .system(guardedBy: environment.clock)
         if clockOverride == nil, let fixed = settings.string(today), !fixed.isEmpty {
             guard let date = CalendarDate(fixed) else { throw ConfigurationError(variable: today.name, problem: "'\(fixed)' is not a date (YYYY-MM-DD)") }
             clock = IndexClock { date }

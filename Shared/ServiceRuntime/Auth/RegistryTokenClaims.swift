@@ -25,8 +25,12 @@ public struct RegistryTokenClaims: JWTPayload, Equatable {
         self.iat = IssuedAtClaim(value: issued)
     }
 
+    /// The time claims are checked at, when the verifier sets it (``TokenVerifier`` sets the
+    /// ``TrustedClock``'s ``TrustedClock/latestNow``); the host clock otherwise.
+    @TaskLocal static var verificationTime: Date?
+
     public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try verify(at: Date())
+        try verify(at: Self.verificationTime ?? Date())
     }
 
     /// Checks expiry (with ``clockSkew``) and that `iat` is not in the future.

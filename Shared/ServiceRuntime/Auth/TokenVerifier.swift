@@ -10,6 +10,21 @@ public struct TokenVerifier: Sendable {
     private let keys: JWTKeyCollection
     /// The `alg` values a token header may carry.
     public let acceptedAlgorithms: Set<String>
+    /// Where `exp` and `iat` are checked against; the host clock when `nil`.
+    private var clock: TrustedClock?
+
+    init(keys: JWTKeyCollection, acceptedAlgorithms: Set<String>) {
+        self.keys = keys
+        self.acceptedAlgorithms = acceptedAlgorithms
+    }
+
+    /// This verifier, checking expiry at ``TrustedClock/latestNow``: a host clock running behind
+    /// then does not let an expired token through once a message has shown the real time.
+    public func checkingTime(against clock: TrustedClock) -> TokenVerifier {
+        var verifier = self
+        verifier.clock = clock
+        return verifier
+    }
 
     /// Trusts HS256 tokens signed with `secret`.
     public static func hs256(secret: String) async -> TokenVerifier {
@@ -50,7 +65,9 @@ public struct TokenVerifier: Sendable {
         }
         let claims: RegistryTokenClaims
         do {
-            claims = try await keys.verify(token, as: RegistryTokenClaims.self)
+            claims = try await RegistryTokenClaims.$verificationTime.withValue(clock?.latestNow) {
+                try await keys.verify(token, as: RegistryTokenClaims.self)
+            }
         } catch let error as JWTError {
             throw TokenRejection(reason: Self.describe(error))
         } catch {

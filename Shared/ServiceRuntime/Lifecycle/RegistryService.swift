@@ -25,6 +25,8 @@ public struct ServiceEnvironment: Sendable {
     public let accessLog: AccessLog
     /// The topic names with the environment's prefix.
     public let topics: TopicNames
+    /// "Now", held against the timestamps of consumed messages (see ``TrustedClock``).
+    public let clock: TrustedClock
     /// The service's logger.
     public let logger: Logger
 }

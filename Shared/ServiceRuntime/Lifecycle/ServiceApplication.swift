@@ -47,9 +47,10 @@ public struct ServiceApplication: Sendable {
         let relay = OutboxRelay(store: store, producer: producer, service: descriptor.name, logger: logger)
         let topics = TopicNames(prefix: configuration.topicPrefix)
         let accessLog = AccessLog(store: store, relay: relay, topics: topics, service: descriptor.name, source: descriptor.eventSource)
+        let clock = TrustedClock(service: descriptor.name, logger: logger)
         environment = ServiceEnvironment(
             descriptor: descriptor, configuration: configuration, settings: settings, store: store,
-            producer: producer, relay: relay, accessLog: accessLog, topics: topics, logger: logger)
+            producer: producer, relay: relay, accessLog: accessLog, topics: topics, clock: clock, logger: logger)
         let parts = try S.parts(in: environment)
         services = parts.services
         engines = parts.consumers.map { part in
@@ -59,13 +60,13 @@ public struct ServiceApplication: Sendable {
             return ProcessingEngine(
                 store: store, processor: part.processor, consumer: consumer, topics: part.topics,
                 deadLetterMessage: deadLetterMessage, relay: relay, caughtUp: part.caughtUp, startsAfter: part.startsAfter,
-                service: descriptor.name, logger: logger)
+                clock: clock, service: descriptor.name, logger: logger)
         }
 
         let router = Router(context: RegistryRequestContext.self)
         router.add(middleware: ProblemMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: AuthenticationMiddleware(verifier: verifier))
+        router.add(middleware: AuthenticationMiddleware(verifier: verifier.checkingTime(against: clock)))
         if let rate = configuration.rateLimit {
             router.add(middleware: RateLimitMiddleware(limiter: ActorRateLimiter(rate: rate, burst: configuration.rateBurst)))
         }

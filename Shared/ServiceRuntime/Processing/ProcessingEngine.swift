@@ -52,6 +52,8 @@ public final class ProcessingEngine: Service, Sendable {
     private let caughtUp: CatchUpGate?
     /// Awaited before subscribing (if given).
     private let startsAfter: CatchUpGate?
+    /// Learns the time from consumed messages' timestamps (if given).
+    private let clock: TrustedClock?
 
     /// Creates an engine.
     /// - Parameters:
@@ -64,13 +66,15 @@ public final class ProcessingEngine: Service, Sendable {
     ///   - caughtUp: Opened when this engine has read all its partitions to the end once.
     ///   - startsAfter: Another engine's `caughtUp`: this one subscribes only once it is open
     ///     (or after a minute, with a warning).
+    ///   - clock: Told the newest timestamp of every batch, before the batch is applied.
     public init(
         store: ServiceStore, processor: any BatchProcessor, consumer: KafkaConsumerConfiguration, topics: [String],
         deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage,
         relay: OutboxRelay?, retryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
-        caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil,
+        caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil, clock: TrustedClock? = nil,
         service: String, logger: Logger
     ) {
+        self.clock = clock
         self.caughtUp = caughtUp
         self.startsAfter = startsAfter
         self.store = store
@@ -139,6 +143,9 @@ public final class ProcessingEngine: Service, Sendable {
             var progress = (since: ContinuousClock.now, count: 0, total: 0)
             for await batch in consumer.batches {
                 if !batch.messages.isEmpty {
+                    if let clock = self.clock, let newest = batch.messages.lazy.compactMap(\.timestampMilliseconds).max() {
+                        clock.observe(timestampMilliseconds: newest)
+                    }
                     await self.applyWithRetry(batch.messages)
                     // Long catch-ups (a rebuild, a backlog) show progress every 10 s.
                     progress.count += batch.messages.count

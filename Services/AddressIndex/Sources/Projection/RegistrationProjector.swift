@@ -114,7 +114,8 @@ struct RegistrationProjector: Sendable {
     func current(_ iin: IIN, person: IndexStore.PersonRow, store: IndexStore, id: String) throws -> KafkaProducerMessage {
         let permanent = try person.openPermanent.flatMap { try store.period(iin, sequence: $0) }
         let temporary = try person.openTemporary.flatMap { try store.period(iin, sequence: $0) }.flatMap { period in
-            period.validTo.map { $0 > clock.today ? period : nil } ?? period
+            // A stay is current until its (exclusive) validUntil has surely begun, not by a clock running ahead.
+            period.validTo.map { $0 > (clock.reachedDay ?? clock.today) ? period : nil } ?? period
         }
         let topic = topics.name(for: .addressCurrent)
         guard permanent != nil || temporary != nil else {

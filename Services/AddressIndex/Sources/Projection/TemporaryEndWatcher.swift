@@ -8,7 +8,7 @@ import ServiceLifecycle
 import ServiceRuntime
 
 /// Looks (at start and then every ``interval``) for temporary registrations whose `validUntil`
-/// has passed by the clock and announces each once: `temporary-ended` on the day after
+/// has surely passed and announces each once: `temporary-ended` on the day after
 /// `validUntil` (DESIGN §4.7), with the person's new `address.current`. The announcement and its
 /// "announced" mark are one transaction, so a restart never repeats it.
 public final class TemporaryEndWatcher: Service, Sendable {
@@ -34,7 +34,8 @@ public final class TemporaryEndWatcher: Service, Sendable {
                 } catch {
                     self.logger.error("could not announce ended temporary registrations; will retry", metadata: ["error": "\(error)"])
                 }
-                try? await Task.sleep(for: self.interval)
+                // Until a consumed message has confirmed the date, look again soon.
+                try? await Task.sleep(for: self.projector.clock.reachedDay == nil ? .seconds(1) : self.interval)
             }
         }
     }
@@ -45,12 +46,14 @@ public final class TemporaryEndWatcher: Service, Sendable {
         "temporary-ended-" + SHA256.hash(data: Data("\(iin.rawValue)/\(sequence)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Announces every stay that ended before today and was not announced yet.
+    /// Announces every stay that ended before the day the clock has surely reached
+    /// (``IndexClock/reachedDay``: a host clock running ahead does not end stays early) and was
+    /// not announced yet; nothing while that day is unknown.
     /// - Returns: How many were announced.
     @discardableResult
     public func announceEnded() async throws -> Int {
         let projector = self.projector
-        let today = projector.clock.today
+        guard let today = projector.clock.reachedDay else { return 0 }
         var total = 0
         while true {
             let announced = try await store.write { db in

@@ -1,0 +1,151 @@
+// Fault 5: address-index started with its host clock days off (an LD_PRELOAD shim shifts its wall
+// clock): no `temporary-ended` before the stay really ended, no token outside its validity.
+
+import Foundation
+import GRDB
+import JWTKit
+import Kafka
+import RegistrySchema
+import ServiceRuntime
+import Testing
+import TestSupport
+
+@Suite(.timeLimit(.minutes(3))) struct ClockSkewTests {
+    static let day: TimeInterval = 86_400
+    let today = CalendarDate(utc: Date())
+    let home = AddressSnapshot(rca: RCA(rawValue: "910001")!, kato: KATO(rawValue: "751110000")!, region: "Алматы", locality: "Алматы", street: "Абай даңғылы", building: "1", flat: nil)
+    let dorm = AddressSnapshot(rca: RCA(rawValue: "910002")!, kato: KATO(rawValue: "751110000")!, region: "Алматы", locality: "Алматы", street: "Абай даңғылы", building: "2", flat: "7")
+
+    /// An IIN born on `born` (the first serial from `first` with a valid check digit).
+    static func person(born: String, sex: IIN.Sex, from first: Int) -> IIN {
+        for serial in first...9999 {
+            if let iin = IIN.issue(birthDate: CalendarDate(born)!, sex: sex, serial: serial) { return iin }
+        }
+        fatalError("no valid serial from \(first)")
+    }
+
+    /// The skew shim, built once per test run with the toolchain's clang.
+    static let shim: Result<String, any Error> = Result {
+        guard let root = ProcessInfo.processInfo.environment["REGISTRY_ROOT"] else {
+            throw ShimUnavailable(description: "REGISTRY_ROOT is not set: run the suite with `make test`.")
+        }
+        let output = NSTemporaryDirectory() + "skew_clock-\(UUID().uuidString).so"
+        let clang = Process()
+        clang.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        clang.arguments = ["clang", "-shared", "-fPIC", "-O2", "-o", output, root + "/Tests/Fixtures/skew_clock.c", "-ldl"]
+        try clang.run()
+        clang.waitUntilExit()
+        guard clang.terminationStatus == 0 else { throw ShimUnavailable(description: "clang could not build Tests/Fixtures/skew_clock.c") }
+        return output
+    }
+
+    /// address-index on its own topics with its wall clock shifted by `skew` seconds.
+    func skewedIndex(_ topics: TopicNames, skew: TimeInterval) throws -> (ChildProcess, port: Int, store: String) {
+        let port = try ChildProcess.freePort()
+        let directory = NSTemporaryDirectory() + "skew-" + UUID().uuidString
+        let index = try ChildProcess("address-index", environment: [
+            "DATA_DIR": directory, "HTTP_PORT": "\(port)", "REGISTRY_TOPIC_PREFIX": topics.prefix, "REGISTRY_JWT_SECRET": TestSecrets.jwt,
+            "LOG_LEVEL": "info", "LD_PRELOAD": try Self.shim.get(), "SKEW_CLOCK_SECONDS": "\(Int(skew))",
+        ])
+        return (index, port, directory + "/address-index.sqlite")
+    }
+
+    func events(_ iin: IIN, temporaryUntil until: CalendarDate, topics: TopicNames) throws -> [KafkaProducerMessage] {
+        let person = PersonDetails(iin: iin, surname: "Сейітова", givenName: "Айгүл", patronymic: nil, birthDate: iin.birthDate!)
+        let accepted = [
+            RegistrationAccepted(submission: SubmissionReference(source: "/t", id: "\(iin)-1"), sequence: 1, kind: .permanent, person: person, address: home, previousAddress: nil, validFrom: today.adding(days: -300), validUntil: nil, registration: nil, reason: nil),
+            RegistrationAccepted(submission: SubmissionReference(source: "/t", id: "\(iin)-2"), sequence: 2, kind: .temporary, person: person, address: dorm, previousAddress: nil, validFrom: today.adding(days: -10), validUntil: until, registration: nil, reason: nil),
+        ]
+        return try accepted.map { try .event(CloudEvent(id: "a-\($0.submission.id)", source: "/registry/intake", time: Timestamp(.now), data: $0), topic: topics.name(for: .registrationAccepted), key: iin.rawValue) }
+    }
+
+    func prepareTopics(_ label: String) async throws -> (TopicNames, KafkaProducer) {
+        let topics = TopicNames(prefix: TestBroker.uniqueName(label) + ".")
+        try await TestBroker.createTopics(RegistryTopic.allCases.map(topics.name(for:)), partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration()), logger: TestBroker.logger)
+        let catalog = try [home, dorm].map { place in
+            let entry = AddressUpserted(rca: place.rca, kato: place.kato, region: place.region, locality: place.locality, street: place.street, building: place.building, flat: place.flat, residential: true, owners: [])
+            return try KafkaProducerMessage.event(CloudEvent(id: "c-\(place.rca)", source: "/register", time: Timestamp(.now), data: entry), topic: topics.name(for: .addressCatalog), key: place.rca.rawValue)
+        }
+        _ = try await producer.send(catalog)
+        return (topics, producer)
+    }
+
+    @Test func aClockRunningAheadDoesNotEndATemporaryStayEarly() async throws {
+        let (topics, producer) = try await prepareTopics("skew-ahead")
+        let (index, _, path) = try skewedIndex(topics, skew: 3 * Self.day)
+        defer { Task { await index.kill() } }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        func period(_ iin: IIN, _ sequence: Int) async -> (exists: Bool, announced: Bool) {
+            guard FileManager.default.fileExists(atPath: path), let store = try? DatabaseQueue(path: path, configuration: configuration),
+                let row = try? await store.read({ try Row.fetchOne($0, sql: "SELECT end_announced FROM index_period WHERE iin = ? AND sequence = ?", arguments: [iin.rawValue, sequence]) })
+            else { return (false, false) }
+            return (true, row["end_announced"] as Int == 1)
+        }
+
+        // Stays until tomorrow (really): the host clock, three days ahead, says it ended two days ago.
+        let staying = Self.person(born: "1990-03-15", sex: .female, from: 31)
+        // Ended yesterday (really): announced, which shows the watcher ran after both were stored.
+        let left = Self.person(born: "1991-04-16", sex: .female, from: 32)
+        _ = try await producer.send(try events(staying, temporaryUntil: today.adding(days: 1), topics: topics))
+        try await waitUntil("the index stored the stay that has not ended", timeout: .seconds(60), interval: .milliseconds(200)) { await period(staying, 2).exists }
+        _ = try await producer.send(try events(left, temporaryUntil: today.adding(days: -1), topics: topics))
+        try await waitUntil("the stay that really ended is announced", timeout: .seconds(90), interval: .milliseconds(200)) { await period(left, 2).announced }
+        #expect(await period(staying, 2).announced == false, "a stay that has not ended was announced as ended by a clock running ahead")
+
+        let changes = try await TestBroker.consume([topics.name(for: .addressChanged)], count: 5).map { message in
+            try RegistryEventDecoder().decode(AddressChanged.self, from: message.value ?? []).data
+        }
+        let ended = changes.filter { $0.change == .temporaryEnded }
+        #expect(ended.map(\.iin) == [left], "only the stay that really ended is announced")
+        let current = try await TestBroker.consume([topics.name(for: .addressCurrent)], count: 5).compactMap { message in
+            message.value.flatMap { try? RegistryEventDecoder().decode(AddressCurrent.self, from: $0).data }
+        }
+        #expect(current.last(where: { $0.iin == staying })?.temporary?.validUntil == today.adding(days: 1), "address.current still shows the stay")
+        #expect(index.output.contains(CalendarDate(utc: Date().addingTimeInterval(3 * Self.day)).description), "the index's own clock was shifted")
+        let early = ended.filter { $0.iin == staying }.count
+        print("faults | clock ahead | address-index host clock +3 days | 4 accepted events, 2 stays | 0 | 0 | \(early) ended early, \(ended.count - early) of 1 ended on time: \(early == 0 && ended.count == 1 ? "ok" : "FAILED")")
+    }
+
+    @Test func aClockRunningBehindDoesNotAcceptExpiredTokens() async throws {
+        let (topics, producer) = try await prepareTopics("skew-behind")
+        let (index, port, _) = try skewedIndex(topics, skew: -2 * Self.day)
+        defer { Task { await index.kill() } }
+        let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
+        func token(issued: TimeInterval, expires: TimeInterval) async throws -> [String: String] {
+            let claims = RegistryTokenClaims(
+                sub: "123456789012", role: .agency, scope: "address:read", org: "Akimat",
+                expires: Date().addingTimeInterval(expires), issued: Date().addingTimeInterval(issued))
+            return ["Authorization": "Bearer \(try await keys.sign(claims))", "X-Purpose": "clock skew test"]
+        }
+        let person = Self.person(born: "1988-07-01", sex: .male, from: 33)
+        let url = "http://127.0.0.1:\(port)/v1/persons/\(person.rawValue)/registration"
+        // Issued three days ago, expired an hour ago: valid by the host clock, two days behind.
+        let expired = try await token(issued: -3 * Self.day, expires: -3600)
+        let fresh = try await token(issued: 0, expires: 600)
+        let oldButValid = try await token(issued: -3 * Self.day, expires: 3600)
+
+        _ = try await producer.send(try events(person, temporaryUntil: today.adding(days: 30), topics: topics))
+        // Answered once the person's events are applied, so a consumed message has shown the real time.
+        try await waitUntil("the index answers for the person", timeout: .seconds(60), interval: .milliseconds(200)) {
+            await httpGet(url, headers: oldButValid)?.status == 200
+        }
+        let refused = await httpGet(url, headers: expired)
+        #expect(refused?.status == 401, "an expired token was accepted by a clock running behind: \(refused.map { "\($0.status) \($0.body)" } ?? "no answer")")
+        #expect(refused?.body.contains("expired") == true)
+        // "Issued in the future" by the host clock, but not by the messages' time.
+        let freshAnswer = await httpGet(url, headers: fresh)
+        #expect(freshAnswer?.status == 200, "a fresh token is refused: \(freshAnswer.map { "\($0.status) \($0.body)" } ?? "no answer")")
+        #expect(index.output.contains("the host clock is behind the timestamps of consumed messages"), "the skew is reported")
+        #expect(index.output.contains(CalendarDate(utc: Date().addingTimeInterval(-2 * Self.day)).description), "the index's own clock was shifted")
+        let wrong = (refused?.status == 401 ? 0 : 1) + (freshAnswer?.status == 200 ? 0 : 1)
+        print("faults | clock behind | address-index host clock -2 days | 3 tokens (expired, fresh, old but valid) | 0 | 0 | expired accepted: \(refused?.status == 401 ? 0 : 1), valid refused: \(freshAnswer?.status == 200 ? 0 : 1): \(wrong == 0 ? "ok" : "FAILED")")
+    }
+}
+
+/// The clock shim could not be built.
+struct ShimUnavailable: Error, CustomStringConvertible {
+    let description: String
+}
