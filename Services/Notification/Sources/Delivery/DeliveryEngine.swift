@@ -109,6 +109,11 @@ public final class DeliveryEngine: Service, Sendable {
             )
         }
         guard free > 0 else { return .seconds(1) }
+        // Every receiver at its limit: nothing can start until an attempt ends (which wakes us).
+        // Without this, each newly routed event would make the due query skip over every waiting
+        // delivery of the busy receivers: with one slow receiver and a large backlog that scan
+        // was the whole cost of delivery.
+        if !busy.isEmpty, try await store.read({ try DeliveryQueue($0).activeReceivers() }).isSubset(of: busy) { return .seconds(1) }
         let now = Timestamp(.now).milliseconds
         let due = try await store.read { db in
             try DeliveryQueue(db).due(now: now, excluding: excluded, busyReceivers: busy, limit: free + inFlightKeys.count)

@@ -70,6 +70,11 @@ struct DeliveryQueue {
         }
     }
 
+    /// The receivers of the subscriptions that are not deleted (few: one per agency endpoint).
+    func activeReceivers() throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT DISTINCT receiver FROM subscription WHERE deleted = 0"))
+    }
+
     /// When the next delivery that ``due(now:excluding:busyReceivers:limit:)`` could return falls
     /// due, if it is later than `now` (ms since 1970). Held-back, in-flight and busy-receiver
     /// deliveries do not count, so the engine never wakes for work it cannot start.
