@@ -1,32 +1,139 @@
 #!/usr/bin/env bash
-# make bench: builds in release and runs every benchmark on this machine, then writes
-# BENCHMARKS.md. Each benchmark prints its own Markdown section with its baseline measured in
-# the same run, so a figure is never compared with a number from another machine or day.
+# make bench: release build, then every benchmark on this machine, each beside its baseline from
+# the same run: the pipeline (DESIGN §9: end-to-end throughput against raw produce+consume,
+# latency to visibility at 5,000/s, lookups against /health/live, memory and CPU per service),
+# schema decoding, and audit trail growth. Writes bench/results/latest.json and BENCHMARKS.md.
+#
+#   SIZE=100000         people stored before the end-to-end run (SIZE=10000000: the growth figure)
+#   BENCH_COUNT=1000000 submissions in the end-to-end run (and messages in the raw baseline)
+#   LATENCY_RATE=5000 LATENCY_SECONDS=30   the latency run's offered rate and length
+#   WRK_SECONDS=15      each wrk run
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 
+SIZE=${SIZE:-100000}
+BENCH_COUNT=${BENCH_COUNT:-1000000}
+LATENCY_RATE=${LATENCY_RATE:-5000}
+LATENCY_SECONDS=${LATENCY_SECONDS:-30}
+WRK_SECONDS=${WRK_SECONDS:-15}
+ADDRESSES=${BENCH_ADDRESSES:-100000}
+BROKER_PORT=${BENCH_BROKER_PORT:-19092}
+PORT_BASE=${BENCH_PORT_BASE:-18080}
+SERVICES=(registration-intake address-index notification audit)
+export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-dev-only-secret-change-me-0123456789}
+
 "$ROOT/scripts/bootstrap.sh" || exit 1
 cd "$ROOT"
-say "building benchmarks (release)"
-for product in SchemaBench AuditGrowthBench; do
-  swift build -c release --product "$product" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Linking)'
+say "building (release)"
+for product in "${SERVICES[@]}" registryctl SchemaBench AuditGrowthBench; do
+  swift build -c release --product "$product" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Linking)|^warning: |CMakeLists.txt$'
   [ "${PIPESTATUS[0]}" -eq 0 ] || die "the release build of $product failed"
 done
 BIN=$(swift build -c release --show-bin-path)
 use_project_librdkafka
 
+RUN="$ROOT/var/bench"
+RESULTS="$ROOT/bench/results"
+rm -rf "$RUN" && mkdir -p "$RUN" "$RESULTS"
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  [ ${#pids[@]} -gt 0 ] && { kill -TERM "${pids[@]}" 2>/dev/null; for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done; }
+  "$ROOT/scripts/broker.sh" stop "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# One figure from the last line of a command's JSON output.
+field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]).get(sys.argv[2], ""))' "$1" "$2"; }
+cpu_seconds() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+load() { "$BIN/registryctl" load "$@"; }
+
+"$ROOT/scripts/broker.sh" start "$BROKER_PORT" "$RUN" || exit 1
+export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"
+"$BIN/registryctl" topics create >/dev/null || die "could not create the topics"
+for i in "${!SERVICES[@]}"; do
+  service=${SERVICES[$i]}
+  DATA_DIR="$RUN/data/$service" HTTP_PORT=$((PORT_BASE + i + 1)) LOG_LEVEL=warning HTTP_RATE_LIMIT=0 "$BIN/$service" > "$RUN/$service.log" 2>&1 &
+  pids+=($!)
+done
+INDEX="http://127.0.0.1:$((PORT_BASE + 2))"
+for i in "${!SERVICES[@]}"; do
+  for _ in $(seq 1 120); do curl -sf "127.0.0.1:$((PORT_BASE + i + 1))/health/ready" >/dev/null && break; sleep 0.5; done
+  curl -sf "127.0.0.1:$((PORT_BASE + i + 1))/health/ready" >/dev/null || die "${SERVICES[$i]} did not become ready (log: $RUN/${SERVICES[$i]}.log)"
+done
+say "broker and four services (release) running; logs in $RUN"
+
+say "raw baseline: $BENCH_COUNT submissions produced and consumed through the broker, no services"
+load --raw-baseline --count "$BENCH_COUNT" --json | tee "$RUN/raw.out" || die "the raw baseline failed"
+
+say "filling the index with $SIZE people (catalog of $ADDRESSES dwellings first)"
+load --addresses "$ADDRESSES" --registrations-only --count "$SIZE" --wait --json | tee "$RUN/fill.out" || die "filling failed"
+next=$(field "$RUN/fill.out" next_person | cut -d. -f1)
+
+say "end to end: $BENCH_COUNT submissions as fast as the pipeline takes them"
+declare -A cpu_before
+for i in "${!SERVICES[@]}"; do cpu_before[$i]=$(cpu_seconds "${pids[$i]}"); done
+# perf samples each service (199 Hz, call graphs) for PROFILE_SECONDS of the run; PROFILE=0 skips it.
+profilers=()
+if [ "${PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
+  for i in "${!SERVICES[@]}"; do
+    (sleep 3; perf record -q -F 199 -g -p "${pids[$i]}" -o "$RUN/perf-${SERVICES[$i]}.data" -- sleep "${PROFILE_SECONDS:-20}") >/dev/null 2>&1 &
+    profilers+=($!)
+  done
+fi
+load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count "$BENCH_COUNT" --wait --json | tee "$RUN/e2e.out" || die "the end-to-end run failed"
+[ ${#profilers[@]} -gt 0 ] && wait "${profilers[@]}"
+for service in "${SERVICES[@]}"; do
+  [ -f "$RUN/perf-$service.data" ] || continue
+  # Self time by function, demangled; the first rows are where the service spends its CPU.
+  perf report -i "$RUN/perf-$service.data" --no-children --sort dso,symbol --stdio --percent-limit 1 2>/dev/null \
+    | grep -E '^ +[0-9.]+%' | head -25 | swift demangle --simplified > "$RESULTS/profile-$service.txt"
+done
+declare -A cpu_used rss
+for i in "${!SERVICES[@]}"; do
+  cpu_used[$i]=$(awk -v a="$(cpu_seconds "${pids[$i]}")" -v b="${cpu_before[$i]}" 'BEGIN {printf "%.1f", a - b}')
+  rss[$i]=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/${pids[$i]}/status")
+done
+next=$(field "$RUN/e2e.out" next_person | cut -d. -f1)
+
+say "latency: $LATENCY_RATE submissions/s for $LATENCY_SECONDS s, sampled registrations timed until GET …/registration shows them"
+load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count $((LATENCY_RATE * LATENCY_SECONDS)) --rate "$LATENCY_RATE" \
+  --visibility "$INDEX" --wait --json | tee "$RUN/latency.out" || die "the latency run failed"
+
+say "lookups: wrk, 64 connections, ${WRK_SECONDS} s, random people of the $SIZE stored; then /health/live"
+lookups=$(( SIZE < 100000 ? SIZE : 100000 ))
+load --print-iins --count "$lookups" > "$RUN/iins.txt"
+BENCH_TOKEN=$("$BIN/registryctl" token --role agency --sub 123456789012 --scope "address:read" --org "Benchmark" --ttl 7200) \
+BENCH_IINS="$RUN/iins.txt" wrk -t2 -c64 -d"${WRK_SECONDS}s" --latency -s "$ROOT/bench/lookup.lua" "$INDEX" | tee "$RUN/wrk-lookup.out"
+wrk -t2 -c64 -d"${WRK_SECONDS}s" --latency "$INDEX/health/live" | tee "$RUN/wrk-health.out"
+
+for i in "${!SERVICES[@]}"; do
+  rss_now=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/${pids[$i]}/status")
+  rss[$i]=$(( rss_now > rss[$i] ? rss_now : rss[$i] ))
+done
+
+# latest.json and the Markdown section, from the outputs above.
+export RUN SIZE BENCH_COUNT LATENCY_RATE LATENCY_SECONDS WRK_SECONDS ADDRESSES
+export SERVICE_NAMES="${SERVICES[*]}" RSS_MB="${rss[*]}" CPU_SECONDS="${cpu_used[*]}"
+export GIT_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
+python3 "$ROOT/scripts/bench-report.py" "$RESULTS/latest.json" > "$RUN/pipeline.md" || die "could not write the results"
+say "wrote bench/results/latest.json"
+
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
 {
   echo "# Benchmarks"
   echo
-  echo "Written by \`make bench\` ($(date -u +%Y-%m-%dT%H:%MZ)). Every table carries its baseline, measured in"
-  echo "the same run on the same machine."
+  echo "Written by \`make bench\` ($(date -u +%Y-%m-%dT%H:%MZ), commit $GIT_COMMIT). Every figure stands beside its"
+  echo "baseline measured in the same run on the same machine."
   echo
   echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') × $(nproc) cores"
   echo "- Memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo "- $(swift --version 2>/dev/null | head -1)"
   echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo
+  cat "$RUN/pipeline.md"
   echo
 } > "$out"
 
@@ -39,5 +146,7 @@ echo >> "$out"
 say "AuditGrowthBench: audit trail query as the log grows (${AUDIT_GROWTH_RECORDS:-1000000} records)"
 "$BIN/AuditGrowthBench" "${AUDIT_GROWTH_RECORDS:-1000000}" "$ROOT/var/audit-growth" | tee -a "$out" || die "AuditGrowthBench failed"
 
+[ -f "$ROOT/bench/PROFILE.md" ] && { echo; cat "$ROOT/bench/PROFILE.md"; } >> "$out"
 cp "$out" "$ROOT/BENCHMARKS.md"
+rm -f "$out"
 say "wrote BENCHMARKS.md"

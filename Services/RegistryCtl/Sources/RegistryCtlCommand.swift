@@ -16,7 +16,7 @@ public struct RegistryCtlCommand: AsyncParsableCommand {
             command's --help says which it uses.
             """,
         subcommands: [
-            TopicsCommand.self, SeedCommand.self, TokenCommand.self, TailCommand.self, LagCommand.self, AuditCommand.self, BackupCommand.self, RepublishCommand.self,
+            TopicsCommand.self, SeedCommand.self, LoadCommand.self, TokenCommand.self, TailCommand.self, LagCommand.self, AuditCommand.self, BackupCommand.self, RepublishCommand.self,
             ReplayCommand.self, SchemaCommand.self,
         ]
     )

@@ -40,18 +40,20 @@ struct SeedCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: broker.clientConfiguration), logger: broker.logger)
         let catalog = names.name(for: .addressCatalog)
         let submitted = names.name(for: .registrationSubmitted)
-        try await publish(
+        try await Self.publish(
             try data.addresses.map { address in
                 try .event(CloudEvent(id: "seed-\(seed)-\(address.rca)", source: "/demo/register", time: Timestamp(.now), data: address), topic: catalog, key: address.rca.rawValue)
             }, what: "addresses", to: catalog, producer: producer)
-        try await publish(
+        try await Self.publish(
             try data.submissions.map { try .event($0, topic: submitted, key: $0.data.person.iin.rawValue) },
             what: "submissions", to: submitted, producer: producer)
         print("submissions: \(data.mix)")
         _ = await producer.flush(timeout: .seconds(30))
     }
 
-    private func publish(_ messages: [KafkaProducerMessage], what: String, to topic: String, producer: KafkaProducer) async throws {
+    /// Publishes `messages` in acknowledged chunks of 5,000, printing progress; a failed chunk
+    /// ends the command (69 when the broker timed out).
+    static func publish(_ messages: [KafkaProducerMessage], what: String, to topic: String, producer: KafkaProducer) async throws {
         let chunk = 5_000
         var sent = 0
         for start in stride(from: 0, to: messages.count, by: chunk) {

@@ -15,6 +15,15 @@ struct DemoData {
     /// What the submission stream holds, by intent.
     struct Mix: CustomStringConvertible {
         var registrations = 0, moves = 0, temporary = 0, deregistrations = 0, meantToBeRejected = 0
+        mutating func count(_ kind: Kind) {
+            switch kind {
+            case .registration: registrations += 1
+            case .move: moves += 1
+            case .temporary: temporary += 1
+            case .deregistration: deregistrations += 1
+            case .meantToBeRejected: meantToBeRejected += 1
+            }
+        }
         var description: String {
             "\(registrations) first registrations, \(moves) moves, \(temporary) temporary, \(deregistrations) deregistrations, \(meantToBeRejected) meant to be rejected"
         }
@@ -37,6 +46,12 @@ struct DemoData {
         ("Арман", .male), ("Айгерім", .female), ("Дәулет", .male), ("Әсел", .female), ("Ерлан", .male),
         ("Жанар", .female), ("Нұрсұлтан", .male), ("Мадина", .female), ("Тимур", .male), ("Алия", .female),
     ]
+
+    /// The first owner's consent, given a day before `now`, when `person` does not own `address`.
+    static func consent(for person: PersonDetails, at address: AddressUpserted, now: Timestamp) -> OwnerConsent? {
+        guard let owner = address.owners.first, !address.owners.contains(person.iin) else { return nil }
+        return OwnerConsent(ownerIin: owner, givenAt: now.adding(seconds: -86_400))
+    }
 
     /// Builds the data.
     /// - Parameters:
@@ -78,58 +93,72 @@ struct DemoData {
         var mix = Mix()
         var submissions: [CloudEvent<RegistrationSubmitted>] = []
         let residential = addresses.filter(\.residential)
-        func id() -> String {
-            let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
-            return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6] & 0x0F | 0x40, bytes[7], bytes[8] & 0x3F | 0x80, bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).uuidString.lowercased()
-        }
-        func consent(for person: PersonDetails, at address: AddressUpserted) -> OwnerConsent? {
-            guard let owner = address.owners.first, !address.owners.contains(person.iin) else { return nil }
-            return OwnerConsent(ownerIin: owner, givenAt: now.adding(seconds: -86_400))
-        }
-        func submit(_ data: RegistrationSubmitted) {
-            submissions.append(CloudEvent(id: id(), source: "/demo/seed", time: now, data: data))
-        }
         guard !residential.isEmpty else {
             self.submissions = []
             self.mix = mix
             return
         }
         for person in people {
-            let home = residential.randomElement(using: &g)!
-            submit(RegistrationSubmitted(kind: .permanent, person: person.details, rca: home.rca, validFrom: today, ownerConsent: consent(for: person.details, at: home)))
-            mix.registrations += 1
-            let roll = Int.random(in: 0..<100, using: &g)
-            switch roll {
-            case 0..<15:
-                let next = residential.randomElement(using: &g)!
-                guard next.rca != home.rca else { continue }
-                submit(RegistrationSubmitted(kind: .permanent, person: person.details, rca: next.rca, validFrom: today.adding(days: 1), ownerConsent: consent(for: person.details, at: next)))
-                mix.moves += 1
-            case 15..<23:
-                let stay = residential.randomElement(using: &g)!
-                guard stay.rca != home.rca else { continue }
-                submit(RegistrationSubmitted(
-                    kind: .temporary, person: person.details, rca: stay.rca, validFrom: today, validUntil: today.adding(days: 90),
-                    ownerConsent: consent(for: person.details, at: stay)))
-                mix.temporary += 1
-            case 23..<28:
-                submit(RegistrationSubmitted(
-                    kind: .deregistration, person: person.details, rca: nil, validFrom: today.adding(days: 2), registration: .permanent,
-                    reason: [DeregistrationReason.emigration, .death, .court, .ownerRequest, .other].randomElement(using: &g)!))
-                mix.deregistrations += 1
-            case 28..<30:
-                // Wrong birth date, an RCA nobody issued, and a permanent registration with an end.
-                var wrong = person.details
-                wrong.birthDate = wrong.birthDate.adding(days: 1)
-                var broken = RegistrationSubmitted(kind: .permanent, person: wrong, rca: RCA(rawValue: "999999999999")!, validFrom: today)
-                broken.validUntil = today.adding(days: 10)
-                submit(broken)
-                mix.meantToBeRejected += 1
-            default:
-                break
+            for (event, kind) in Self.history(of: person.details, residential: residential, followUpOdds: 100, source: "/demo/seed", now: now, using: &g) {
+                submissions.append(event)
+                mix.count(kind)
             }
         }
         self.submissions = submissions
         self.mix = mix
+    }
+
+    /// A random version-4 UUID from `g`: the same seed gives the same ids.
+    static func eventID(using g: inout SplitMix64) -> String {
+        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6] & 0x0F | 0x40, bytes[7], bytes[8] & 0x3F | 0x80, bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).uuidString.lowercased()
+    }
+
+    /// What a submission is meant to be.
+    enum Kind {
+        case registration, move, temporary, deregistration, meantToBeRejected
+    }
+
+    /// A person's submissions, in order: a first permanent registration at a random residential
+    /// address, then, for `followUpOdds` = 100, a move (15 in 100), a temporary stay elsewhere (8),
+    /// a deregistration (5) or a deliberately invalid submission (2); with `followUpOdds` = 70 the
+    /// stream as a whole is 70 % first registrations, 15 % moves, 8 % stays, 5 % deregistrations and
+    /// 2 % invalid (the benchmark's mix).
+    static func history(
+        of person: PersonDetails, residential: [AddressUpserted], followUpOdds: Int, source: String, now: Timestamp, using g: inout SplitMix64
+    ) -> [(CloudEvent<RegistrationSubmitted>, Kind)] {
+        let today = now.calendarDateUTC
+        var result: [(CloudEvent<RegistrationSubmitted>, Kind)] = []
+        func append(_ data: RegistrationSubmitted, _ kind: Kind) {
+            result.append((CloudEvent(id: eventID(using: &g), source: source, time: now, data: data), kind))
+        }
+        let home = residential.randomElement(using: &g)!
+        append(RegistrationSubmitted(kind: .permanent, person: person, rca: home.rca, validFrom: today, ownerConsent: consent(for: person, at: home, now: now)), .registration)
+        switch Int.random(in: 0..<followUpOdds, using: &g) {
+        case 0..<15:
+            let next = residential.randomElement(using: &g)!
+            guard next.rca != home.rca else { break }
+            append(RegistrationSubmitted(kind: .permanent, person: person, rca: next.rca, validFrom: today.adding(days: 1), ownerConsent: consent(for: person, at: next, now: now)), .move)
+        case 15..<23:
+            let stay = residential.randomElement(using: &g)!
+            guard stay.rca != home.rca else { break }
+            append(RegistrationSubmitted(
+                kind: .temporary, person: person, rca: stay.rca, validFrom: today, validUntil: today.adding(days: 90),
+                ownerConsent: consent(for: person, at: stay, now: now)), .temporary)
+        case 23..<28:
+            let reason = [DeregistrationReason.emigration, .death, .court, .ownerRequest, .other].randomElement(using: &g)!
+            append(RegistrationSubmitted(
+                kind: .deregistration, person: person, rca: nil, validFrom: today.adding(days: 2), registration: .permanent, reason: reason), .deregistration)
+        case 28..<30:
+            // Wrong birth date, an RCA nobody issued, and a permanent registration with an end.
+            var wrong = person
+            wrong.birthDate = wrong.birthDate.adding(days: 1)
+            var broken = RegistrationSubmitted(kind: .permanent, person: wrong, rca: RCA(rawValue: "999999999999")!, validFrom: today)
+            broken.validUntil = today.adding(days: 10)
+            append(broken, .meantToBeRejected)
+        default:
+            break
+        }
+        return result
     }
 }

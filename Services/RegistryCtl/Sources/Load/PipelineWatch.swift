@@ -1,0 +1,119 @@
+// Watching the pipeline work off a load, from the broker's offsets alone.
+
+import Foundation
+import Kafka
+import RegistrySchema
+
+/// How far the services are with the submissions of a load, read from the broker: intake has
+/// decided a submission when its accepted or rejected event is on the broker; address-index and
+/// audit have applied an accepted event when their groups' committed offsets pass it.
+struct PipelineWatch {
+    /// Where the pipeline stands.
+    struct Progress: Equatable {
+        /// Accepted plus rejected events since the start.
+        var decided: Int64
+        /// Accepted events since the start.
+        var accepted: Int64
+        /// Accepted events address-index has applied (its committed offsets).
+        var indexed: Int64
+        /// Accepted events audit has recorded (its committed offsets).
+        var audited: Int64
+    }
+
+    let admin: KafkaAdmin
+    let names: TopicNames
+    private let accepted: [KafkaTopicPartition]
+    private let rejected: [KafkaTopicPartition]
+    private var startAccepted: Int64 = 0
+    private var startRejected: Int64 = 0
+
+    init(admin: KafkaAdmin, names: TopicNames) async throws {
+        self.admin = admin
+        self.names = names
+        let topics = try await admin.listTopics()
+        func partitions(_ topic: RegistryTopic) throws -> [KafkaTopicPartition] {
+            let name = names.name(for: topic)
+            guard let found = topics.first(where: { $0.name == name }) else { throw LoadError("topic \(name) does not exist: run registryctl topics create") }
+            return found.partitions.map { KafkaTopicPartition(topic: name, partition: $0) }
+        }
+        accepted = try partitions(.registrationAccepted)
+        rejected = try partitions(.registrationRejected)
+        startAccepted = try await end(of: accepted)
+        startRejected = try await end(of: rejected)
+    }
+
+    private func end(of partitions: [KafkaTopicPartition]) async throws -> Int64 {
+        var total: Int64 = 0
+        for partition in partitions { total += try await admin.watermarks(of: partition).high }
+        return total
+    }
+
+    /// Sums a group's committed offsets over `partitions`, counting from the watch's start.
+    private func committed(_ service: String, _ partitions: [KafkaTopicPartition], start: Int64) async throws -> Int64 {
+        let offsets = try await admin.committedOffsets(group: names.prefix + service, partitions: partitions)
+        return max(0, offsets.values.reduce(0, +) - start)
+    }
+
+    /// Reads the offsets now (the consumers' first, so a count never runs ahead of the ends).
+    func progress() async throws -> Progress {
+        let indexed = try await committed("address-index", accepted, start: startAccepted)
+        let audited = try await committed("audit", accepted, start: startAccepted)
+        let acceptedNow = try await end(of: accepted) - startAccepted
+        let rejectedNow = try await end(of: rejected) - startRejected
+        return Progress(decided: acceptedNow + rejectedNow, accepted: acceptedNow, indexed: indexed, audited: audited)
+    }
+
+    /// Waits until the catalog consumers of intake, address-index and notification have read the
+    /// catalog to its end: intake decides against the catalog as read, so submissions published
+    /// earlier would be refused as naming unknown addresses.
+    static func waitForCatalog(admin: KafkaAdmin, names: TopicNames, report: (Int64, Int64) -> Void) async throws {
+        let topic = names.name(for: .addressCatalog)
+        guard let metadata = try await admin.listTopics().first(where: { $0.name == topic }) else { throw LoadError("topic \(topic) does not exist") }
+        let partitions = metadata.partitions.map { KafkaTopicPartition(topic: topic, partition: $0) }
+        var end: Int64 = 0
+        for partition in partitions { end += try await admin.watermarks(of: partition).high }
+        let started = ContinuousClock.now
+        var lastReport = started
+        while true {
+            var slowest = Int64.max
+            for service in ["registration-intake", "address-index", "notification"] {
+                let offsets = try await admin.committedOffsets(group: names.prefix + service + ".catalog", partitions: partitions)
+                slowest = min(slowest, offsets.values.reduce(0, +))
+            }
+            if slowest >= end { return }
+            if ContinuousClock.now - started > .seconds(300) { throw LoadError("the services did not read the catalog within 5 minutes (\(slowest) of \(end))") }
+            if ContinuousClock.now - lastReport >= .seconds(5) {
+                report(slowest, end)
+                lastReport = .now
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Waits until every one of `submissions` is decided and every accepted event is in the
+    /// index and the audit trail, printing progress every 5 s.
+    /// - Returns: The final progress.
+    func waitUntilDone(submissions: Int64, poll: Duration = .milliseconds(100), report: (Progress) -> Void) async throws -> Progress {
+        var lastReport = ContinuousClock.now
+        var lastChange = (ContinuousClock.now, Progress(decided: -1, accepted: 0, indexed: 0, audited: 0))
+        while true {
+            let now = try await progress()
+            if now.decided >= submissions, now.indexed >= now.accepted, now.audited >= now.accepted { return now }
+            if now != lastChange.1 { lastChange = (.now, now) }
+            if ContinuousClock.now - lastChange.0 > .seconds(120) {
+                throw LoadError("the pipeline made no progress for 2 minutes (decided \(now.decided) of \(submissions), indexed \(now.indexed), audited \(now.audited) of \(now.accepted) accepted)")
+            }
+            if ContinuousClock.now - lastReport >= .seconds(5) {
+                report(now)
+                lastReport = .now
+            }
+            try await Task.sleep(for: poll)
+        }
+    }
+}
+
+/// A load run that cannot go on; the message says why.
+struct LoadError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

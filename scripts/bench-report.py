@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""make bench: turns the pipeline runs' outputs (in $RUN) into bench/results/latest.json (argv[1])
+and prints the Markdown section of BENCHMARKS.md with every DESIGN §9 figure beside its target and
+its same-run baseline."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+run = os.environ["RUN"]
+
+
+def last_json(name):
+    lines = open(os.path.join(run, name)).read().strip().splitlines()
+    return json.loads(lines[-1])
+
+
+def wrk(name):
+    text = open(os.path.join(run, name)).read()
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def ms(value):
+        number, suffix = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+        return float(number) * unit[suffix]
+
+    percentiles = {p: ms(v) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", text, re.M)}
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    requests = re.search(r"(\d+) requests in", text)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
+        "p50_ms": percentiles.get("50"),
+        "p99_ms": percentiles.get("99"),
+        "requests": int(requests.group(1)) if requests else 0,
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+raw, fill, e2e, latency = (last_json(f) for f in ("raw.out", "fill.out", "e2e.out", "latency.out"))
+lookup, health = wrk("wrk-lookup.out"), wrk("wrk-health.out")
+services = os.environ["SERVICE_NAMES"].split()
+rss = dict(zip(services, (int(x) for x in os.environ["RSS_MB"].split())))
+cpu = dict(zip(services, (float(x) for x in os.environ["CPU_SECONDS"].split())))
+size = int(os.environ["SIZE"])
+memory_gib = round(int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1)) / 1048576)
+
+results = {
+    "e2e_events_per_s": round(e2e["e2e_events_per_s"]),
+    "e2e_seconds": round(e2e["e2e_seconds"], 1),
+    "e2e_submissions": int(e2e["submissions"]),
+    "e2e_accepted": int(e2e["accepted"]),
+    "raw_events_per_s": round(raw["raw_events_per_s"]),
+    "raw_message_bytes": int(raw["raw_message_bytes"]),
+    "e2e_ratio": round(e2e["e2e_events_per_s"] / raw["raw_events_per_s"], 3),
+    "latency_offered_per_s": int(os.environ["LATENCY_RATE"]),
+    "latency_p50_ms": latency["latency_p50_ms"],
+    "latency_p99_ms": latency["latency_p99_ms"],
+    "latency_max_ms": latency["latency_max_ms"],
+    "latency_samples": int(latency["latency_samples"]),
+    "latency_timed_out": int(latency["latency_timed_out"]),
+    "lookup_rps": round(lookup["rps"]),
+    "lookup_p50_ms": lookup["p50_ms"],
+    "lookup_p99_ms": lookup["p99_ms"],
+    "lookup_non_2xx": lookup["non_2xx"],
+    "health_rps": round(health["rps"]),
+    "health_p99_ms": health["p99_ms"],
+    "lookup_ratio": round(lookup["rps"] / health["rps"], 3),
+    "people_stored": size,
+    "fill_events_per_s": round(fill["e2e_events_per_s"]),
+    "rss_mb": rss,
+    "cpu_seconds_e2e": cpu,
+    "git_commit": os.environ["GIT_COMMIT"],
+    "machine": {"cores": os.cpu_count(), "memory_gib": memory_gib},
+}
+json.dump(results, open(sys.argv[1], "w"), indent=2, sort_keys=True)
+open(sys.argv[1], "a").write("\n")
+
+
+def mark(ok):
+    return "met" if ok else "**not met**"
+
+
+r = results
+print(f"""## Pipeline (DESIGN §9)
+
+Broker (Tansu), the four services (release build), the load generator (`registryctl load`) and
+wrk all on this one machine. The index held {size:,} people before the end-to-end run
+(filled at {r['fill_events_per_s']:,} events/s); the catalog has {int(os.environ['ADDRESSES']):,} dwellings.
+Raw figures: `bench/results/latest.json`.
+
+| what | measured | target | baseline (same run) | against the baseline | target |
+|---|---:|---|---|---:|---|
+| end-to-end: {r['e2e_submissions']:,} submissions → {r['e2e_accepted']:,} accepted → index applied → audit recorded | {r['e2e_events_per_s']:,} events/s ({r['e2e_seconds']} s) | ≥ 30,000 events/s; ratio ≥ 0.3 | raw librdkafka produce + consume of the same {r['raw_message_bytes']}-byte payloads, one hop: {r['raw_events_per_s']:,} events/s | {r['e2e_ratio']} | {mark(r['e2e_events_per_s'] >= 30000)} / {mark(r['e2e_ratio'] >= 0.3)} |
+| latency submitted → visible in `GET /v1/persons/{{iin}}/registration` at {r['latency_offered_per_s']:,}/s offered ({r['latency_samples']} samples, polled every 5 ms; {r['latency_timed_out']} not visible within 30 s) | p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms, max {r['latency_max_ms']} ms | p99 ≤ 100 ms | — | — | {mark(r['latency_p99_ms'] <= 100 and r['latency_timed_out'] == 0)} |
+| registration lookup (wrk, 64 connections, {os.environ['WRK_SECONDS']} s, agency token + purpose, random of {min(size, 100000):,} people; {r['lookup_non_2xx']} non-2xx) | {r['lookup_rps']:,} req/s, p50 {r['lookup_p50_ms']} ms, p99 {r['lookup_p99_ms']} ms | ≥ 15,000 req/s, p99 ≤ 5 ms; ratio ≥ 0.6 | the same server's `/health/live`: {r['health_rps']:,} req/s (p99 {r['health_p99_ms']} ms) | {r['lookup_ratio']} | {mark(r['lookup_rps'] >= 15000 and (r['lookup_p99_ms'] or 1e9) <= 5)} / {mark(r['lookup_ratio'] >= 0.6)} |
+| growth: end-to-end with {size:,} people stored | {r['e2e_events_per_s']:,} events/s | within 20 % of the 100 k figure | run `SIZE=10000000 make bench` for the 10 M figure | — | see below |
+
+Peak memory (VmHWM) and CPU seconds of each service during the end-to-end run:
+
+| service | peak RSS MB | target | CPU s (end-to-end run) |
+|---|---:|---|---:|""")
+for service in services:
+    print(f"| {service} | {rss[service]} | ≤ 150 MB: {mark(rss[service] <= 150)} | {cpu[service]} |")
+
+print("""
+### Where the time goes (perf, during the end-to-end run)
+
+`perf record -F 199 -g` on each service for 20 s of the end-to-end run; self time by function
+(top rows, demangled; full lists in `bench/results/profile-*.txt`).
+""")
+results_dir = os.path.dirname(os.path.abspath(sys.argv[1]))
+for service in services:
+    path = os.path.join(results_dir, f"profile-{service}.txt")
+    if not os.path.exists(path):
+        continue
+    rows = []
+    for line in open(path).read().splitlines()[:8]:
+        parts = line.split(None, 3)
+        if len(parts) == 4:
+            percent, dso, _, symbol = parts
+            rows.append(f"| {percent} | {dso} | `{symbol.strip()[:110]}` |")
+    print(f"**{service}** (CPU s in the run: {cpu[service]})\n\n| self | library | function |\n|---:|---|---|")
+    print("\n".join(rows))
+    print()
