@@ -91,7 +91,7 @@ Raw figures: `bench/results/latest.json`.
 | what | measured | target | baseline (same run) | against the baseline | target |
 |---|---:|---|---|---:|---|
 | end-to-end: {r['e2e_submissions']:,} submissions → {r['e2e_accepted']:,} accepted → index applied → audit recorded | {r['e2e_events_per_s']:,} events/s ({r['e2e_seconds']} s) | ≥ 30,000 events/s; ratio ≥ 0.3 | raw librdkafka produce + consume of the same {r['raw_message_bytes']}-byte payloads, one hop: {r['raw_events_per_s']:,} events/s | {r['e2e_ratio']} | {mark(r['e2e_events_per_s'] >= 30000)} / {mark(r['e2e_ratio'] >= 0.3)} |
-| latency submitted → visible in `GET /v1/persons/{{iin}}/registration` at {r['latency_offered_per_s']:,}/s offered ({r['latency_samples']} samples, polled every 5 ms; {r['latency_timed_out']} not visible within 30 s) | p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms, max {r['latency_max_ms']} ms | p99 ≤ 100 ms | — | — | {mark(r['latency_p99_ms'] <= 100 and r['latency_timed_out'] == 0)} |
+| latency submitted → visible in `GET /v1/persons/{{iin}}/registration` at {r['latency_offered_per_s']:,}/s offered ({r['latency_samples']} samples, polled every 5 ms, later every twentieth of the wait; {r['latency_timed_out']} not visible within 30 s) | p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms, max {r['latency_max_ms']} ms | p99 ≤ 100 ms | — | — | {mark(r['latency_p99_ms'] <= 100 and r['latency_timed_out'] == 0)} |
 | registration lookup (wrk, 64 connections, {os.environ['WRK_SECONDS']} s, agency token + purpose, random of {min(size, 100000):,} people; {r['lookup_non_2xx']} non-2xx) | {r['lookup_rps']:,} req/s, p50 {r['lookup_p50_ms']} ms, p99 {r['lookup_p99_ms']} ms | ≥ 15,000 req/s, p99 ≤ 5 ms; ratio ≥ 0.6 | the same server's `/health/live`: {r['health_rps']:,} req/s (p99 {r['health_p99_ms']} ms) | {r['lookup_ratio']} | {mark(r['lookup_rps'] >= 15000 and (r['lookup_p99_ms'] or 1e9) <= 5)} / {mark(r['lookup_ratio'] >= 0.6)} |
 | growth: end-to-end with {size:,} people stored | {r['e2e_events_per_s']:,} events/s | within 20 % of the 100 k figure | run `SIZE=10000000 make bench` for the 10 M figure | — | see below |
 
@@ -118,7 +118,7 @@ for service in services:
         parts = line.split(None, 3)
         if len(parts) == 4:
             percent, dso, _, symbol = parts
-            rows.append(f"| {percent} | {dso} | `{symbol.strip()[:110]}` |")
+            rows.append(f"| {percent} | {dso} | `{' '.join(symbol.split())[:110]}` |")
     print(f"**{service}** (CPU s in the run: {cpu[service]})\n\n| self | library | function |\n|---:|---|---|")
     print("\n".join(rows))
     print()

@@ -50,6 +50,7 @@ import TestSupport
         let raw = try await load(stack, ["--raw-baseline", "--count", "3000"])
         #expect(raw.figures["raw_messages"] == 3000 && (raw.figures["raw_events_per_s"] ?? 0) > 0, "\(raw.output)")
         #expect((raw.figures["raw_message_bytes"] ?? 0) > 300, "the baseline carries real submissions")
+        await stack.stopAll()
         print("registryctl load: \(Int(mixed.figures["e2e_events_per_s"]!)) events/s end to end (debug build), raw \(Int(raw.figures["raw_events_per_s"]!)) messages/s, visibility p50 \(timed.figures["latency_p50_ms"]!) ms")
     }
 }

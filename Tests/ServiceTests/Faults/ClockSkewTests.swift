@@ -106,6 +106,7 @@ import TestSupport
         #expect(current.last(where: { $0.iin == staying })?.temporary?.validUntil == today.adding(days: 1), "address.current still shows the stay")
         #expect(index.output.contains(CalendarDate(utc: Date().addingTimeInterval(3 * Self.day)).description), "the index's own clock was shifted")
         let early = ended.filter { $0.iin == staying }.count
+        await index.kill()
         print("faults | clock ahead | address-index host clock +3 days | 4 accepted events, 2 stays | 0 | 0 | \(early) ended early, \(ended.count - early) of 1 ended on time: \(early == 0 && ended.count == 1 ? "ok" : "FAILED")")
     }
 
@@ -141,6 +142,7 @@ import TestSupport
         #expect(index.output.contains("the host clock is behind the timestamps of consumed messages"), "the skew is reported")
         #expect(index.output.contains(CalendarDate(utc: Date().addingTimeInterval(-2 * Self.day)).description), "the index's own clock was shifted")
         let wrong = (refused?.status == 401 ? 0 : 1) + (freshAnswer?.status == 200 ? 0 : 1)
+        await index.kill()
         print("faults | clock behind | address-index host clock -2 days | 3 tokens (expired, fresh, old but valid) | 0 | 0 | expired accepted: \(refused?.status == 401 ? 0 : 1), valid refused: \(freshAnswer?.status == 200 ? 0 : 1): \(wrong == 0 ? "ok" : "FAILED")")
     }
 }

@@ -104,17 +104,17 @@ struct LoadCommand: AsyncParsableCommand {
                             try .event(CloudEvent(id: "seed-\(seed)-\(address.rca)", source: "/demo/register", time: Timestamp(.now), data: address), topic: names.name(for: .addressCatalog), key: address.rca.rawValue)
                         }, what: "addresses", to: names.name(for: .addressCatalog), producer: producer)
                     let admin = try KafkaAdmin(configuration: broker.clientConfiguration, logger: broker.logger)
-                    try await PipelineWatch.waitForCatalog(admin: admin, names: names) { read, end in print("services have read \(read) of \(end) catalog entries") }
-                    print("the services have read the catalog")
+                    try await PipelineWatch.waitForCatalog(admin: admin, names: names) { read, end in report("services have read \(read) of \(end) catalog entries") }
+                    report("the services have read the catalog")
                 }
                 results = try await publishSubmissions(catalog, producer: producer)
             }
             _ = await producer.flush(timeout: .seconds(30))
         } catch let error as KafkaError {
-            print("registryctl load: the broker at \(broker.clientConfiguration.bootstrapServers) did not take the load: \(error)")
+            report("registryctl load: the broker at \(broker.clientConfiguration.bootstrapServers) did not take the load: \(error)")
             throw error.kind == .timedOut ? ExitStatus.brokerUnreachable : ExitCode.failure
         } catch let error as LoadError {
-            print("registryctl load: \(error)")
+            report("registryctl load: \(error)")
             throw ExitCode.failure
         }
         if json {
@@ -137,7 +137,7 @@ struct LoadCommand: AsyncParsableCommand {
         var registrations = 0
         let started = ContinuousClock.now
         var lastReport = started
-        print("publishing \(count) submissions to \(topic)\(rate > 0 ? " at \(rate)/s" : " as fast as the broker takes them")")
+        report("publishing \(count) submissions to \(topic)\(rate > 0 ? " at \(rate)/s" : " as fast as the broker takes them")")
         while published < count {
             let allowed = rate == 0 ? count : min(count, Int((ContinuousClock.now - started).inSeconds * Double(rate)) + 1)
             guard allowed > published else {
@@ -159,27 +159,27 @@ struct LoadCommand: AsyncParsableCommand {
             for iin in sampled { probe?.watch(iin) }
             try await publisher.publish(chunk)
             if ContinuousClock.now - lastReport >= .seconds(5) {
-                print("published \(published) of \(count) (\(Int(Double(published) / (ContinuousClock.now - started).inSeconds))/s)")
+                report("published \(published) of \(count) (\(Int(Double(published) / (ContinuousClock.now - started).inSeconds))/s)")
                 lastReport = .now
             }
         }
         try await publisher.finish()
         let publishSeconds = (ContinuousClock.now - started).inSeconds
-        print("published \(published) submissions in \(String(format: "%.1f", publishSeconds)) s (\(Int(Double(published) / publishSeconds))/s): \(generator.mix)")
+        report("published \(published) submissions in \(String(format: "%.1f", publishSeconds)) s (\(Int(Double(published) / publishSeconds))/s): \(generator.mix)")
         var results: [String: Double] = ["submissions": Double(published), "publish_seconds": publishSeconds, "next_person": Double(generator.nextPerson)]
         if let watch {
             let done = try await watch.waitUntilDone(submissions: Int64(published)) { progress in
-                print("decided \(progress.decided) of \(published); of \(progress.accepted) accepted: \(progress.indexed) indexed, \(progress.audited) audited")
+                report("decided \(progress.decided) of \(published); of \(progress.accepted) accepted: \(progress.indexed) indexed, \(progress.audited) audited")
             }
             let seconds = (ContinuousClock.now - started).inSeconds
-            print("end to end: \(published) submissions (\(done.accepted) accepted) decided, indexed and audited in \(String(format: "%.1f", seconds)) s: \(Int(Double(published) / seconds)) events/s")
+            report("end to end: \(published) submissions (\(done.accepted) accepted) decided, indexed and audited in \(String(format: "%.1f", seconds)) s: \(Int(Double(published) / seconds)) events/s")
             results["e2e_seconds"] = seconds
             results["e2e_events_per_s"] = Double(published) / seconds
             results["accepted"] = Double(done.accepted)
         }
         if let probe {
             let latency = try await probe.finish()
-            print("visibility of \(latency.samples) sampled registrations: p50 \(latency.p50) ms, p99 \(latency.p99) ms, max \(latency.max) ms (timed out: \(latency.timedOut))")
+            report("visibility of \(latency.samples) sampled registrations: p50 \(latency.p50) ms, p99 \(latency.p99) ms, max \(latency.max) ms (timed out: \(latency.timedOut))")
             results["latency_p50_ms"] = latency.p50
             results["latency_p99_ms"] = latency.p99
             results["latency_max_ms"] = latency.max
@@ -188,4 +188,10 @@ struct LoadCommand: AsyncParsableCommand {
         }
         return results
     }
+}
+
+/// Prints a line and flushes it at once: stdio buffers a pipe fully, which would hide progress.
+func report(_ line: String) {
+    print(line)
+    fflush(nil)
 }

@@ -34,7 +34,7 @@ struct RawBaseline {
             guard ContinuousClock.now - joined < .seconds(60) else { throw LoadError("the baseline consumer got no partitions of \(topic) within a minute") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        print("raw baseline: \(count) submissions through \(topic), no services")
+        report("raw baseline: \(count) submissions through \(topic), no services")
         var bytes = 0
         let started = ContinuousClock.now
         var publisher = PipelinedPublisher(producer: producer)
@@ -52,7 +52,7 @@ struct RawBaseline {
         let produced = (ContinuousClock.now - started).inSeconds
         let seconds = (await consumed.value - started).inSeconds
         await consumer.close()
-        print("raw baseline: produced in \(String(format: "%.1f", produced)) s, consumed the last after \(String(format: "%.1f", seconds)) s: \(Int(Double(count) / seconds)) messages/s")
+        report("raw baseline: produced in \(String(format: "%.1f", produced)) s, consumed the last after \(String(format: "%.1f", seconds)) s: \(Int(Double(count) / seconds)) messages/s")
         return ["raw_events_per_s": Double(count) / seconds, "raw_seconds": seconds, "raw_message_bytes": Double(bytes / count), "raw_messages": Double(count)]
     }
 }
