@@ -40,15 +40,20 @@ struct SeedCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: broker.clientConfiguration), logger: broker.logger)
         let catalog = names.name(for: .addressCatalog)
         let submitted = names.name(for: .registrationSubmitted)
-        try await Self.publish(
-            try data.addresses.map { address in
-                try .event(CloudEvent(id: "seed-\(seed)-\(address.rca)", source: "/demo/register", time: Timestamp(.now), data: address), topic: catalog, key: address.rca.rawValue)
-            }, what: "addresses", to: catalog, producer: producer)
+        try await Self.publish(try Self.catalogMessages(data.addresses, seed: seed, topic: catalog), what: "addresses", to: catalog, producer: producer)
         try await Self.publish(
             try data.submissions.map { try .event($0, topic: submitted, key: $0.data.person.iin.rawValue) },
             what: "submissions", to: submitted, producer: producer)
         print("submissions: \(data.mix)")
         _ = await producer.flush(timeout: .seconds(30))
+    }
+
+    /// The catalog's `address.upserted` messages; the same seed gives the same ids, so publishing
+    /// again replaces rather than adds.
+    static func catalogMessages(_ addresses: [AddressUpserted], seed: UInt64, topic: String) throws -> [KafkaProducerMessage] {
+        try addresses.map { address in
+            try .event(CloudEvent(id: "seed-\(seed)-\(address.rca)", source: "/demo/register", time: Timestamp(.now), data: address), topic: topic, key: address.rca.rawValue)
+        }
     }
 
     /// Publishes `messages` in acknowledged chunks of 5,000, printing progress; a failed chunk

@@ -16,14 +16,6 @@ import TestSupport
     let home = AddressSnapshot(rca: RCA(rawValue: "910001")!, kato: KATO(rawValue: "751110000")!, region: "Алматы", locality: "Алматы", street: "Абай даңғылы", building: "1", flat: nil)
     let dorm = AddressSnapshot(rca: RCA(rawValue: "910002")!, kato: KATO(rawValue: "751110000")!, region: "Алматы", locality: "Алматы", street: "Абай даңғылы", building: "2", flat: "7")
 
-    /// An IIN born on `born` (the first serial from `first` with a valid check digit).
-    static func person(born: String, sex: IIN.Sex, from first: Int) -> IIN {
-        for serial in first...9999 {
-            if let iin = IIN.issue(birthDate: CalendarDate(born)!, sex: sex, serial: serial) { return iin }
-        }
-        fatalError("no valid serial from \(first)")
-    }
-
     /// The skew shim, built once per test run with the toolchain's clang.
     static let shim: Result<String, any Error> = Result {
         guard let root = ProcessInfo.processInfo.environment["REGISTRY_ROOT"] else {
@@ -86,9 +78,9 @@ import TestSupport
         }
 
         // Stays until tomorrow (really): the host clock, three days ahead, says it ended two days ago.
-        let staying = Self.person(born: "1990-03-15", sex: .female, from: 31)
+        let staying = NotificationFixtures.people(1, born: "1990-03-15")[0]
         // Ended yesterday (really): announced, which shows the watcher ran after both were stored.
-        let left = Self.person(born: "1991-04-16", sex: .female, from: 32)
+        let left = NotificationFixtures.people(1, born: "1991-04-16")[0]
         _ = try await producer.send(try events(staying, temporaryUntil: today.adding(days: 1), topics: topics))
         try await waitUntil("the index stored the stay that has not ended", timeout: .seconds(60), interval: .milliseconds(200)) { await period(staying, 2).exists }
         _ = try await producer.send(try events(left, temporaryUntil: today.adding(days: -1), topics: topics))
@@ -121,7 +113,7 @@ import TestSupport
                 expires: Date().addingTimeInterval(expires), issued: Date().addingTimeInterval(issued))
             return ["Authorization": "Bearer \(try await keys.sign(claims))", "X-Purpose": "clock skew test"]
         }
-        let person = Self.person(born: "1988-07-01", sex: .male, from: 33)
+        let person = NotificationFixtures.people(1, born: "1988-07-01")[0]
         let url = "http://127.0.0.1:\(port)/v1/persons/\(person.rawValue)/registration"
         // Issued three days ago, expired an hour ago: valid by the host clock, two days behind.
         let expired = try await token(issued: -3 * Self.day, expires: -3600)

@@ -76,8 +76,6 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let names = broker.topicNames
-        let catalog = DemoData(addressCount: addresses, peopleCount: max(1, addresses / 10), seed: seed, now: Timestamp(.now)).addresses
         if printIins {
             var (printed, number) = (0, firstPerson)
             while printed < count {
@@ -89,25 +87,25 @@ struct LoadCommand: AsyncParsableCommand {
             }
             return
         }
+        let names = broker.topicNames
+        let catalog = DemoData(addressCount: addresses, peopleCount: max(1, addresses / 10), seed: seed, now: Timestamp(.now)).addresses
         var results: [String: Double] = [:]
         do {
+            let admin = try KafkaAdmin(configuration: broker.clientConfiguration, logger: broker.logger)
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: broker.clientConfiguration), logger: broker.logger)
             if rawBaseline {
                 var baseline = RawBaseline(
-                    broker: broker, producer: producer, count: count,
+                    broker: broker, admin: admin, producer: producer, count: count,
                     generator: LoadGenerator(catalog: catalog, seed: seed, firstPerson: firstPerson, registrationsOnly: registrationsOnly))
                 results = try await baseline.run()
             } else {
                 if !noCatalog {
-                    try await SeedCommand.publish(
-                        try catalog.map { address in
-                            try .event(CloudEvent(id: "seed-\(seed)-\(address.rca)", source: "/demo/register", time: Timestamp(.now), data: address), topic: names.name(for: .addressCatalog), key: address.rca.rawValue)
-                        }, what: "addresses", to: names.name(for: .addressCatalog), producer: producer)
-                    let admin = try KafkaAdmin(configuration: broker.clientConfiguration, logger: broker.logger)
+                    let topic = names.name(for: .addressCatalog)
+                    try await SeedCommand.publish(try SeedCommand.catalogMessages(catalog, seed: seed, topic: topic), what: "addresses", to: topic, producer: producer)
                     try await PipelineWatch.waitForCatalog(admin: admin, names: names) { read, end in report("services have read \(read) of \(end) catalog entries") }
                     report("the services have read the catalog")
                 }
-                results = try await publishSubmissions(catalog, producer: producer)
+                results = try await publishSubmissions(catalog, producer: producer, admin: admin)
             }
             _ = await producer.flush(timeout: .seconds(30))
         } catch let error as KafkaError {
@@ -124,10 +122,9 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     /// Publishes the stream (as fast as possible or at ``rate``), then waits if asked.
-    private func publishSubmissions(_ catalog: [AddressUpserted], producer: KafkaProducer) async throws -> [String: Double] {
+    private func publishSubmissions(_ catalog: [AddressUpserted], producer: KafkaProducer, admin: KafkaAdmin) async throws -> [String: Double] {
         let names = broker.topicNames
         let topic = names.name(for: .registrationSubmitted)
-        let admin = try KafkaAdmin(configuration: broker.clientConfiguration, logger: broker.logger)
         let watch = wait ? try await PipelineWatch(admin: admin, names: names) : nil
         var probe: VisibilityProbe?
         if let visibility { probe = try await VisibilityProbe(indexURL: visibility) }

@@ -10,12 +10,12 @@ import ServiceRuntime
 /// the consumer holds its partitions and stops at the last message consumed.
 struct RawBaseline {
     let broker: BrokerOptions
+    let admin: KafkaAdmin
     let producer: KafkaProducer
     let count: Int
     var generator: LoadGenerator
 
     mutating func run() async throws -> [String: Double] {
-        let admin = try KafkaAdmin(configuration: broker.clientConfiguration, logger: broker.logger)
         let topic = broker.topicNames.prefix + "bench.raw." + UUID().uuidString.prefix(8).lowercased()
         _ = try await admin.createTopics([KafkaTopicSpecification(name: topic, partitions: 12)])
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: broker.clientConfiguration, groupID: topic), logger: broker.logger)
