@@ -5,19 +5,18 @@ import Foundation
 /// Encodes CloudEvents to structured-mode JSON (UTF-8, keys sorted, no escaped slashes, absent
 /// optional data fields as `null`).
 ///
-/// Create one per producer and reuse it: it holds one `JSONEncoder`. The output is
-/// deterministic — the same event gives the same bytes in every process — because keys are
-/// sorted (Foundation's encoder does not otherwise keep an order).
+/// The output is deterministic — the same event gives the same bytes in every process — because
+/// keys are sorted (Foundation's encoder does not otherwise keep an order); it is written by
+/// ``SortedJSONEncoder``, byte for byte what `JSONEncoder` writes with the same options.
 public struct RegistryEventEncoder: Sendable {
-    private let encoder: JSONEncoder
+    private let encoder = SortedJSONEncoder()
 
     /// Creates an encoder.
-    public init() {
-        encoder = RegistryEventEncoder.makeJSONEncoder()
-    }
+    public init() {}
 
     /// A `JSONEncoder` configured as the module encodes: `.sortedKeys` (deterministic bytes) and
-    /// `.withoutEscapingSlashes` (a `source` reads `/egov/portal`).
+    /// `.withoutEscapingSlashes` (a `source` reads `/egov/portal`). The module itself writes the
+    /// same bytes through ``SortedJSONEncoder``.
     public static func makeJSONEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -37,6 +36,6 @@ public struct RegistryEventEncoder: Sendable {
 
     /// Encodes an event as a Kafka value.
     public func encodeBytes<D: Codable & Sendable>(_ event: CloudEvent<D>) throws -> [UInt8] {
-        [UInt8](try encoder.encode(event))
+        try encoder.encodeBytes(event)
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import RegistrySchema
 
 /// Per-request state: Hummingbird's core context, the body limit and, once the authentication
 /// middleware ran, the caller.
@@ -29,11 +30,7 @@ public struct RegistryRequestContext: RequestContext, Sendable {
     public var requestDecoder: RegistryRequestDecoder { RegistryRequestDecoder() }
 
     /// JSON answers with sorted keys and unescaped slashes (`"/egov/portal"`), like the events.
-    public var responseEncoder: JSONEncoder { Self.encoder }
+    public var responseEncoder: SortedJSONEncoder { Self.encoder }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    private static let encoder = SortedJSONEncoder()
 }

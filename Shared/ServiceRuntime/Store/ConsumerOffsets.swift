@@ -19,13 +19,12 @@ public enum ConsumerOffsets {
 
     /// Records that every message up to and including `offset` of each partition was applied.
     public static func store(_ lastApplied: [KafkaTopicPartition: Int64], in db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO consumer_offset (topic, partition, next_offset) VALUES (?, ?, ?)
+            ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset
+            """)
         for (partition, offset) in lastApplied {
-            try db.execute(
-                sql: """
-                    INSERT INTO consumer_offset (topic, partition, next_offset) VALUES (?, ?, ?)
-                    ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset
-                    """,
-                arguments: [partition.topic, partition.partition, offset + 1])
+            try statement.execute(arguments: [partition.topic, partition.partition, offset + 1])
         }
     }
 }

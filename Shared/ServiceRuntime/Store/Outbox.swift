@@ -3,6 +3,7 @@
 import Foundation
 import GRDB
 import Kafka
+import RegistrySchema
 
 /// A message waiting in the outbox.
 public struct OutboxMessage: Sendable {
@@ -18,17 +19,16 @@ public struct OutboxMessage: Sendable {
 public enum Outbox {
     /// Appends a message to the outbox in the current transaction.
     public static func append(_ message: KafkaProducerMessage, in db: Database, now: Date = Date()) throws {
-        let headers = try message.headers.isEmpty ? nil : JSONEncoder().encode(message.headers.map(StoredHeader.init))
-        try db.execute(
-            sql: "INSERT INTO outbox (topic, key, value, headers, created_at) VALUES (?, ?, ?, ?, ?)",
+        let headers = try StoredHeader.encode(message.headers)
+        try db.cachedStatement(sql: "INSERT INTO outbox (topic, key, value, headers, created_at) VALUES (?, ?, ?, ?, ?)").execute(
             arguments: [message.topic, message.key.map { Data($0) }, message.value.map { Data($0) }, headers, now.timeIntervalSince1970])
     }
 
     /// The oldest `limit` rows, in id order.
     public static func oldest(_ limit: Int, in db: Database) throws -> [OutboxMessage] {
-        try Row.fetchAll(db, sql: "SELECT id, topic, key, value, headers, created_at FROM outbox ORDER BY id LIMIT ?", arguments: [limit]).map { row in
-            let headerData: Data? = row["headers"]
-            let headers = try headerData.map { try JSONDecoder().decode([StoredHeader].self, from: $0).map(\.header) } ?? []
+        let statement = try db.cachedStatement(sql: "SELECT id, topic, key, value, headers, created_at FROM outbox ORDER BY id LIMIT ?")
+        return try Row.fetchAll(statement, arguments: [limit]).map { row in
+            let headers = try StoredHeader.decode(row["headers"])
             let key: Data? = row["key"]
             let value: Data? = row["value"]
             return OutboxMessage(
@@ -46,7 +46,7 @@ public enum Outbox {
 
     /// The number of rows and the age in seconds of the oldest.
     public static func depth(in db: Database, now: Date = Date()) throws -> (count: Int, oldestAge: Double) {
-        let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox")!
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox"))!
         let oldest: Double? = row["oldest"]
         return (row["n"], oldest.map { max(0, now.timeIntervalSince1970 - $0) } ?? 0)
     }
@@ -61,4 +61,25 @@ private struct StoredHeader: Codable {
         value = header.value.map { Data($0) }
     }
     var header: KafkaHeader { KafkaHeader(key: key, value: value.map { [UInt8]($0) }) }
+
+    // Nearly every row carries the same one header (the CloudEvents content type): its JSON is
+    // made once, not per row.
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+    private static let contentTypeOnly = [KafkaHeader(key: CloudEventsContentType.headerName, string: CloudEventsContentType.structuredJSON)]
+    private static let contentTypeOnlyJSON = try! encoder.encode(contentTypeOnly.map(StoredHeader.init))
+
+    /// The headers column of a row (`nil` for none).
+    static func encode(_ headers: [KafkaHeader]) throws -> Data? {
+        if headers.isEmpty { return nil }
+        if headers == contentTypeOnly { return contentTypeOnlyJSON }
+        return try encoder.encode(headers.map(StoredHeader.init))
+    }
+
+    /// The headers of a row's column.
+    static func decode(_ column: Data?) throws -> [KafkaHeader] {
+        guard let column else { return [] }
+        if column == contentTypeOnlyJSON { return contentTypeOnly }
+        return try decoder.decode([StoredHeader].self, from: column).map(\.header)
+    }
 }

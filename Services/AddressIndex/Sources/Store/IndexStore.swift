@@ -5,11 +5,13 @@ import GRDB
 import RegistrySchema
 import ServiceRuntime
 
-/// address-index's table access (prepared statements, one JSON coder pair per use).
+/// address-index's table access (prepared statements, one JSON coder pair for the process).
 struct IndexStore {
     let db: Database
-    private let encoder = JSONEncoder()
-    private let decoder = JSONDecoder()
+    private var encoder: SortedJSONEncoder { Self.encoder }
+    private var decoder: JSONDecoder { Self.decoder }
+    private static let encoder = SortedJSONEncoder()
+    private static let decoder = JSONDecoder()
 
     init(_ db: Database) {
         self.db = db
@@ -144,20 +146,19 @@ struct IndexStore {
     }
 
     func takeParked(_ iin: IIN, sequence: Int) throws -> Data? {
-        let event = try Data.fetchOne(db, sql: "SELECT event FROM index_pending WHERE iin = ? AND sequence = ?", arguments: [iin.rawValue, sequence])
-        if event != nil { try db.execute(sql: "DELETE FROM index_pending WHERE iin = ? AND sequence = ?", arguments: [iin.rawValue, sequence]) }
+        let event = try Data.fetchOne(db.cachedStatement(sql: "SELECT event FROM index_pending WHERE iin = ? AND sequence = ?"), arguments: [iin.rawValue, sequence])
+        if event != nil { try db.cachedStatement(sql: "DELETE FROM index_pending WHERE iin = ? AND sequence = ?").execute(arguments: [iin.rawValue, sequence]) }
         return event
     }
 
     // MARK: Occupancy
 
     func wasAlerted(_ rca: RCA) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT alerted FROM index_occupancy WHERE rca = ?", arguments: [rca.rawValue]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT alerted FROM index_occupancy WHERE rca = ?"), arguments: [rca.rawValue]) ?? false
     }
 
     func setAlerted(_ rca: RCA, _ alerted: Bool) throws {
-        try db.execute(
-            sql: "INSERT INTO index_occupancy (rca, alerted) VALUES (?, ?) ON CONFLICT (rca) DO UPDATE SET alerted = excluded.alerted",
-            arguments: [rca.rawValue, alerted])
+        try db.cachedStatement(sql: "INSERT INTO index_occupancy (rca, alerted) VALUES (?, ?) ON CONFLICT (rca) DO UPDATE SET alerted = excluded.alerted")
+            .execute(arguments: [rca.rawValue, alerted])
     }
 }

@@ -12,8 +12,14 @@ import RegistrySchema
 public struct AuditLedger {
     /// The connection, inside the caller's transaction or read.
     public let db: Database
+    /// The head as this ledger last wrote it: appends of one batch read it once, not per record.
+    private let tip = Tip()
 
-    /// Access through `db`.
+    private final class Tip {
+        var head: (records: Int, hash: Data)?
+    }
+
+    /// Access through `db`. Use one ledger within one transaction only.
     public init(_ db: Database) {
         self.db = db
     }
@@ -35,7 +41,7 @@ public struct AuditLedger {
     public func append(_ record: AuditRecord) throws -> Bool {
         let exists = try db.cachedStatement(sql: "SELECT 1 FROM audit_record WHERE topic = ? AND partition = ? AND offset = ?")
         if try Bool.fetchOne(exists, arguments: [record.topic, record.partition, record.offset]) != nil { return false }
-        let (count, previous) = try head()
+        let (count, previous) = try tip.head ?? head()
         let bytes = try record.canonicalBytes()
         let hash = Self.chain(previous, bytes)
         let position = count + 1
@@ -48,6 +54,7 @@ public struct AuditLedger {
             ])
         let subject = try db.cachedStatement(sql: "INSERT OR IGNORE INTO audit_subject (subject, position) VALUES (?, ?)")
         for value in record.subjects { try subject.execute(arguments: [value, position]) }
+        tip.head = (position, hash)
         return true
     }
 

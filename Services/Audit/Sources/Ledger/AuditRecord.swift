@@ -65,14 +65,10 @@ public struct AuditRecord: Hashable, Sendable, Codable {
         self.subjects = subjects.filter { seen.insert($0).inserted }
     }
 
-    /// The bytes the chain hashes: this record as JSON with sorted keys.
+    /// The bytes the chain hashes: this record as JSON with sorted keys (and slashes unescaped).
     public func canonicalBytes() throws -> Data {
         try Self.encoder.encode(self)
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    private static let encoder = SortedJSONEncoder()
 }

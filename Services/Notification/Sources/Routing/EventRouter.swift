@@ -24,11 +24,10 @@ struct EventRouter {
     /// - Returns: How many deliveries were queued (0 for a repeat).
     @discardableResult
     func route(id: String, time: Timestamp, body: [UInt8], facts: EventFacts, orderKey: String, channel: String? = nil, now: Int64) throws -> Int {
-        try db.execute(
-            sql: """
-                INSERT INTO notification_event (event_id, kind, change, katos, iin, order_key, time_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (event_id) DO NOTHING
-                """,
+        try db.cachedStatement(sql: """
+            INSERT INTO notification_event (event_id, kind, change, katos, iin, order_key, time_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (event_id) DO NOTHING
+            """).execute(
             arguments: [
                 id, facts.kind.rawValue, facts.change?.rawValue, facts.katos.map(\.rawValue).joined(separator: ","), facts.iin?.rawValue, orderKey,
                 time.milliseconds, Data(body),

@@ -20,6 +20,7 @@ struct NotificationProcessor: BatchProcessor {
     let newDeliveries: WakeSignal
     let keeper = CatalogKeeper()
     let decoder = RegistryEventDecoder()
+    static let consentKey = Array(#""ownerConsent""#.utf8)
 
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
         var queued = 0
@@ -44,13 +45,15 @@ struct NotificationProcessor: BatchProcessor {
         case topics.name(for: .addressCatalog):
             return (0, try keeper.apply(message, to: AddressCatalog(db)))
         case topics.name(for: .registrationSubmitted):
-            // Intake judges submissions (and dead-letters unreadable ones); only consents matter here.
-            guard let value = message.value, let submitted = try? decoder.decode(RegistrationSubmitted.self, from: value),
+            // Intake judges submissions (and dead-letters unreadable ones); only consents matter
+            // here, and most submissions carry none: those are not decoded at all. (A key spelled
+            // with \u escapes is missed: the owner is then alerted without the newcomer's name.)
+            guard let value = message.value, value.firstRange(of: Self.consentKey) != nil,
+                let submitted = try? decoder.decode(RegistrationSubmitted.self, from: value),
                 let consent = submitted.data.ownerConsent
             else { return (0, nil) }
-            try db.execute(
-                sql: "INSERT INTO owner_consent (source, id, owner_iin, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue, now])
+            try db.cachedStatement(sql: "INSERT INTO owner_consent (source, id, owner_iin, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                .execute(arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue, now])
             return (0, nil)
         default:
             guard let body = message.value else { return (0, "no value (a tombstone where an event was expected)") }

@@ -5,18 +5,16 @@ import GRDB
 import RegistrySchema
 import ServiceRuntime
 
-/// Intake's table access. Statements are cached per connection (prepared once); JSON coders
-/// are reused across a batch.
+/// Intake's table access. Statements are cached per connection (prepared once); one JSON
+/// coder pair serves the process.
 struct IntakeStore {
     let db: Database
+    private var encoder: SortedJSONEncoder { Self.encoder }
+    private var decoder: JSONDecoder { Self.decoder }
     /// Sorted keys: the same reasons are the same bytes in every process (JSONEncoder's key
     /// order otherwise follows a per-process hash seed).
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-    private let decoder = JSONDecoder()
+    private static let encoder = SortedJSONEncoder()
+    private static let decoder = JSONDecoder()
 
     init(_ db: Database) {
         self.db = db
