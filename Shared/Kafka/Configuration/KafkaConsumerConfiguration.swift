@@ -22,6 +22,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var maxBatchSize: Int = 1_000
     /// Longest time one poll waits to fill a batch.
     public var maxBatchWait: Duration = .milliseconds(50)
+    /// `queued.max.messages.kbytes`: how much librdkafka fetches ahead of the batches taken.
+    /// Its default (64 MiB per consumer) is memory a service holds for nothing: a few batches
+    /// ahead keep the engine busy.
+    public var prefetchKilobytes: Int = 8_192
     /// Timeout of the watermark query made per partition on assignment.
     public var watermarkQueryTimeout: Duration = .seconds(5)
 
@@ -44,6 +48,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         p["enable.auto.commit"] = "false"
         p["enable.auto.offset.store"] = "false"
         p["enable.partition.eof"] = "true"
+        p["queued.max.messages.kbytes"] = "\(prefetchKilobytes)"
         // Eager protocols: a revocation hands back every partition, which the owner finishes first.
         p["partition.assignment.strategy"] = "range,roundrobin"
         return p.merging(client.extraProperties) { _, extra in extra }
