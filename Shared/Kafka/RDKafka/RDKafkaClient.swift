@@ -174,8 +174,14 @@ final class RDKafkaClient: @unchecked Sendable {
     func pollBatch(maxMessages: Int, timeout: Duration) -> PollResult {
         guard let consumerQueue else { return PollResult() }
         var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: maxMessages)
-        let count = buffer.withUnsafeMutableBufferPointer { pointers in
-            rd_kafka_consume_batch_queue(consumerQueue, Int32(timeout.milliseconds), pointers.baseAddress, maxMessages)
+        // rd_kafka_consume_batch_queue waits out its whole timeout unless the batch fills, which
+        // under light load added that wait to every hop. So: wait (up to `timeout`) for the first
+        // message only, then take whatever else is already queued, without waiting.
+        let count = buffer.withUnsafeMutableBufferPointer { pointers -> Int in
+            let first = rd_kafka_consume_batch_queue(consumerQueue, Int32(timeout.milliseconds), pointers.baseAddress, 1)
+            guard first > 0, maxMessages > 1 else { return first }
+            let rest = rd_kafka_consume_batch_queue(consumerQueue, 0, pointers.baseAddress! + 1, maxMessages - 1)
+            return rest > 0 ? 1 + rest : 1
         }
         var result = PollResult()
         guard count > 0 else { return result }
