@@ -50,6 +50,20 @@ enum GuardedProbeService: RegistryService {
         var testDescription: String { name }
     }
 
+    @Test("a token verified once is checked for expiry again at every use")
+    func rememberedTokensStillExpire() async throws {
+        let clock = TrustedClock(service: "test", logger: Logger(label: "test"))
+        let verifier = await TokenVerifier.hs256(secret: Self.secret).checkingTime(against: clock)
+        let token = try await Self.token(role: .citizen, sub: Self.citizen, expiresIn: 600)
+        #expect(try await verifier.verify(token).subject == Self.citizen)
+        #expect(try await verifier.verify(token).subject == Self.citizen, "the remembered token, still valid")
+        // A consumed message shows that an hour has passed: the remembered token has expired.
+        clock.observe(timestampMilliseconds: Int64(Date().addingTimeInterval(3_600).timeIntervalSince1970 * 1000))
+        await #expect(throws: TokenRejection.self) { try await verifier.verify(token) }
+        let forged = try await Self.token(role: .citizen, sub: Self.citizen, secret: "another-secret-0123456789-0123456789")
+        await #expect(throws: TokenRejection.self) { try await verifier.verify(forged) }
+    }
+
     @Test func everyRowOfTheMatrixGetsItsStatus() async throws {
         let application = try await Self.application(verifier: await TokenVerifier.hs256(secret: Self.secret))
         let own = "/v1/persons/\(Self.citizen)/registration"

@@ -12,6 +12,8 @@ public struct TokenVerifier: Sendable {
     public let acceptedAlgorithms: Set<String>
     /// Where `exp` and `iat` are checked against; the host clock when `nil`.
     private var clock: TrustedClock?
+    /// Tokens already verified (signature and parsing are skipped; times are checked again).
+    private let verified = VerifiedTokens()
 
     init(keys: JWTKeyCollection, acceptedAlgorithms: Set<String>) {
         self.keys = keys
@@ -55,6 +57,14 @@ public struct TokenVerifier: Sendable {
     /// Verifies a compact JWS and returns the caller.
     /// - Throws: ``TokenRejection`` saying why the token is not accepted.
     public func verify(_ token: String) async throws -> Principal {
+        if let known = verified.claims(of: token) {
+            do {
+                try known.verify(at: clock?.latestNow ?? Date())
+            } catch let error as JWTError {
+                throw TokenRejection(reason: Self.describe(error))
+            }
+            return known.principal
+        }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let header = Self.decodeSegment(parts[0]),
             let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any],
@@ -73,6 +83,7 @@ public struct TokenVerifier: Sendable {
         } catch {
             throw TokenRejection(reason: "the token's claims are not valid")
         }
+        verified.remember(token, claims)
         return claims.principal
     }
 
