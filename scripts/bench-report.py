@@ -3,6 +3,7 @@
 and prints the Markdown section of BENCHMARKS.md with every DESIGN §9 figure beside its target and
 its same-run baseline."""
 import json
+import shutil
 import os
 import re
 import subprocess
@@ -37,6 +38,7 @@ def wrk(name):
 
 
 raw, fill, e2e, latency = (last_json(f) for f in ("raw.out", "fill.out", "e2e.out", "latency.out"))
+sustained = last_json("latency-sustained.out") if os.path.exists(os.path.join(os.environ["RUN"], "latency-sustained.out")) else None
 lookup, health = wrk("wrk-lookup.out"), wrk("wrk-health.out")
 services = os.environ["SERVICE_NAMES"].split()
 rss = dict(zip(services, (int(x) for x in os.environ["RSS_MB"].split())))
@@ -69,11 +71,33 @@ results = {
     "fill_events_per_s": round(fill["e2e_events_per_s"]),
     "rss_mb": rss,
     "cpu_seconds_e2e": cpu,
+    "broker_cpu_seconds_e2e": float(os.environ["BROKER_CPU_SECONDS"]),
+    "settle_seconds": int(os.environ.get("SETTLE_SECONDS") or 0),
+    "cpu_us_per_submission": {
+        name: round(seconds * 1e6 / int(e2e["submissions"])) for name, seconds in {**cpu, "broker": float(os.environ["BROKER_CPU_SECONDS"])}.items()
+    },
     "git_commit": os.environ["GIT_COMMIT"],
     "machine": {"cores": os.cpu_count(), "memory_gib": memory_gib},
 }
+if sustained:
+    results["sustained_latency"] = {
+        "offered_per_s": int(os.environ["SUSTAINED_RATE"]),
+        "p50_ms": sustained["latency_p50_ms"],
+        "p99_ms": sustained["latency_p99_ms"],
+        "max_ms": sustained["latency_max_ms"],
+        "samples": int(sustained["latency_samples"]),
+        "timed_out": int(sustained["latency_timed_out"]),
+    }
 json.dump(results, open(sys.argv[1], "w"), indent=2, sort_keys=True)
 open(sys.argv[1], "a").write("\n")
+# Each size keeps its own last result, so the growth row can set runs with different SIZEs side by side.
+results_dir = os.path.dirname(os.path.abspath(sys.argv[1]))
+shutil.copyfile(sys.argv[1], os.path.join(results_dir, f"size-{size}.json"))
+by_size = {}
+for name in os.listdir(results_dir):
+    found = re.fullmatch(r"size-(\d+)\.json", name)
+    if found:
+        by_size[int(found.group(1))] = json.load(open(os.path.join(results_dir, name)))
 
 
 def mark(ok):
@@ -81,6 +105,24 @@ def mark(ok):
 
 
 r = results
+base = by_size.get(100000)
+largest = max(by_size)
+growth_runs = "; ".join(
+    f"{n:,} people: {g['e2e_events_per_s']:,} events/s (commit {g['git_commit']})" for n, g in sorted(by_size.items()))
+if base and largest > 100000:
+    change = by_size[largest]["e2e_events_per_s"] / base["e2e_events_per_s"] - 1
+    verdict = mark(abs(change) <= 0.2) if largest >= 10000000 else "not measured at 10,000,000 (see the reading below)"
+    growth_verdict = f"{change:+.0%} at {largest:,} against 100,000 | {verdict}"
+else:
+    growth_verdict = "— | no run with more people yet"
+growth_row = (
+    f"| growth: end-to-end throughput by people already stored (each size's latest `make bench SIZE=…`) | {growth_runs} "
+    f"| within 20 % of the 100 k figure at 10,000,000 | the 100,000-people run | {growth_verdict} |")
+s = r.get("sustained_latency")
+sustained_row = (
+    f"| the same latency below capacity, at {s['offered_per_s']:,}/s offered ({s['samples']} samples; {s['timed_out']} not visible within 30 s) "
+    f"| p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, max {s['max_ms']} ms | (context for the row above) | — | — | — |\n"
+    if s else "")
 print(f"""## Pipeline (DESIGN §9)
 
 Broker (Tansu), the four services (release build), the load generator (`registryctl load`) and
@@ -92,15 +134,18 @@ Raw figures: `bench/results/latest.json`.
 |---|---:|---|---|---:|---|
 | end-to-end: {r['e2e_submissions']:,} submissions → {r['e2e_accepted']:,} accepted → index applied → audit recorded | {r['e2e_events_per_s']:,} events/s ({r['e2e_seconds']} s) | ≥ 30,000 events/s; ratio ≥ 0.3 | raw librdkafka produce + consume of the same {r['raw_message_bytes']}-byte payloads, one hop: {r['raw_events_per_s']:,} events/s | {r['e2e_ratio']} | {mark(r['e2e_events_per_s'] >= 30000)} / {mark(r['e2e_ratio'] >= 0.3)} |
 | latency submitted → visible in `GET /v1/persons/{{iin}}/registration` at {r['latency_offered_per_s']:,}/s offered ({r['latency_samples']} samples, polled every 5 ms, later every twentieth of the wait; {r['latency_timed_out']} not visible within 30 s) | p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms, max {r['latency_max_ms']} ms | p99 ≤ 100 ms | — | — | {mark(r['latency_p99_ms'] <= 100 and r['latency_timed_out'] == 0)} |
-| registration lookup (wrk, 64 connections, {os.environ['WRK_SECONDS']} s, agency token + purpose, random of {min(size, 100000):,} people; {r['lookup_non_2xx']} non-2xx) | {r['lookup_rps']:,} req/s, p50 {r['lookup_p50_ms']} ms, p99 {r['lookup_p99_ms']} ms | ≥ 15,000 req/s, p99 ≤ 5 ms; ratio ≥ 0.6 | the same server's `/health/live`: {r['health_rps']:,} req/s (p99 {r['health_p99_ms']} ms) | {r['lookup_ratio']} | {mark(r['lookup_rps'] >= 15000 and (r['lookup_p99_ms'] or 1e9) <= 5)} / {mark(r['lookup_ratio'] >= 0.6)} |
-| growth: end-to-end with {size:,} people stored | {r['e2e_events_per_s']:,} events/s | within 20 % of the 100 k figure | run `SIZE=10000000 make bench` for the 10 M figure | — | see below |
+{sustained_row}| registration lookup (wrk, 64 connections, {os.environ['WRK_SECONDS']} s, agency token + purpose, random of {min(size, 100000):,} people; {r['lookup_non_2xx']} non-2xx) | {r['lookup_rps']:,} req/s, p50 {r['lookup_p50_ms']} ms, p99 {r['lookup_p99_ms']} ms | ≥ 15,000 req/s, p99 ≤ 5 ms; ratio ≥ 0.6 | the same server's `/health/live`: {r['health_rps']:,} req/s (p99 {r['health_p99_ms']} ms) | {r['lookup_ratio']} | {mark(r['lookup_rps'] >= 15000 and (r['lookup_p99_ms'] or 1e9) <= 5)} / {mark(r['lookup_ratio'] >= 0.6)} |
+{growth_row}
 
-Peak memory (VmHWM) and CPU seconds of each service during the end-to-end run:
+Peak memory (VmHWM) and CPU seconds of each service (and of the broker) for the end-to-end run,
+counted until every service had caught up ({r['settle_seconds']} s after the end-to-end figure's end;
+notification's work is not part of that figure but is part of the cost):
 
-| service | peak RSS MB | target | CPU s (end-to-end run) |
-|---|---:|---|---:|""")
+| process | peak RSS MB | target | CPU s (end-to-end run) | CPU µs per submission |
+|---|---:|---|---:|---:|""")
 for service in services:
-    print(f"| {service} | {rss[service]} | ≤ 150 MB: {mark(rss[service] <= 150)} | {cpu[service]} |")
+    print(f"| {service} | {rss[service]} | ≤ 150 MB: {mark(rss[service] <= 150)} | {cpu[service]} | {r['cpu_us_per_submission'][service]} |")
+print(f"| broker (Tansu) | — | — | {r['broker_cpu_seconds_e2e']} | {r['cpu_us_per_submission']['broker']} |")
 
 print("""
 ### Where the time goes (perf, during the end-to-end run)
@@ -118,7 +163,17 @@ for service in services:
         parts = line.split(None, 3)
         if len(parts) == 4:
             percent, dso, _, symbol = parts
-            rows.append(f"| {percent} | {dso} | `{' '.join(symbol.split())[:110]}` |")
+            symbol = re.sub(r"( +-)+$", "", " ".join(symbol.split()))
+            rows.append(f"| {percent} | {dso} | `{symbol[:110]}` |")
     print(f"**{service}** (CPU s in the run: {cpu[service]})\n\n| self | library | function |\n|---:|---|---|")
     print("\n".join(rows))
     print()
+    inclusive = os.path.join(results_dir, f"profile-{service}-inclusive.txt")
+    if os.path.exists(inclusive) and os.path.getsize(inclusive) > 0:
+        print("Inclusive (the step and everything it calls), the project's steps and the JSON and SQLite I/O under them:\n")
+        print("| with callees | function |\n|---:|---|")
+        for line in open(inclusive).read().splitlines():
+            parts = line.split(None, 3)
+            if len(parts) == 4:
+                print(f"| {parts[0]} | `{' '.join(parts[3].split())[:110]}` |")
+        print()

@@ -7,6 +7,7 @@
 #   SIZE=100000         people stored before the end-to-end run (SIZE=10000000: the growth figure)
 #   BENCH_COUNT=1000000 submissions in the end-to-end run (and messages in the raw baseline)
 #   LATENCY_RATE=5000 LATENCY_SECONDS=30   the latency run's offered rate and length
+#   SUSTAINED_RATE=1500 a second latency run below the pipeline's capacity (0 skips it)
 #   WRK_SECONDS=15      each wrk run
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
@@ -15,6 +16,7 @@ SIZE=${SIZE:-100000}
 BENCH_COUNT=${BENCH_COUNT:-1000000}
 LATENCY_RATE=${LATENCY_RATE:-5000}
 LATENCY_SECONDS=${LATENCY_SECONDS:-30}
+SUSTAINED_RATE=${SUSTAINED_RATE:-1500}
 WRK_SECONDS=${WRK_SECONDS:-15}
 ADDRESSES=${BENCH_ADDRESSES:-100000}
 BROKER_PORT=${BENCH_BROKER_PORT:-19092}
@@ -49,6 +51,17 @@ trap 'exit 143' TERM
 field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]).get(sys.argv[2], ""))' "$1" "$2"; }
 cpu_seconds() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
 load() { "$BIN/registryctl" load "$@"; }
+# Waits until every service's consumer groups have read everything (`registryctl lag`), so one
+# phase's backlog (notification is not part of the end-to-end figure) does not run into the next.
+# Prints the seconds it took.
+settle() {
+  local start=$SECONDS
+  while "$BIN/registryctl" lag 2>/dev/null | grep -E '^[a-z-]+: [0-9]+ behind$' | grep -qv ': 0 behind$'; do
+    [ $((SECONDS - start)) -lt 1800 ] || { echo "still behind after 30 minutes" >&2; break; }
+    sleep 2
+  done
+  echo $((SECONDS - start))
+}
 
 "$ROOT/scripts/broker.sh" start "$BROKER_PORT" "$RUN" || exit 1
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"
@@ -75,6 +88,8 @@ next=$(field "$RUN/fill.out" next_person | cut -d. -f1)
 say "end to end: $BENCH_COUNT submissions as fast as the pipeline takes them"
 declare -A cpu_before
 for i in "${!SERVICES[@]}"; do cpu_before[$i]=$(cpu_seconds "${pids[$i]}"); done
+broker_pid=$(cat "$RUN/broker.pid")
+broker_cpu_before=$(cpu_seconds "$broker_pid")
 # perf samples each service (199 Hz, call graphs) for PROFILE_SECONDS of the run; PROFILE=0 skips it.
 profilers=()
 if [ "${PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
@@ -85,22 +100,41 @@ if [ "${PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
 fi
 load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count "$BENCH_COUNT" --wait --json | tee "$RUN/e2e.out" || die "the end-to-end run failed"
 [ ${#profilers[@]} -gt 0 ] && wait "${profilers[@]}"
+say "waiting until every service has caught up (notification is not part of the end-to-end figure)"
+settle_seconds=$(settle)
+say "caught up $settle_seconds s after the end-to-end figure's end"
 for service in "${SERVICES[@]}"; do
   [ -f "$RUN/perf-$service.data" ] || continue
   # Self time by function, demangled; the first rows are where the service spends its CPU.
   perf report -i "$RUN/perf-$service.data" --no-children --sort dso,symbol --stdio --percent-limit 1 2>/dev/null \
     | grep -E '^ +[0-9.]+%' | head -25 | swift demangle --simplified > "$RESULTS/profile-$service.txt"
+  # Inclusive time of the project's own steps and the library calls they make (JSON, SQLite
+  # I/O): which part of the work per message dominates.
+  perf report -i "$RUN/perf-$service.data" --children --sort symbol --stdio --percent-limit 2 -g none 2>/dev/null \
+    | grep -E '^ +[0-9.]+%' | swift demangle --simplified \
+    | grep -E 'Processor\.apply|Desk\.handle|Projector\.(handle|current)|Record\.init|Ledger\.append|Store\.|Catalog\.entry|Router\.route|Outbox\.|relayOnce|AccessLog\.record|TokenVerifier\.verify|RegistryEventDecoder\.decode|SortedJSONEncoder\.encode\b|JSONDecoder\.decode<|JSONEncoder\.encode<|libc_pwrite|libc_pread|fdatasync|KafkaConsumer|KafkaProducer\.deliver' \
+    | grep -vE 'closure|partial apply|thunk|protocol witness|specialized|\[k\]' | sed -E 's/( +-)+ *$//; s/ +$//' | awk '!seen[substr($0, index($0, "]"))]++' \
+    | head -14 > "$RESULTS/profile-$service-inclusive.txt"
 done
 declare -A cpu_used rss
 for i in "${!SERVICES[@]}"; do
   cpu_used[$i]=$(awk -v a="$(cpu_seconds "${pids[$i]}")" -v b="${cpu_before[$i]}" 'BEGIN {printf "%.1f", a - b}')
   rss[$i]=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/${pids[$i]}/status")
 done
+broker_cpu=$(awk -v a="$(cpu_seconds "$broker_pid")" -v b="$broker_cpu_before" 'BEGIN {printf "%.1f", a - b}')
 next=$(field "$RUN/e2e.out" next_person | cut -d. -f1)
 
 say "latency: $LATENCY_RATE submissions/s for $LATENCY_SECONDS s, sampled registrations timed until GET …/registration shows them"
 load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count $((LATENCY_RATE * LATENCY_SECONDS)) --rate "$LATENCY_RATE" \
   --visibility "$INDEX" --wait --json | tee "$RUN/latency.out" || die "the latency run failed"
+next=$(field "$RUN/latency.out" next_person | cut -d. -f1)
+settle >/dev/null
+if [ "$SUSTAINED_RATE" -gt 0 ]; then
+  say "latency below capacity: $SUSTAINED_RATE submissions/s for $LATENCY_SECONDS s"
+  load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count $((SUSTAINED_RATE * LATENCY_SECONDS)) --rate "$SUSTAINED_RATE" \
+    --visibility "$INDEX" --wait --json | tee "$RUN/latency-sustained.out" || die "the sustained latency run failed"
+  settle >/dev/null
+fi
 
 say "lookups: wrk, 64 connections, ${WRK_SECONDS} s, random people of the $SIZE stored; then /health/live"
 lookups=$(( SIZE < 100000 ? SIZE : 100000 ))
@@ -115,7 +149,7 @@ for i in "${!SERVICES[@]}"; do
 done
 
 # latest.json and the Markdown section, from the outputs above.
-export RUN SIZE BENCH_COUNT LATENCY_RATE LATENCY_SECONDS WRK_SECONDS ADDRESSES
+export RUN SIZE BENCH_COUNT LATENCY_RATE LATENCY_SECONDS SUSTAINED_RATE WRK_SECONDS ADDRESSES BROKER_CPU_SECONDS="$broker_cpu" SETTLE_SECONDS="$settle_seconds"
 export SERVICE_NAMES="${SERVICES[*]}" RSS_MB="${rss[*]}" CPU_SECONDS="${cpu_used[*]}"
 export GIT_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
 python3 "$ROOT/scripts/bench-report.py" "$RESULTS/latest.json" > "$RUN/pipeline.md" || die "could not write the results"
