@@ -47,6 +47,10 @@ public final class ProcessingEngine: Service, Sendable {
         /// now (after a crash the group may still hold the dead member's share for a while).
         var allPartitions: Set<KafkaTopicPartition> = []
         var caughtUpOnce = false
+        /// The next offset of every partition applied so far, and how many more times to send
+        /// them to the broker (see ``recommitWhileIdle(_:)``).
+        var applied: [KafkaTopicPartition: Int64] = [:]
+        var recommitsLeft = 0
     }
     /// Opened once every assigned partition has been read to its end (if given).
     private let caughtUp: CatchUpGate?
@@ -139,6 +143,8 @@ public final class ProcessingEngine: Service, Sendable {
             }
         }
         logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: ","))", "group": "\(configuration.groupID)"])
+        let recommitter = Task { await self.recommitWhileIdle(consumer) }
+        defer { recommitter.cancel() }
         await withGracefulShutdownHandler {
             var progress = (since: ContinuousClock.now, count: 0, total: 0)
             for await batch in consumer.batches {
@@ -155,7 +161,12 @@ public final class ProcessingEngine: Service, Sendable {
                         progress.since = ContinuousClock.now
                         progress.count = 0
                     }
-                    try? consumer.commit(Self.lastOffsets(batch.messages).mapValues { $0 + 1 })
+                    let next = Self.lastOffsets(batch.messages).mapValues { $0 + 1 }
+                    self.state.withLock { state in
+                        state.applied.merge(next) { max($0, $1) }
+                        state.recommitsLeft = 2
+                    }
+                    try? consumer.commit(next)
                 }
                 self.noteReadToEnd(batch.reachedEnd, assignment: consumer.assignment, applied: progress.total)
             }
@@ -165,6 +176,24 @@ public final class ProcessingEngine: Service, Sendable {
         await consumer.close()
         state.withLock { $0.consumer = nil }  // the consumer's hooks refer back to the engine
         logger.info("stopped consuming")
+    }
+
+    /// The commits to the broker are asynchronous and only for showing lag; one lost while the
+    /// broker or its group coordinator was away is not retried, and with no further messages the
+    /// broker would show the partition behind for good. So after each batch the applied offsets
+    /// are sent again twice, 5 s apart, once the engine has nothing newer to say.
+    private func recommitWhileIdle(_ consumer: KafkaConsumer) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(5))
+            let offsets = state.withLock { state -> [KafkaTopicPartition: Int64]? in
+                guard state.recommitsLeft > 0 else { return nil }
+                state.recommitsLeft -= 1
+                return state.applied
+            }
+            // Only partitions still held: another member's commits are not overwritten.
+            let held = consumer.assignment
+            if let offsets { try? consumer.commit(offsets.filter { held.contains($0.key) }) }
+        }
     }
 
     /// Logs (once) when every partition of the topics has been read to its end, and opens
