@@ -14,8 +14,9 @@ import Foundation
 /// its members again in key order (a few copies of small byte ranges instead of a tree).
 ///
 /// Anything else — floating-point numbers, `Date`, `Data`, `URL`, `Decimal`, `superEncoder`, a
-/// nested container asked for a key already encoded — is left to Foundation: ``encode(_:)`` then encodes the whole value with `JSONEncoder` (same
-/// options), so the output never depends on which path ran.
+/// nested container asked for a key already encoded — is left to Foundation: ``encode(_:)`` then
+/// encodes the whole value with `JSONEncoder` (same options), so the output never depends on
+/// which path ran.
 public struct SortedJSONEncoder: Sendable {
     private let fallback: JSONEncoder
 
