@@ -26,6 +26,8 @@ export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-dev-only-secret-change-me-0123
 
 "$ROOT/scripts/bootstrap.sh" || exit 1
 cd "$ROOT"
+# Taken before this run writes its own results into bench/ and BENCHMARKS.md.
+export GIT_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
 say "building (release)"
 for product in "${SERVICES[@]}" registryctl SchemaBench AuditGrowthBench; do
   swift build -c release --product "$product" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Linking)|^warning: |CMakeLists.txt$'
@@ -151,7 +153,6 @@ done
 # latest.json and the Markdown section, from the outputs above.
 export RUN SIZE BENCH_COUNT LATENCY_RATE LATENCY_SECONDS SUSTAINED_RATE WRK_SECONDS ADDRESSES BROKER_CPU_SECONDS="$broker_cpu" SETTLE_SECONDS="$settle_seconds"
 export SERVICE_NAMES="${SERVICES[*]}" RSS_MB="${rss[*]}" CPU_SECONDS="${cpu_used[*]}"
-export GIT_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
 python3 "$ROOT/scripts/bench-report.py" "$RESULTS/latest.json" > "$RUN/pipeline.md" || die "could not write the results"
 say "wrote bench/results/latest.json"
 
