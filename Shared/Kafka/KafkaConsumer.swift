@@ -113,6 +113,13 @@ public final class KafkaConsumer: Sendable {
         try client.commit(offsets.map { ($0.key, $0.value) })
     }
 
+    /// Commits offsets to the broker and waits for its answer (see ``commit(_:)``).
+    /// - Throws: ``KafkaError`` when the group coordinator refused or could not be reached.
+    public func commitAndWait(_ offsets: [KafkaTopicPartition: Int64]) async throws {
+        let entries = offsets.map { ($0.key, $0.value) }
+        try await client.offload { try $0.commit(entries, waiting: true) }
+    }
+
     /// Asks the broker for a partition's watermarks.
     public func watermarks(of partition: KafkaTopicPartition, timeout: Duration = .seconds(5)) async throws -> KafkaWatermarks {
         try await client.offload { try $0.watermarks(partition, timeout: timeout) }

@@ -228,11 +228,12 @@ final class RDKafkaClient: @unchecked Sendable {
         }
     }
 
-    func commit(_ entries: [(KafkaTopicPartition, Int64)]) throws {
+    /// Commits offsets; with `waiting`, blocks until the group coordinator answered.
+    func commit(_ entries: [(KafkaTopicPartition, Int64)], waiting: Bool = false) throws {
         guard !entries.isEmpty else { return }
         let list = RDKafkaTopicPartitionList.make(entries)
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let code = rd_kafka_commit(handle, list, 1)
+        let code = rd_kafka_commit(handle, list, waiting ? 0 : 1)
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError.rd(.consumer, code, context: "commit")
         }

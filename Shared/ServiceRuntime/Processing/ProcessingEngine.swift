@@ -47,10 +47,10 @@ public final class ProcessingEngine: Service, Sendable {
         /// now (after a crash the group may still hold the dead member's share for a while).
         var allPartitions: Set<KafkaTopicPartition> = []
         var caughtUpOnce = false
-        /// The next offset of every partition applied so far, and how many more times to send
-        /// them to the broker (see ``recommitWhileIdle(_:)``).
+        /// The next offset of every partition applied so far, and the ones the broker confirmed
+        /// (see ``recommitWhileIdle(_:)``).
         var applied: [KafkaTopicPartition: Int64] = [:]
-        var recommitsLeft = 0
+        var confirmed: [KafkaTopicPartition: Int64] = [:]
     }
     /// Opened once every assigned partition has been read to its end (if given).
     private let caughtUp: CatchUpGate?
@@ -162,10 +162,7 @@ public final class ProcessingEngine: Service, Sendable {
                         progress.count = 0
                     }
                     let next = Self.lastOffsets(batch.messages).mapValues { $0 + 1 }
-                    self.state.withLock { state in
-                        state.applied.merge(next) { max($0, $1) }
-                        state.recommitsLeft = 2
-                    }
+                    self.state.withLock { state in state.applied.merge(next) { max($0, $1) } }
                     try? consumer.commit(next)
                 }
                 self.noteReadToEnd(batch.reachedEnd, assignment: consumer.assignment, applied: progress.total)
@@ -180,19 +177,25 @@ public final class ProcessingEngine: Service, Sendable {
 
     /// The commits to the broker are asynchronous and only for showing lag; one lost while the
     /// broker or its group coordinator was away is not retried, and with no further messages the
-    /// broker would show the partition behind for good. So after each batch the applied offsets
-    /// are sent again twice, 5 s apart, once the engine has nothing newer to say.
+    /// broker would show the partition behind for good (a service that applied its whole backlog
+    /// during an outage: every commit of it failed). So every 5 s the applied offsets of the
+    /// partitions held are committed again, waiting for the broker's answer, until it has
+    /// confirmed each of them.
     private func recommitWhileIdle(_ consumer: KafkaConsumer) async {
+        var heldBefore: Set<KafkaTopicPartition> = []
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(5))
-            let offsets = state.withLock { state -> [KafkaTopicPartition: Int64]? in
-                guard state.recommitsLeft > 0 else { return nil }
-                state.recommitsLeft -= 1
-                return state.applied
-            }
-            // Only partitions still held: another member's commits are not overwritten.
+            // Only partitions still held: another member's commits are not overwritten. One held
+            // anew may have had another member's commits meanwhile: confirm it again.
             let held = consumer.assignment
-            if let offsets { try? consumer.commit(offsets.filter { held.contains($0.key) }) }
+            let newlyHeld = held.subtracting(heldBefore)
+            heldBefore = held
+            let unconfirmed = state.withLock { state in
+                for partition in newlyHeld { state.confirmed[partition] = nil }
+                return state.applied.filter { held.contains($0.key) && state.confirmed[$0.key] != $0.value }
+            }
+            guard !unconfirmed.isEmpty, (try? await consumer.commitAndWait(unconfirmed)) != nil else { continue }
+            state.withLock { state in state.confirmed.merge(unconfirmed) { _, new in new } }
         }
     }
 

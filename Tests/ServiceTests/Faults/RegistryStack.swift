@@ -100,23 +100,39 @@ final class RegistryStack: @unchecked Sendable {
     /// Whether every service has applied every message of its topics, every outbox is empty and
     /// no webhook delivery waits: the system has caught up.
     func caughtUp(_ admin: KafkaAdmin) async throws -> Bool {
-        for service in Self.services {
+        try await behind(admin) == nil
+    }
+
+    /// What is not finished yet (outbox rows, deliveries, a group's partitions behind their
+    /// end), or `nil` once everything is: a wait that runs out says what it was waiting for.
+    func behind(_ admin: KafkaAdmin, only services: [String] = RegistryStack.services) async throws -> String? {
+        for service in services {
             let waiting = try? await store(service).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
-            guard waiting == 0 else { return false }
+            guard waiting == 0 else { return "\(service): \(waiting.map(String.init) ?? "unreadable") rows in the outbox" }
         }
         let deliveries = try? await store("notification").read {
             try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'retrying')") ?? 0
         }
-        guard deliveries == 0 else { return false }
+        guard deliveries == 0 || !services.contains("notification") else {
+            return "notification: \(deliveries.map(String.init) ?? "unreadable") deliveries pending or retrying"
+        }
+        var lagging: [String] = []
         for (group, read) in consumerGroups {
+            guard let service = services.first(where: { group.hasPrefix(prefix + $0) }) else { continue }
             let partitions = read.flatMap { topic in (0..<3).map { KafkaTopicPartition(topic: topics.name(for: topic), partition: Int32($0)) } }
             let committed = try await admin.committedOffsets(group: group, partitions: partitions)
             for partition in partitions {
                 let end = try await admin.watermarks(of: partition).high
-                if end > 0 && committed[partition] != end { return false }
+                guard end > 0 && committed[partition] != end else { continue }
+                // What the service itself applied (its own stored offset): tells a partition it
+                // does not read apart from a commit the broker did not get.
+                let applied = try? await store(service).read {
+                    try Int64.fetchOne($0, sql: "SELECT next_offset FROM consumer_offset WHERE topic = ? AND partition = ?", arguments: [partition.topic, partition.partition])
+                }
+                lagging.append("\(group) \(partition): committed \(committed[partition].map(String.init) ?? "none") of \(end), applied \(applied.flatMap { $0 }.map(String.init) ?? "none")")
             }
         }
-        return true
+        return lagging.isEmpty ? nil : lagging.joined(separator: "; ")
     }
 
     /// The sum of the partitions' ends of `topics`: how many messages they hold.
