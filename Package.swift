@@ -45,7 +45,13 @@ let package = Package(
             ],
             path: "Shared/Kafka"
         ),
-        .target(name: "RegistrySchema", path: "Shared/RegistrySchema", resources: [.copy("Resources/Schemas")]),
+        .target(
+            name: "RegistrySchema", path: "Shared/RegistrySchema", resources: [.copy("Resources/Schemas")],
+            // Optimised in debug builds too: its decoders and encoders run for every message in
+            // every service, and unoptimised they are slower than Foundation's (which is always
+            // built for release), which made the debug services of `make test` slower.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         .target(
             name: "ServiceRuntime",
             dependencies: [

@@ -34,6 +34,10 @@ let acceptedJSON = #"""
 
 let decoder = RegistryEventDecoder()
 let encoder = RegistryEventEncoder()
+/// The same decoding with Foundation's `JSONDecoder` only (no ``JSONReader``): the baseline of the typed rows.
+let foundationDecoder = RegistryEventDecoder(readsFast: false)
+/// Foundation's own encoder with the registry's options: the baseline of the encode rows.
+let foundationEncoder = RegistryEventEncoder.makeJSONEncoder()
 
 struct Row {
     let name: String
@@ -75,6 +79,12 @@ rows.append(try measure("submitted  baseline: JSONSerialization parse", bytes: s
 rows.append(try measure("submitted  baseline: JSONSerialization write", bytes: submittedBytes.count) {
     try JSONSerialization.data(withJSONObject: submittedObject, options: [.sortedKeys]).count
 })
+rows.append(try measure("submitted  baseline: Foundation JSONDecoder (typed)", bytes: submittedBytes.count) {
+    try foundationDecoder.decode(RegistrationSubmitted.self, from: submittedBytes).data.validFrom.day
+})
+rows.append(try measure("submitted  baseline: Foundation JSONEncoder", bytes: submittedBytes.count) {
+    try foundationEncoder.encode(submittedEvent).count
+})
 rows.append(try measure("submitted  decode (typed)", bytes: submittedBytes.count) {
     try decoder.decode(RegistrationSubmitted.self, from: submittedBytes).data.validFrom.day
 })
@@ -93,6 +103,12 @@ rows.append(try measure("accepted   baseline: JSONSerialization parse", bytes: a
 rows.append(try measure("accepted   baseline: JSONSerialization write", bytes: acceptedBytes.count) {
     try JSONSerialization.data(withJSONObject: acceptedObject, options: [.sortedKeys]).count
 })
+rows.append(try measure("accepted   baseline: Foundation JSONDecoder (typed)", bytes: acceptedBytes.count) {
+    try foundationDecoder.decode(RegistrationAccepted.self, from: acceptedBytes).data.sequence
+})
+rows.append(try measure("accepted   baseline: Foundation JSONEncoder", bytes: acceptedBytes.count) {
+    try foundationEncoder.encode(acceptedEvent).count
+})
 rows.append(try measure("accepted   decode (typed)", bytes: acceptedBytes.count) {
     try decoder.decode(RegistrationAccepted.self, from: acceptedBytes).data.sequence
 })
@@ -109,8 +125,10 @@ rows.append(measure("IIN.validate", bytes: 12) {
 print("## Event decode and encode (SchemaBench)")
 print("")
 print("\(iterations) iterations per row on one thread, release build. Typed decoding validates every")
-print("identifier, date and enum; the baseline rows parse or write the same bytes with Foundation's")
-print("`JSONSerialization` and validate nothing.")
+print("identifier, date and enum; the registry's decoder reads the hot types with its own `JSONReader`")
+print("and its encoder writes them with `JSONWriter`. Baselines on the same bytes: Foundation's typed")
+print("`JSONDecoder`/`JSONEncoder` (what the registry used before), and `JSONSerialization`, which")
+print("parses or writes without any validation.")
 print("")
 print("| operation | bytes | seconds | events/s | MB/s |")
 print("|---|---:|---:|---:|---:|")

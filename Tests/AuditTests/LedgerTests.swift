@@ -49,6 +49,15 @@ import TestSupport
         return KafkaConsumerMessage(topicPartition: KafkaTopicPartition(topic: topic, partition: Int32(n % 3)), offset: Int64(n), key: Array(key.utf8), value: value, headers: [], timestampMilliseconds: nil)
     }
 
+    @Test func theCanonicalBytesAreFoundationsSortedJSON() throws {
+        let foundation = RegistryEventEncoder.makeJSONEncoder()
+        let decoder = RegistryEventDecoder()
+        for n in 0..<8 {
+            let record = AuditRecord(try message(n), decoder: decoder)
+            #expect(try record.canonicalBytes() == foundation.encode(record), "message \(n) (\(record.topic))")
+        }
+    }
+
     @Test func theChainVerifiesAndOneFlippedByteIsFoundAtItsPosition() async throws {
         let decoder = RegistryEventDecoder()
         let total = 3_000

@@ -44,6 +44,47 @@ import TestSupport
         #"{"specversion":"1.0","id":"f-3","source":"/police","type":"kz.registry.registration.submitted.v1","data":{"kind":"deregistration","person":{"iin":"860101300126","surname":"A","givenName":"B","birthDate":"1986-01-01"},"validFrom":"2026-12-01","registration":"temporary","reason":"emigration"}}"#,
     ].map { Array($0.utf8) }
 
+    /// One valid event of each type the services read on their hot paths (besides submissions).
+    static let hotEvents: [[UInt8]] = [
+        #"{"data":{"address":{"building":"10","flat":"25","kato":"751110000","locality":"Алматы","rca":"1000000000001","region":"Алматы","street":"Абай даңғылы"},"kind":"permanent","person":{"birthDate":"1986-01-01","givenName":"Арман","iin":"860101300126","patronymic":null,"surname":"Ахметов"},"previousAddress":null,"reason":null,"registration":null,"sequence":3,"submission":{"id":"s-1","source":"/egov/portal"},"validFrom":"2026-11-24","validUntil":null},"datacontenttype":"application/json","id":"a-1","source":"/registry/intake","specversion":"1.0","subject":"860101300126","time":"2026-11-24T10:15:30Z","type":"kz.registry.registration.accepted.v1"}"#,
+        #"{"data":{"address":{"building":"55/1","flat":null,"kato":"711410000","locality":"Астана","rca":"1000000000777","region":"Астана","street":"Мәңгілік Ел даңғылы"},"cause":"a-1","change":"moved","effectiveFrom":"2027-02-01","iin":"860101300126","previousAddress":{"building":"10","flat":"25","kato":"751110000","locality":"Алматы","rca":"1000000000001","region":"Алматы","street":"Абай даңғылы"},"sequence":4},"datacontenttype":"application/json","id":"a-1:changed","source":"/registry/address-index","specversion":"1.0","subject":"860101300126","time":"2026-11-24T10:15:30Z","type":"kz.registry.address.changed.v1"}"#,
+        #"{"data":{"iin":"991231400002","permanent":{"address":{"building":"10","flat":"25","kato":"751110000","locality":"Алматы","rca":"1000000000001","region":"Алматы","street":"Абай даңғылы"},"validFrom":"2020-01-10"},"sequence":2,"temporary":{"address":{"building":"55/1","flat":null,"kato":"711410000","locality":"Астана","rca":"1000000000777","region":"Астана","street":"Мәңгілік Ел даңғылы"},"validFrom":"2026-12-01","validUntil":"2027-06-01"}},"id":"c-1","source":"/registry/address-index","specversion":"1.0","type":"kz.registry.address.current.v1"}"#,
+        #"{"data":{"action":"registration.read","actor":{"org":"School No. 12","role":"agency","sub":"960640000123"},"at":"2026-11-24T10:20:00.25Z","method":"GET","path":"/v1/persons/860101300126/registration","purpose":"Enrolment","service":"address-index","status":200,"subjects":["860101300126"]},"id":"x-1","source":"/registry/address-index","specversion":"1.0","time":"2026-11-24T10:20:00.25Z","type":"kz.registry.access.logged.v1"}"#,
+        #"{"data":{"iin":"991231400002","reasons":[{"code":"UNKNOWN_ADDRESS","message":"rca 1000000000999 is not in the catalog"},{"code":"INVALID_PERIOD","message":"too long"}],"submission":{"id":"p-1","source":"/psc/astana-3"}},"id":"r-1","source":"/registry/intake","specversion":"1.0","type":"kz.registry.registration.rejected.v1"}"#,
+    ].map { Array($0.utf8) }
+
+    /// The decoder reads the hot event types with its own reader and falls back to Foundation for
+    /// anything that reader gives up on; whatever the bytes, the outcome (event or error) must be
+    /// exactly Foundation's. A tenth of FUZZ_INPUTS: each input is decoded four times, and the
+    /// debug build `make test` runs is slow at it.
+    @Test func theFastReaderDecidesNothingDifferentlyFromFoundation() async {
+        // CPU-bound for seconds: off the cooperative pool, which the other tests need.
+        let (inputs, readFast, valid, differences) = await offPool { () -> (Int, Int, Int, [String]) in
+            var g = SplitMix64(seed: Self.seed &+ 2)
+            let samples = Self.submissions + Self.hotEvents
+            let (fast, foundation) = (RegistryEventDecoder(), RegistryEventDecoder(readsFast: false))
+            func outcome<T>(_ body: () throws -> T) -> String {
+                do { return "\(try body())" } catch { return "error \(error)" }
+            }
+            var (readFast, valid, differences) = (0, 0, [String]())
+            let inputs = max(Self.inputs / 10, samples.count)
+            for index in 0..<inputs {
+                let input = index < samples.count ? samples[index] : Self.mutate(samples.randomElement(using: &g)!, samples: samples, &g)
+                if input.withUnsafeBytes({ try? JSONReader.read(RegistryEvent.self, from: $0) }) != nil { readFast += 1 }
+                let any = outcome { try fast.decodeEvent(from: input) }
+                if !any.hasPrefix("error") { valid += 1 }
+                if any != outcome({ try foundation.decodeEvent(from: input) }) { differences.append(String(decoding: input, as: UTF8.self)) }
+                if outcome({ try fast.decode(RegistrationSubmitted.self, from: input) }) != outcome({ try foundation.decode(RegistrationSubmitted.self, from: input) }) {
+                    differences.append(String(decoding: input, as: UTF8.self))
+                }
+            }
+            return (inputs, readFast, valid, differences)
+        }
+        print("fuzz: \(inputs) inputs (seed \(Self.seed &+ 2)): \(valid) valid events, \(readFast) of them read without Foundation, \(differences.count) decided differently")
+        #expect(differences.isEmpty, "decided differently from Foundation: \(differences.prefix(3))")
+        #expect(readFast >= Self.submissions.count + Self.hotEvents.count && readFast < valid, "both paths are exercised")
+    }
+
     @Test func theSubmissionDecoderSurvivesRandomAndMutatedInput() async {
         // CPU-bound for seconds: off the cooperative pool, which the other tests need.
         let (decoded, refused, slowest) = await offPool { () -> (Int, [String: Int], Duration) in

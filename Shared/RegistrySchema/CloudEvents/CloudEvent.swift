@@ -116,3 +116,27 @@ extension CloudEvent: Codable {
 extension CloudEvent: Equatable where Data: Equatable {}
 
 extension CloudEvent: Hashable where Data: Hashable {}
+
+extension CloudEvent: JSONReadable where Data: JSONReadable {
+    /// Reads the event as `init(from:)` does: the envelope, the data's `type` when the data is a
+    /// ``RegistryEventData``, then `data`.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        let (attributes, data) = try CloudEventAttributes.readEnvelope(&reader)
+        if let registryData = Data.self as? any RegistryEventData.Type, attributes.type != registryData.eventType.rawValue { throw JSONReader.Miss() }
+        try self.init(attributes: attributes, data: JSONReader.read(data) { (r: inout JSONReader) throws(JSONReader.Miss) in try Data(json: &r) })
+    }
+
+    /// An event with the given attributes and data.
+    init(attributes: CloudEventAttributes, data: Data) {
+        self.init(
+            id: attributes.id, source: attributes.source, type: attributes.type, time: attributes.time, subject: attributes.subject,
+            dataContentType: attributes.dataContentType, data: data)
+    }
+}
+
+extension CloudEvent: JSONWritable where Data: JSONWritable {
+    /// Writes the event as `encode(to:)` does.
+    public func writeJSON(to writer: inout JSONWriter) {
+        attributes.writeJSON(to: &writer) { data.writeJSON(to: &$0) }
+    }
+}

@@ -92,3 +92,46 @@ extension KeyedDecodingContainer {
         return value
     }
 }
+
+extension CloudEventAttributes {
+    /// Reads an event's attributes and the bytes of its `data` (read afterwards, by type),
+    /// requiring what ``CloudEvent``'s `init(from:)` requires: `specversion` `1.0`, non-empty
+    /// `id`, `source` and `type`, and a `data` member.
+    static func readEnvelope(_ reader: inout JSONReader) throws(JSONReader.Miss) -> (CloudEventAttributes, data: UnsafeRawBufferPointer) {
+        var specVersion: String?, id: String?, source: String?, type: String?, time: Timestamp?, subject: String?, dataContentType: String?
+        var data: UnsafeRawBufferPointer?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "data": data = try r.skipValueBytes()
+            case "datacontenttype": dataContentType = try r.readStringIfPresent()
+            case "id": id = try r.readString()
+            case "source": source = try r.readString()
+            case "specversion": specVersion = try r.readString()
+            case "subject": subject = try r.readStringIfPresent()
+            case "time": time = try r.readIfPresent(Timestamp.self)
+            case "type": type = try r.readString()
+            default: try r.skipValue()
+            }
+        }
+        guard specVersion == CloudEventsContentType.specVersion, let id, !id.isEmpty, let source, !source.isEmpty, let type, !type.isEmpty, let data else {
+            throw JSONReader.Miss()
+        }
+        return (CloudEventAttributes(id: id, source: source, type: type, time: time, subject: subject, dataContentType: dataContentType), data)
+    }
+
+    /// Writes the attributes and `data` in sorted order, absent optional attributes omitted (as
+    /// `encode(to:)` does).
+    func writeJSON(to writer: inout JSONWriter, data: (inout JSONWriter) -> Void) {
+        writer.object { w in
+            w.key("data")
+            data(&w)
+            w.fieldIfPresent("datacontenttype", dataContentType)
+            w.field("id", id)
+            w.field("source", source)
+            w.field("specversion", specVersion)
+            w.fieldIfPresent("subject", subject)
+            w.fieldIfPresent("time", time)
+            w.field("type", type)
+        }
+    }
+}

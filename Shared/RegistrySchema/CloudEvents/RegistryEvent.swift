@@ -123,3 +123,24 @@ extension RegistryEvent: Codable {
         }
     }
 }
+
+extension RegistryEvent: JSONReadable {
+    /// Reads the event as `init(from:)` does, for the types read on the services' hot paths
+    /// (submissions, decisions, changes, current addresses, accesses); any other type is a miss
+    /// (Foundation decodes it).
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        let (attributes, bytes) = try CloudEventAttributes.readEnvelope(&reader)
+        func data<D: JSONReadable>(_ type: D.Type) throws(JSONReader.Miss) -> D {
+            try JSONReader.read(bytes) { (r: inout JSONReader) throws(JSONReader.Miss) in try D(json: &r) }
+        }
+        switch attributes.eventType {
+        case .registrationSubmitted?: self = .registrationSubmitted(CloudEvent(attributes: attributes, data: try data(RegistrationSubmitted.self)))
+        case .registrationAccepted?: self = .registrationAccepted(CloudEvent(attributes: attributes, data: try data(RegistrationAccepted.self)))
+        case .registrationRejected?: self = .registrationRejected(CloudEvent(attributes: attributes, data: try data(RegistrationRejected.self)))
+        case .addressChanged?: self = .addressChanged(CloudEvent(attributes: attributes, data: try data(AddressChanged.self)))
+        case .addressCurrent?: self = .addressCurrent(CloudEvent(attributes: attributes, data: try data(AddressCurrent.self)))
+        case .accessLogged?: self = .accessLogged(CloudEvent(attributes: attributes, data: try data(AccessLogged.self)))
+        default: throw JSONReader.Miss()
+        }
+    }
+}

@@ -28,6 +28,7 @@ public struct SortedJSONEncoder: Sendable {
 
     /// Encodes `value` as JSON bytes.
     public func encodeBytes<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if let writable = value as? any JSONWritable { return Self.writtenBytes(writable) }
         do {
             return try Self.fastBytes(value)
         } catch is Unsupported {
@@ -37,6 +38,7 @@ public struct SortedJSONEncoder: Sendable {
 
     /// Encodes `value` as JSON `Data`.
     public func encode<T: Encodable>(_ value: T) throws -> Data {
+        if let writable = value as? any JSONWritable { return Data(Self.writtenBytes(writable)) }
         do {
             return Data(try Self.fastBytes(value))
         } catch is Unsupported {
@@ -44,7 +46,12 @@ public struct SortedJSONEncoder: Sendable {
         }
     }
 
-    /// Encodes without the fallback (for tests: throws ``Unsupported`` where Foundation would run).
+    /// A value that writes itself (``JSONWritable``): its own bytes, the same as the Codable path's.
+    private static func writtenBytes(_ value: any JSONWritable) -> [UInt8] {
+        JSONWriter.bytes(of: value)
+    }
+
+    /// Encodes through Codable without the fallback (for tests: throws ``Unsupported`` where Foundation would run).
     static func fastBytes<T: Encodable>(_ value: T) throws -> [UInt8] {
         let sink = JSONSink()
         if isLeftToFoundation(T.self) { throw Unsupported(reason: "\(T.self) is left to Foundation") }
@@ -136,33 +143,9 @@ private final class JSONSink {
     func appendString(_ string: String) {
         append(UInt8(ascii: "\""))
         var string = string
-        string.withUTF8 { utf8 in
-            var mark = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if index > mark { append(UnsafeBufferPointer(rebasing: utf8[mark..<index])) }
-                mark = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): append("\\\"")
-                case UInt8(ascii: "\\"): append("\\\\")
-                case 0x08: append("\\b")
-                case 0x0C: append("\\f")
-                case 0x0A: append("\\n")
-                case 0x0D: append("\\r")
-                case 0x09: append("\\t")
-                default:
-                    append("\\u00")
-                    append(Self.hexDigits[Int(byte >> 4)])
-                    append(Self.hexDigits[Int(byte & 0x0F)])
-                }
-            }
-            if utf8.count > mark { append(UnsafeBufferPointer(rebasing: utf8[mark...])) }
-        }
+        string.withUTF8 { utf8 in JSONStringEscaping.escape(utf8) { append($0) } }
         append(UInt8(ascii: "\""))
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     func appendInteger<I: BinaryInteger>(_ value: I) {
         var text = value.description

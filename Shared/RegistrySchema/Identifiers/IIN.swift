@@ -158,3 +158,5 @@ public struct IIN: RawRepresentable, Hashable, Comparable, Sendable, Codable, Cu
         try container.encode(rawValue)
     }
 }
+
+extension IIN: JSONReadable, JSONWritable {}

@@ -76,3 +76,5 @@ public struct KATO: RawRepresentable, Hashable, Comparable, Sendable, Codable, C
         try container.encode(rawValue)
     }
 }
+
+extension KATO: JSONReadable, JSONWritable {}

@@ -53,3 +53,5 @@ public struct RCA: RawRepresentable, Hashable, Comparable, Sendable, Codable, Cu
         try container.encode(rawValue)
     }
 }
+
+extension RCA: JSONReadable, JSONWritable {}

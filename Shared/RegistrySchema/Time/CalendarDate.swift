@@ -135,3 +135,5 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
         try container.encode(description)
     }
 }
+
+extension CalendarDate: JSONReadable, JSONWritable {}

@@ -174,3 +174,5 @@ extension Int64 {
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 }
+
+extension Timestamp: JSONReadable, JSONWritable {}

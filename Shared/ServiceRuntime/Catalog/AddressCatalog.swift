@@ -31,7 +31,7 @@ public struct AddressCatalog {
     /// The entry of `rca`, if known (retired ones included).
     public func entry(_ rca: RCA) throws -> CatalogEntry? {
         let statement = try db.cachedStatement(sql: "SELECT entry FROM address_catalog WHERE rca = ?")
-        return try Data.fetchOne(statement, arguments: [rca.rawValue]).map { try decoder.decode(CatalogEntry.self, from: $0) }
+        return try Data.fetchOne(statement, arguments: [rca.rawValue]).map { try decoder.decodeReadingFast(CatalogEntry.self, from: $0) }
     }
 
     /// Adds or replaces an entry.

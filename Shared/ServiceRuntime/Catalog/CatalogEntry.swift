@@ -26,3 +26,31 @@ public struct CatalogEntry: Hashable, Sendable, Codable {
         self.init(address: upserted.snapshot, residential: upserted.residential, owners: upserted.owners)
     }
 }
+
+extension CatalogEntry: JSONReadable, JSONWritable {
+    /// Reads the stored form as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var address: AddressSnapshot?, residential: Bool?, owners: [IIN]?, retired: Bool?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "address": address = try AddressSnapshot(json: &r)
+            case "residential": residential = try r.readBool()
+            case "owners": owners = try r.readArray(of: IIN.self)
+            case "retired": retired = try r.readBool()
+            default: try r.skipValue()
+            }
+        }
+        guard let address, let residential, let owners, let retired else { throw JSONReader.Miss() }
+        self.init(address: address, residential: residential, owners: owners, retired: retired)
+    }
+
+    /// Writes the stored form (every field).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("address", address)
+            w.field("owners", array: owners)
+            w.field("residential", residential)
+            w.field("retired", retired)
+        }
+    }
+}

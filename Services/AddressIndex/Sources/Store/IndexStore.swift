@@ -49,7 +49,7 @@ struct IndexStore {
     private func period(_ row: Row) throws -> RegistrationPeriod {
         let until: String? = row["valid_to"]
         return RegistrationPeriod(
-            kind: RegistrationTerm(rawValue: row["kind"]) ?? .permanent, address: try decoder.decode(AddressSnapshot.self, from: row["address"] as Data),
+            kind: RegistrationTerm(rawValue: row["kind"]) ?? .permanent, address: try decoder.decodeReadingFast(AddressSnapshot.self, from: row["address"] as Data),
             validFrom: CalendarDate(row["valid_from"] as String)!, validTo: until.flatMap { CalendarDate($0) }, sequence: row["sequence"])
     }
 

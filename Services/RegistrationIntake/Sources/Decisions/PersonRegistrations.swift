@@ -48,3 +48,55 @@ public struct PersonRegistrations: Hashable, Sendable, Codable {
         temporary.flatMap { $0.hasEnded(by: day) ? nil : $0 }
     }
 }
+
+extension ActiveRegistration: JSONReadable, JSONWritable {
+    /// Reads the stored form as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var address: AddressSnapshot?, validFrom: CalendarDate?, validUntil: CalendarDate?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "address": address = try AddressSnapshot(json: &r)
+            case "validFrom": validFrom = try CalendarDate(json: &r)
+            case "validUntil": validUntil = try r.readIfPresent(CalendarDate.self)
+            default: try r.skipValue()
+            }
+        }
+        guard let address, let validFrom else { throw JSONReader.Miss() }
+        self.init(address: address, validFrom: validFrom, validUntil: validUntil)
+    }
+
+    /// Writes the stored form, `validUntil` only when present (as the synthesized `encode(to:)`).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("address", address)
+            w.field("validFrom", validFrom)
+            w.fieldIfPresent("validUntil", validUntil)
+        }
+    }
+}
+
+extension PersonRegistrations: JSONReadable, JSONWritable {
+    /// Reads the stored form as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var sequence: Int?, permanent: ActiveRegistration?, temporary: ActiveRegistration?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "sequence": sequence = try r.readInt()
+            case "permanent": permanent = try r.readIfPresent(ActiveRegistration.self)
+            case "temporary": temporary = try r.readIfPresent(ActiveRegistration.self)
+            default: try r.skipValue()
+            }
+        }
+        guard let sequence else { throw JSONReader.Miss() }
+        self.init(sequence: sequence, permanent: permanent, temporary: temporary)
+    }
+
+    /// Writes the stored form, absent registrations omitted (as the synthesized `encode(to:)`).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.fieldIfPresent("permanent", permanent)
+            w.field("sequence", sequence)
+            w.fieldIfPresent("temporary", temporary)
+        }
+    }
+}

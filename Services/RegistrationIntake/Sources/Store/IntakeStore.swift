@@ -29,7 +29,7 @@ struct IntakeStore {
 
     func person(_ iin: IIN) throws -> PersonRegistrations {
         let statement = try db.cachedStatement(sql: "SELECT state FROM intake_person WHERE iin = ?")
-        return try Data.fetchOne(statement, arguments: [iin.rawValue]).map { try decoder.decode(PersonRegistrations.self, from: $0) } ?? .unknown
+        return try Data.fetchOne(statement, arguments: [iin.rawValue]).map { try decoder.decodeReadingFast(PersonRegistrations.self, from: $0) } ?? .unknown
     }
 
     func savePerson(_ iin: IIN, _ state: PersonRegistrations) throws {

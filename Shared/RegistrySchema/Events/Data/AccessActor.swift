@@ -28,3 +28,29 @@ public struct AccessActor: Hashable, Sendable, Codable {
         try container.encode(org, forKey: .org)
     }
 }
+
+extension AccessActor: JSONReadable, JSONWritable {
+    /// Reads the fields as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var sub: String?, role: String?, org: String?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "sub": sub = try r.readString()
+            case "role": role = try r.readString()
+            case "org": org = try r.readStringIfPresent()
+            default: try r.skipValue()
+            }
+        }
+        guard let sub, let role else { throw JSONReader.Miss() }
+        self.init(sub: sub, role: role, org: org)
+    }
+
+    /// Writes every field, `org` as `null` when absent (as ``encode(to:)``).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("org", org)
+            w.field("role", role)
+            w.field("sub", sub)
+        }
+    }
+}

@@ -75,3 +75,42 @@ public struct AccessLogged: RegistryEventData, Hashable {
         try container.encode(at, forKey: .at)
     }
 }
+
+extension AccessLogged: JSONReadable, JSONWritable {
+    /// Reads the fields as ``init(from:)`` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var service: String?, actor: AccessActor?, purpose: String?, action: String?, subjects: [String]?
+        var method: String?, path: String?, status: Int?, at: Timestamp?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "service": service = try r.readString()
+            case "actor": actor = try AccessActor(json: &r)
+            case "purpose": purpose = try r.readStringIfPresent()
+            case "action": action = try r.readString()
+            case "subjects": subjects = try r.readArray(of: String.self)
+            case "method": method = try r.readString()
+            case "path": path = try r.readString()
+            case "status": status = try r.readInt()
+            case "at": at = try Timestamp(json: &r)
+            default: try r.skipValue()
+            }
+        }
+        guard let service, let actor, let action, let subjects, let method, let path, let status, let at else { throw JSONReader.Miss() }
+        self.init(service: service, actor: actor, purpose: purpose, action: action, subjects: subjects, method: method, path: path, status: status, at: at)
+    }
+
+    /// Writes every field, `purpose` as `null` when absent (as ``encode(to:)``).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("action", action)
+            w.field("actor", actor)
+            w.field("at", at)
+            w.field("method", method)
+            w.field("path", path)
+            w.field("purpose", purpose)
+            w.field("service", service)
+            w.field("status", status)
+            w.field("subjects", array: subjects)
+        }
+    }
+}

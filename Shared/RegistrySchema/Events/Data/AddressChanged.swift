@@ -66,3 +66,38 @@ public struct AddressChanged: RegistryEventData, Hashable {
         try container.encode(cause, forKey: .cause)
     }
 }
+
+extension AddressChanged: JSONReadable, JSONWritable {
+    /// Reads the fields as ``init(from:)`` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var iin: IIN?, change: AddressChangeKind?, address: AddressSnapshot?, previousAddress: AddressSnapshot?
+        var effectiveFrom: CalendarDate?, sequence: Int?, cause: String?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "iin": iin = try IIN(json: &r)
+            case "change": change = try AddressChangeKind(json: &r)
+            case "address": address = try r.readIfPresent(AddressSnapshot.self)
+            case "previousAddress": previousAddress = try r.readIfPresent(AddressSnapshot.self)
+            case "effectiveFrom": effectiveFrom = try CalendarDate(json: &r)
+            case "sequence": sequence = try r.readInt()
+            case "cause": cause = try r.readStringIfPresent()
+            default: try r.skipValue()
+            }
+        }
+        guard let iin, let change, let effectiveFrom, let sequence else { throw JSONReader.Miss() }
+        self.init(iin: iin, change: change, address: address, previousAddress: previousAddress, effectiveFrom: effectiveFrom, sequence: sequence, cause: cause)
+    }
+
+    /// Writes every field, absent ones as `null` (as ``encode(to:)``).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("address", address)
+            w.field("cause", cause)
+            w.field("change", change)
+            w.field("effectiveFrom", effectiveFrom)
+            w.field("iin", iin)
+            w.field("previousAddress", previousAddress)
+            w.field("sequence", sequence)
+        }
+    }
+}

@@ -51,3 +51,31 @@ public struct AddressCurrent: RegistryEventData, Hashable {
         try container.encode(sequence, forKey: .sequence)
     }
 }
+
+extension AddressCurrent: JSONReadable, JSONWritable {
+    /// Reads the fields as ``init(from:)`` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var iin: IIN?, permanent: PermanentRegistration?, temporary: TemporaryRegistration?, sequence: Int?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "iin": iin = try IIN(json: &r)
+            case "permanent": permanent = try r.readIfPresent(PermanentRegistration.self)
+            case "temporary": temporary = try r.readIfPresent(TemporaryRegistration.self)
+            case "sequence": sequence = try r.readInt()
+            default: try r.skipValue()
+            }
+        }
+        guard let iin, let sequence else { throw JSONReader.Miss() }
+        self.init(iin: iin, permanent: permanent, temporary: temporary, sequence: sequence)
+    }
+
+    /// Writes every field, absent ones as `null` (as ``encode(to:)``).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("iin", iin)
+            w.field("permanent", permanent)
+            w.field("sequence", sequence)
+            w.field("temporary", temporary)
+        }
+    }
+}

@@ -45,3 +45,37 @@ public struct AddressSnapshot: Hashable, Sendable, Codable {
         try container.encode(flat, forKey: .flat)
     }
 }
+
+extension AddressSnapshot: JSONReadable, JSONWritable {
+    /// Reads the fields as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var rca: RCA?, kato: KATO?, region: String?, locality: String?, street: String?, building: String?, flat: String?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "rca": rca = try RCA(json: &r)
+            case "kato": kato = try KATO(json: &r)
+            case "region": region = try r.readString()
+            case "locality": locality = try r.readString()
+            case "street": street = try r.readString()
+            case "building": building = try r.readString()
+            case "flat": flat = try r.readStringIfPresent()
+            default: try r.skipValue()
+            }
+        }
+        guard let rca, let kato, let region, let locality, let street, let building else { throw JSONReader.Miss() }
+        self.init(rca: rca, kato: kato, region: region, locality: locality, street: street, building: building, flat: flat)
+    }
+
+    /// Writes every field, `flat` as `null` when absent (as ``encode(to:)``).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("building", building)
+            w.field("flat", flat)
+            w.field("kato", kato)
+            w.field("locality", locality)
+            w.field("rca", rca)
+            w.field("region", region)
+            w.field("street", street)
+        }
+    }
+}

@@ -13,3 +13,27 @@ public struct OwnerConsent: Hashable, Sendable, Codable {
         self.givenAt = givenAt
     }
 }
+
+extension OwnerConsent: JSONReadable, JSONWritable {
+    /// Reads the fields as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var ownerIin: IIN?, givenAt: Timestamp?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "ownerIin": ownerIin = try IIN(json: &r)
+            case "givenAt": givenAt = try Timestamp(json: &r)
+            default: try r.skipValue()
+            }
+        }
+        guard let ownerIin, let givenAt else { throw JSONReader.Miss() }
+        self.init(ownerIin: ownerIin, givenAt: givenAt)
+    }
+
+    /// Writes both fields.
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("givenAt", givenAt)
+            w.field("ownerIin", ownerIin)
+        }
+    }
+}

@@ -13,3 +13,27 @@ public struct PermanentRegistration: Hashable, Sendable, Codable {
         self.validFrom = validFrom
     }
 }
+
+extension PermanentRegistration: JSONReadable, JSONWritable {
+    /// Reads the fields as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var address: AddressSnapshot?, validFrom: CalendarDate?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "address": address = try AddressSnapshot(json: &r)
+            case "validFrom": validFrom = try CalendarDate(json: &r)
+            default: try r.skipValue()
+            }
+        }
+        guard let address, let validFrom else { throw JSONReader.Miss() }
+        self.init(address: address, validFrom: validFrom)
+    }
+
+    /// Writes both fields.
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("address", address)
+            w.field("validFrom", validFrom)
+        }
+    }
+}

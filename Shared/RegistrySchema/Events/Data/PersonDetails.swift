@@ -36,3 +36,33 @@ public struct PersonDetails: Hashable, Sendable, Codable {
         try container.encode(birthDate, forKey: .birthDate)
     }
 }
+
+extension PersonDetails: JSONReadable, JSONWritable {
+    /// Reads the fields as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var iin: IIN?, surname: String?, givenName: String?, patronymic: String?, birthDate: CalendarDate?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "iin": iin = try IIN(json: &r)
+            case "surname": surname = try r.readString()
+            case "givenName": givenName = try r.readString()
+            case "patronymic": patronymic = try r.readStringIfPresent()
+            case "birthDate": birthDate = try CalendarDate(json: &r)
+            default: try r.skipValue()
+            }
+        }
+        guard let iin, let surname, let givenName, let birthDate else { throw JSONReader.Miss() }
+        self.init(iin: iin, surname: surname, givenName: givenName, patronymic: patronymic, birthDate: birthDate)
+    }
+
+    /// Writes every field, `patronymic` as `null` when absent (as ``encode(to:)``).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("birthDate", birthDate)
+            w.field("givenName", givenName)
+            w.field("iin", iin)
+            w.field("patronymic", patronymic)
+            w.field("surname", surname)
+        }
+    }
+}

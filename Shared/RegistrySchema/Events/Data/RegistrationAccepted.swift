@@ -81,3 +81,47 @@ public struct RegistrationAccepted: RegistryEventData, Hashable {
         try container.encode(reason, forKey: .reason)
     }
 }
+
+extension RegistrationAccepted: JSONReadable, JSONWritable {
+    /// Reads the fields as ``init(from:)`` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var submission: SubmissionReference?, sequence: Int?, kind: RegistrationKind?, person: PersonDetails?
+        var address: AddressSnapshot?, previousAddress: AddressSnapshot?, validFrom: CalendarDate?, validUntil: CalendarDate?
+        var registration: RegistrationTerm?, reason: DeregistrationReason?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "submission": submission = try SubmissionReference(json: &r)
+            case "sequence": sequence = try r.readInt()
+            case "kind": kind = try RegistrationKind(json: &r)
+            case "person": person = try PersonDetails(json: &r)
+            case "address": address = try r.readIfPresent(AddressSnapshot.self)
+            case "previousAddress": previousAddress = try r.readIfPresent(AddressSnapshot.self)
+            case "validFrom": validFrom = try CalendarDate(json: &r)
+            case "validUntil": validUntil = try r.readIfPresent(CalendarDate.self)
+            case "registration": registration = try r.readIfPresent(RegistrationTerm.self)
+            case "reason": reason = try r.readIfPresent(DeregistrationReason.self)
+            default: try r.skipValue()
+            }
+        }
+        guard let submission, let sequence, let kind, let person, let validFrom else { throw JSONReader.Miss() }
+        self.init(
+            submission: submission, sequence: sequence, kind: kind, person: person, address: address, previousAddress: previousAddress,
+            validFrom: validFrom, validUntil: validUntil, registration: registration, reason: reason)
+    }
+
+    /// Writes every field, absent ones as `null` (as ``encode(to:)``).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("address", address)
+            w.field("kind", kind)
+            w.field("person", person)
+            w.field("previousAddress", previousAddress)
+            w.field("reason", reason)
+            w.field("registration", registration)
+            w.field("sequence", sequence)
+            w.field("submission", submission)
+            w.field("validFrom", validFrom)
+            w.field("validUntil", validUntil)
+        }
+    }
+}

@@ -35,3 +35,29 @@ public struct RegistrationRejected: RegistryEventData, Hashable {
         try container.encode(reasons, forKey: .reasons)
     }
 }
+
+extension RegistrationRejected: JSONReadable, JSONWritable {
+    /// Reads the fields as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var submission: SubmissionReference?, iin: String?, reasons: [RejectionReason]?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "submission": submission = try SubmissionReference(json: &r)
+            case "iin": iin = try r.readStringIfPresent()
+            case "reasons": reasons = try r.readArray(of: RejectionReason.self)
+            default: try r.skipValue()
+            }
+        }
+        guard let submission, let reasons else { throw JSONReader.Miss() }
+        self.init(submission: submission, iin: iin, reasons: reasons)
+    }
+
+    /// Writes every field, `iin` as `null` when absent (as ``encode(to:)``).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("iin", iin)
+            w.field("reasons", array: reasons)
+            w.field("submission", submission)
+        }
+    }
+}

@@ -86,3 +86,42 @@ public struct RegistrationSubmitted: RegistryEventData, Hashable {
         try container.encode(reason, forKey: .reason)
     }
 }
+
+extension RegistrationSubmitted: JSONReadable, JSONWritable {
+    /// Reads the fields as ``init(from:)`` does (`rca` required unless a deregistration).
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var kind: RegistrationKind?, person: PersonDetails?, rca: RCA?, validFrom: CalendarDate?, validUntil: CalendarDate?
+        var ownerConsent: OwnerConsent?, registration: RegistrationTerm?, reason: DeregistrationReason?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "kind": kind = try RegistrationKind(json: &r)
+            case "person": person = try PersonDetails(json: &r)
+            case "rca": rca = try r.readIfPresent(RCA.self)
+            case "validFrom": validFrom = try CalendarDate(json: &r)
+            case "validUntil": validUntil = try r.readIfPresent(CalendarDate.self)
+            case "ownerConsent": ownerConsent = try r.readIfPresent(OwnerConsent.self)
+            case "registration": registration = try r.readIfPresent(RegistrationTerm.self)
+            case "reason": reason = try r.readIfPresent(DeregistrationReason.self)
+            default: try r.skipValue()
+            }
+        }
+        guard let kind, let person, let validFrom, rca != nil || kind == .deregistration else { throw JSONReader.Miss() }
+        self.init(
+            kind: kind, person: person, rca: rca, validFrom: validFrom, validUntil: validUntil, ownerConsent: ownerConsent,
+            registration: registration, reason: reason)
+    }
+
+    /// Writes every field, absent ones as `null` (as ``encode(to:)``).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("kind", kind)
+            w.field("ownerConsent", ownerConsent)
+            w.field("person", person)
+            w.field("rca", rca)
+            w.field("reason", reason)
+            w.field("registration", registration)
+            w.field("validFrom", validFrom)
+            w.field("validUntil", validUntil)
+        }
+    }
+}

@@ -13,3 +13,27 @@ public struct RejectionReason: Hashable, Sendable, Codable {
         self.message = message
     }
 }
+
+extension RejectionReason: JSONReadable, JSONWritable {
+    /// Reads the fields as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var code: RejectionCode?, message: String?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "code": code = try RejectionCode(json: &r)
+            case "message": message = try r.readString()
+            default: try r.skipValue()
+            }
+        }
+        guard let code, let message else { throw JSONReader.Miss() }
+        self.init(code: code, message: message)
+    }
+
+    /// Writes both fields.
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("code", code)
+            w.field("message", message)
+        }
+    }
+}

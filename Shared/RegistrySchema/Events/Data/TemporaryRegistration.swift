@@ -16,3 +16,29 @@ public struct TemporaryRegistration: Hashable, Sendable, Codable {
         self.validUntil = validUntil
     }
 }
+
+extension TemporaryRegistration: JSONReadable, JSONWritable {
+    /// Reads the fields as the synthesized `init(from:)` does.
+    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
+        var address: AddressSnapshot?, validFrom: CalendarDate?, validUntil: CalendarDate?
+        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
+            switch key {
+            case "address": address = try AddressSnapshot(json: &r)
+            case "validFrom": validFrom = try CalendarDate(json: &r)
+            case "validUntil": validUntil = try CalendarDate(json: &r)
+            default: try r.skipValue()
+            }
+        }
+        guard let address, let validFrom, let validUntil else { throw JSONReader.Miss() }
+        self.init(address: address, validFrom: validFrom, validUntil: validUntil)
+    }
+
+    /// Writes every field.
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("address", address)
+            w.field("validFrom", validFrom)
+            w.field("validUntil", validUntil)
+        }
+    }
+}

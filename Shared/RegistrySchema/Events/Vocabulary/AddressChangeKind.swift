@@ -18,3 +18,5 @@ public enum AddressChangeKind: String, CaseIterable, Sendable, Codable {
         self = try Self.decodeContractValue(from: decoder, field: "change")
     }
 }
+
+extension AddressChangeKind: JSONReadable, JSONWritable {}

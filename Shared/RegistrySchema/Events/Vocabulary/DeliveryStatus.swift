@@ -14,3 +14,5 @@ public enum DeliveryStatus: String, CaseIterable, Sendable, Codable {
         self = try Self.decodeContractValue(from: decoder, field: "status")
     }
 }
+
+extension DeliveryStatus: JSONReadable, JSONWritable {}

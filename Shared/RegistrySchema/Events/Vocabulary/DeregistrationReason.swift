@@ -18,3 +18,5 @@ public enum DeregistrationReason: String, CaseIterable, Sendable, Codable {
         self = try Self.decodeContractValue(from: decoder, field: "reason")
     }
 }
+
+extension DeregistrationReason: JSONReadable, JSONWritable {}

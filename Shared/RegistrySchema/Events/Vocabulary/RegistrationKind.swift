@@ -14,3 +14,5 @@ public enum RegistrationKind: String, CaseIterable, Sendable, Codable {
         self = try Self.decodeContractValue(from: decoder, field: "kind")
     }
 }
+
+extension RegistrationKind: JSONReadable, JSONWritable {}

@@ -12,3 +12,5 @@ public enum RegistrationTerm: String, CaseIterable, Sendable, Codable {
         self = try Self.decodeContractValue(from: decoder, field: "registration")
     }
 }
+
+extension RegistrationTerm: JSONReadable, JSONWritable {}

@@ -28,3 +28,5 @@ public enum RejectionCode: String, CaseIterable, Sendable, Codable {
         self = try Self.decodeContractValue(from: decoder, field: "code")
     }
 }
+
+extension RejectionCode: JSONReadable, JSONWritable {}
