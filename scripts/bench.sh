@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: release build, then every benchmark on this machine, each beside its baseline from
-# the same run: the pipeline (DESIGN §9: end-to-end throughput against raw produce+consume,
+# the same run: the pipeline (DESIGN §9: end-to-end throughput against raw produce+consume and
+# against the same topology with forwarding consumers,
 # latency to visibility at 5,000/s, lookups against /health/live, memory and CPU per service),
 # schema decoding, and audit trail growth. Writes bench/results/latest.json and BENCHMARKS.md.
 #
@@ -82,6 +83,8 @@ say "broker and four services (release) running; logs in $RUN"
 
 say "raw baseline: $BENCH_COUNT submissions produced and consumed through the broker, no services"
 load --raw-baseline --count "$BENCH_COUNT" --json | tee "$RUN/raw.out" || die "the raw baseline failed"
+say "raw pipeline: $BENCH_COUNT submissions through the registry's topology with forwarding consumers, no services"
+load --raw-pipeline --count "$BENCH_COUNT" --json | tee "$RUN/raw-pipeline.out" || die "the raw pipeline baseline failed"
 
 say "filling the index with $SIZE people (catalog of $ADDRESSES dwellings first)"
 load --addresses "$ADDRESSES" --registrations-only --count "$SIZE" --wait --json | tee "$RUN/fill.out" || die "filling failed"
@@ -114,7 +117,7 @@ for service in "${SERVICES[@]}"; do
   # I/O): which part of the work per message dominates.
   perf report -i "$RUN/perf-$service.data" --children --sort symbol --stdio --percent-limit 2 -g none 2>/dev/null \
     | grep -E '^ +[0-9.]+%' | swift demangle --simplified \
-    | grep -E 'Processor\.apply|Desk\.handle|Projector\.(handle|current)|Record\.init|Ledger\.append|Store\.|Catalog\.entry|Router\.route|Outbox\.|relayOnce|AccessLog\.record|TokenVerifier\.verify|RegistryEventDecoder\.decode|SortedJSONEncoder\.encode\b|JSONDecoder\.decode<|JSONEncoder\.encode<|libc_pwrite|libc_pread|fdatasync|KafkaConsumer|KafkaProducer\.deliver' \
+    | grep -E 'Processor\.apply|Desk\.handle|Projector\.(handle|current)|Record\.init|Ledger\.append|Store\.|Catalog\.entry|Router\.route|Outbox\.|relayOnce|AccessLog\.record|TokenVerifier\.verify|RegistryEventDecoder\.decode|JSONReader\.read<|decodeReadingFast|JSONWriter\.bytes|SortedJSONEncoder\.encode\b|JSONDecoder\.decode<|JSONEncoder\.encode<|libc_pwrite|libc_pread|fdatasync|KafkaConsumer|KafkaProducer\.deliver' \
     | grep -vE 'closure|partial apply|thunk|protocol witness|specialized|\[k\]' | sed -E 's/( +-)+ *$//; s/ +$//' | awk '!seen[substr($0, index($0, "]"))]++' \
     | head -14 > "$RESULTS/profile-$service-inclusive.txt"
 done

@@ -15,7 +15,7 @@ import TestSupport
         return (process.output, figures)
     }
 
-    @Test func itPublishesTheMixWaitsForThePipelineAndMeasuresVisibilityAndTheBaseline() async throws {
+    @Test func itPublishesTheMixWaitsForThePipelineAndMeasuresVisibilityAndTheBaselines() async throws {
         let stack = try await RegistryStack(label: "load")
         defer { Task { await stack.stopAll() } }
         try await stack.startAll()
@@ -50,6 +50,9 @@ import TestSupport
         let raw = try await load(stack, ["--raw-baseline", "--count", "3000"])
         #expect(raw.figures["raw_messages"] == 3000 && (raw.figures["raw_events_per_s"] ?? 0) > 0, "\(raw.output)")
         #expect((raw.figures["raw_message_bytes"] ?? 0) > 300, "the baseline carries real submissions")
+        // Returns only once every forwarded message reached the audit-shaped consumer.
+        let topology = try await load(stack, ["--raw-pipeline", "--count", "2000"])
+        #expect(topology.figures["raw_pipeline_messages"] == 2000 && (topology.figures["raw_pipeline_events_per_s"] ?? 0) > 0, "\(topology.output)")
         await stack.stopAll()
         print("registryctl load: \(Int(mixed.figures["e2e_events_per_s"]!)) events/s end to end (debug build), raw \(Int(raw.figures["raw_events_per_s"]!)) messages/s, visibility p50 \(timed.figures["latency_p50_ms"]!) ms")
     }

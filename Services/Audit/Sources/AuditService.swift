@@ -36,7 +36,7 @@ public enum AuditService: RegistryService {
         let topics = RegistryTopic.allCases.filter { $0 != .addressCatalog }.map(environment.topics.name(for:))
         let store = environment.store
         return ServiceParts(
-            consumers: [ConsumerPart(processor: AuditProcessor(signer: signer), topics: topics)],
+            consumers: [ConsumerPart(processor: AuditProcessor(signer: signer), topics: topics, pace: .background)],
             routes: { AuditRoutes(store: store, signer: signer).add(to: $0) },
             services: [CheckpointTimer(store: store, signer: signer, interval: interval, logger: environment.logger)])
     }

@@ -31,6 +31,26 @@ public struct ServiceEnvironment: Sendable {
     public let logger: Logger
 }
 
+/// How soon a consumer must see a message once it is published.
+public enum ConsumerPace: Sendable {
+    /// On the way from a submission to what people read (intake's submissions, the index's
+    /// accepted registrations, notification's changes) and catalog copies (a submission may
+    /// follow its dwelling closely): the broker holds an empty fetch for at most 20 ms.
+    case prompt
+    /// Nobody waits on it (audit): the broker may hold an empty fetch for 500 ms. A fetch is
+    /// one request per partition for the broker to answer, and audit reads every partition of
+    /// every topic: polled 50 times a second, that was about a third of an idle broker's CPU.
+    case background
+
+    /// `fetch.wait.max.ms` for this pace.
+    public var fetchWait: Duration {
+        switch self {
+        case .prompt: .milliseconds(20)
+        case .background: .milliseconds(500)
+        }
+    }
+}
+
 /// One consumer of a service: its logic and its input topics (prefix applied).
 public struct ConsumerPart: Sendable {
     /// The service's batch logic.
@@ -43,13 +63,20 @@ public struct ConsumerPart: Sendable {
     public let caughtUp: CatchUpGate?
     /// This consumer starts once that gate is open.
     public let startsAfter: CatchUpGate?
+    /// How soon it must see new messages.
+    public let pace: ConsumerPace
 
     /// Creates a consumer part.
     /// - Parameters:
     ///   - groupSuffix: Distinguishes the consumer groups of a service's consumers (e.g. `.catalog`).
     ///   - caughtUp: Opened when this consumer has read its topics to the end once.
     ///   - startsAfter: Another part's `caughtUp`, to apply that backlog first.
-    public init(processor: any BatchProcessor, topics: [String], groupSuffix: String = "", caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil) {
+    ///   - pace: How soon it must see new messages.
+    public init(
+        processor: any BatchProcessor, topics: [String], groupSuffix: String = "", caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil,
+        pace: ConsumerPace = .prompt
+    ) {
+        self.pace = pace
         self.processor = processor
         self.topics = topics
         self.groupSuffix = groupSuffix

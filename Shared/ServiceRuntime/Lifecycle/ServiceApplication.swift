@@ -57,6 +57,7 @@ public struct ServiceApplication: Sendable {
             // The prefix isolates environments sharing a cluster; their groups must not mix either.
             var consumer = KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.topicPrefix + descriptor.name + part.groupSuffix)
             consumer.client.clientID = descriptor.name
+            consumer.fetchWait = part.pace.fetchWait
             return ProcessingEngine(
                 store: store, processor: part.processor, consumer: consumer, topics: part.topics,
                 deadLetterMessage: deadLetterMessage, relay: relay, caughtUp: part.caughtUp, startsAfter: part.startsAfter,

@@ -38,9 +38,15 @@ public enum Outbox {
         }
     }
 
-    /// Deletes delivered rows.
+    /// Deletes delivered rows (`ids` ascending, as ``oldest(_:in:)`` returns them).
     public static func delete(ids: [Int64], in db: Database) throws {
-        guard !ids.isEmpty else { return }
+        guard let first = ids.first, let last = ids.last else { return }
+        // Usually every row of a batch was delivered: one range, one prepared statement, instead
+        // of a statement with thousands of placeholders compiled for each batch.
+        if last - first + 1 == Int64(ids.count) {
+            try db.cachedStatement(sql: "DELETE FROM outbox WHERE id BETWEEN ? AND ?").execute(arguments: [first, last])
+            return
+        }
         try db.execute(sql: "DELETE FROM outbox WHERE id IN (\(databaseQuestionMarks(count: ids.count)))", arguments: StatementArguments(ids))
     }
 

@@ -10,7 +10,7 @@ import ServiceRuntime
 /// temporary stays, 5 % deregistrations, 2 % invalid) as fast as the broker takes them or at a
 /// fixed rate; can wait for the pipeline to work them off (end-to-end throughput), sample how
 /// long a registration takes to become visible through address-index, or measure the raw
-/// produce-and-consume baseline of the same broker.
+/// produce-and-consume baseline of the same broker and the registry's topology without the services.
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
@@ -21,6 +21,7 @@ struct LoadCommand: AsyncParsableCommand {
               registryctl load --no-catalog --count 150000 --rate 5000 --first-person 2000000 \\
                 --visibility http://127.0.0.1:8082                       latency to GET …/registration
               registryctl load --raw-baseline --count 1000000 --json   librdkafka produce + consume, one hop
+              registryctl load --raw-pipeline --count 1000000 --json   the registry's topology, forwarding consumers only
             After publishing the catalog it waits until the services have read it (they must be running). \
             Person numbers fix IINs: give a later run a --first-person past the earlier runs' people. \
             Exits 0, 1 when the pipeline stalls or a publish fails, 69 when the broker does not answer.
@@ -61,6 +62,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Flag(help: "Instead: produce the same --count submissions to a scratch topic and consume them back, timing the one hop (no services).")
     var rawBaseline = false
 
+    @Flag(help: "Instead: carry the same --count submissions through scratch topics shaped like the registry's (submitted → accepted → changed and current; audit reads all four) with consumers that only forward, timing the topology without the services' work.")
+    var rawPipeline = false
+
     @Flag(help: "Instead: print the IINs of the --count people from --first-person, one per line (for lookup benchmarks).")
     var printIins = false
 
@@ -72,7 +76,8 @@ struct LoadCommand: AsyncParsableCommand {
         guard addresses > 0, addresses <= 10_000_000 else { throw ValidationError("--addresses must be 1...10000000") }
         guard rate >= 0, firstPerson >= 0, sampleEvery > 0 else { throw ValidationError("--rate and --first-person must not be negative, --sample-every positive") }
         if visibility != nil && rate == 0 { throw ValidationError("--visibility needs a fixed --rate (latency at an unbounded rate measures the queue)") }
-        if rawBaseline && (wait || visibility != nil) { throw ValidationError("--raw-baseline measures the broker alone; it takes neither --wait nor --visibility") }
+        if rawBaseline && rawPipeline { throw ValidationError("--raw-baseline and --raw-pipeline are two separate runs") }
+        if (rawBaseline || rawPipeline) && (wait || visibility != nil) { throw ValidationError("--raw-baseline and --raw-pipeline measure the broker alone; they take neither --wait nor --visibility") }
     }
 
     func run() async throws {
@@ -94,9 +99,10 @@ struct LoadCommand: AsyncParsableCommand {
             let admin = try KafkaAdmin(configuration: broker.clientConfiguration, logger: broker.logger)
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: broker.clientConfiguration), logger: broker.logger)
             if rawBaseline {
-                var baseline = RawBaseline(
-                    broker: broker, admin: admin, producer: producer, count: count,
-                    generator: LoadGenerator(catalog: catalog, seed: seed, firstPerson: firstPerson, registrationsOnly: registrationsOnly))
+                var baseline = RawBaseline(load: brokerOnly(admin: admin, producer: producer, catalog: catalog))
+                results = try await baseline.run()
+            } else if rawPipeline {
+                var baseline = RawPipeline(load: brokerOnly(admin: admin, producer: producer, catalog: catalog))
                 results = try await baseline.run()
             } else {
                 if !noCatalog {
@@ -119,6 +125,13 @@ struct LoadCommand: AsyncParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
+    }
+
+    /// A run without services over this command's stream.
+    private func brokerOnly(admin: KafkaAdmin, producer: KafkaProducer, catalog: [AddressUpserted]) -> BrokerOnlyRun {
+        BrokerOnlyRun(
+            broker: broker, admin: admin, producer: producer, count: count,
+            generator: LoadGenerator(catalog: catalog, seed: seed, firstPerson: firstPerson, registrationsOnly: registrationsOnly))
     }
 
     /// Publishes the stream (as fast as possible or at ``rate``), then waits if asked.
