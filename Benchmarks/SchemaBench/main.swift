@@ -2,7 +2,8 @@
 // measured in the same run: Foundation's untyped JSONSerialization on the same bytes (parsing
 // and writing without any validation), i.e. the floor any JSON-based decoding pays.
 //
-//   swift run -c release SchemaBench [iterations]     (default 200000 per row)
+//   swift run -c release SchemaBench [iterations] [filter]   (default 200000 per row; only the
+//                                                           rows whose name holds filter)
 //
 // Prints a Markdown section for BENCHMARKS.md (scripts/bench.sh collects it).
 
@@ -10,6 +11,7 @@ import Foundation
 import RegistrySchema
 
 let iterations = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 200_000
+let filter = CommandLine.arguments.dropFirst(2).first
 
 let submittedJSON = #"""
 {"specversion":"1.0","id":"5b0f2d3e-6c1a-4c8e-9a55-0d4f7e2b9a10","source":"/egov/portal",
@@ -71,56 +73,71 @@ let submittedEvent = try decoder.decode(RegistrationSubmitted.self, from: submit
 let acceptedEvent = try decoder.decode(RegistrationAccepted.self, from: acceptedBytes)
 
 var rows: [Row] = []
+
+/// Measures a row unless the filter leaves it out.
+@MainActor func add(_ name: String, bytes: Int, _ body: () throws -> Int) rethrows {
+    if let filter, !name.contains(filter) { return }
+    rows.append(try measure(name, bytes: bytes, body))
+}
 let submittedObject = try JSONSerialization.jsonObject(with: submittedBytes)
 let acceptedObject = try JSONSerialization.jsonObject(with: acceptedBytes)
-rows.append(try measure("submitted  baseline: JSONSerialization parse", bytes: submittedBytes.count) {
+try add("submitted  baseline: JSONSerialization parse", bytes: submittedBytes.count) {
     (try JSONSerialization.jsonObject(with: submittedBytes) as? [String: Any])?.count ?? 0
-})
-rows.append(try measure("submitted  baseline: JSONSerialization write", bytes: submittedBytes.count) {
+}
+try add("submitted  baseline: JSONSerialization write", bytes: submittedBytes.count) {
     try JSONSerialization.data(withJSONObject: submittedObject, options: [.sortedKeys]).count
-})
-rows.append(try measure("submitted  baseline: Foundation JSONDecoder (typed)", bytes: submittedBytes.count) {
+}
+try add("submitted  baseline: Foundation JSONDecoder (typed)", bytes: submittedBytes.count) {
     try foundationDecoder.decode(RegistrationSubmitted.self, from: submittedBytes).data.validFrom.day
-})
-rows.append(try measure("submitted  baseline: Foundation JSONEncoder", bytes: submittedBytes.count) {
+}
+try add("submitted  baseline: Foundation JSONEncoder", bytes: submittedBytes.count) {
     try foundationEncoder.encode(submittedEvent).count
-})
-rows.append(try measure("submitted  decode (typed)", bytes: submittedBytes.count) {
+}
+try add("submitted  decode (typed)", bytes: submittedBytes.count) {
     try decoder.decode(RegistrationSubmitted.self, from: submittedBytes).data.validFrom.day
-})
-rows.append(try measure("submitted  decode (any type)", bytes: submittedBytes.count) {
+}
+try add("submitted  decode (any type)", bytes: submittedBytes.count) {
     try decoder.decodeEvent(from: submittedBytes).attributes.id.utf8.count
-})
-rows.append(try measure("submitted  attributes only", bytes: submittedBytes.count) {
+}
+try add("submitted  attributes only", bytes: submittedBytes.count) {
     try decoder.decodeAttributes(from: submittedBytes).id.utf8.count
-})
-rows.append(try measure("submitted  encode", bytes: submittedBytes.count) {
+}
+try add("submitted  encode", bytes: submittedBytes.count) {
     try encoder.encode(submittedEvent).count
-})
-rows.append(try measure("accepted   baseline: JSONSerialization parse", bytes: acceptedBytes.count) {
+}
+try add("accepted   baseline: JSONSerialization parse", bytes: acceptedBytes.count) {
     (try JSONSerialization.jsonObject(with: acceptedBytes) as? [String: Any])?.count ?? 0
-})
-rows.append(try measure("accepted   baseline: JSONSerialization write", bytes: acceptedBytes.count) {
+}
+try add("accepted   baseline: JSONSerialization write", bytes: acceptedBytes.count) {
     try JSONSerialization.data(withJSONObject: acceptedObject, options: [.sortedKeys]).count
-})
-rows.append(try measure("accepted   baseline: Foundation JSONDecoder (typed)", bytes: acceptedBytes.count) {
+}
+try add("accepted   baseline: Foundation JSONDecoder (typed)", bytes: acceptedBytes.count) {
     try foundationDecoder.decode(RegistrationAccepted.self, from: acceptedBytes).data.sequence
-})
-rows.append(try measure("accepted   baseline: Foundation JSONEncoder", bytes: acceptedBytes.count) {
+}
+try add("accepted   baseline: Foundation JSONEncoder", bytes: acceptedBytes.count) {
     try foundationEncoder.encode(acceptedEvent).count
-})
-rows.append(try measure("accepted   decode (typed)", bytes: acceptedBytes.count) {
+}
+try add("accepted   decode (typed)", bytes: acceptedBytes.count) {
     try decoder.decode(RegistrationAccepted.self, from: acceptedBytes).data.sequence
-})
-rows.append(try measure("accepted   decode (any type)", bytes: acceptedBytes.count) {
+}
+try add("accepted   decode (any type)", bytes: acceptedBytes.count) {
     try decoder.decodeEvent(from: acceptedBytes).attributes.id.utf8.count
-})
-rows.append(try measure("accepted   encode", bytes: acceptedBytes.count) {
+}
+try add("accepted   encode", bytes: acceptedBytes.count) {
     try encoder.encode(acceptedEvent).count
-})
-rows.append(measure("IIN.validate", bytes: 12) {
+}
+/// The accepted event behind a type that only has Codable, so `SortedJSONEncoder` takes its Codable path.
+struct CodableOnly: Encodable {
+    let event: CloudEvent<RegistrationAccepted>
+    func encode(to encoder: any Encoder) throws { try event.encode(to: encoder) }
+}
+let sortedEncoder = SortedJSONEncoder()
+try add("accepted   encode (Codable path)", bytes: acceptedBytes.count) {
+    try sortedEncoder.encodeBytes(CodableOnly(event: acceptedEvent)).count
+}
+add("IIN.validate", bytes: 12) {
     IIN.validate("860101300126") == nil ? 1 : 0
-})
+}
 
 print("## Event decode and encode (SchemaBench)")
 print("")

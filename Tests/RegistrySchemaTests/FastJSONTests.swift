@@ -16,7 +16,7 @@ struct FastJSONTests {
     func readerMatchesFoundation(name: String) throws {
         let bytes = try Vectors.data("valid", name)
         let foundation = try Self.foundationDecoder.decodeEvent(from: bytes)
-        let read = bytes.withUnsafeBytes { try? JSONReader.read(RegistryEvent.self, from: $0) }
+        let read = (try? JSONReader.read(RegistryEvent.self, from: [UInt8](bytes)))
         if Self.readTypes.contains(foundation.eventType) {
             #expect(read == foundation)
         } else {
@@ -70,7 +70,7 @@ struct FastJSONTests {
     func leftToFoundationDecodesTheSame() throws {
         for (what, text) in Self.leftToFoundation {
             let bytes = Data(text.utf8)
-            #expect(bytes.withUnsafeBytes { try? JSONReader.read(RegistryEvent.self, from: $0) } == nil, "\(what): the reader gave up")
+            #expect((try? JSONReader.read(RegistryEvent.self, from: [UInt8](bytes))) == nil, "\(what): the reader gave up")
             let foundation = Result { try Self.foundationDecoder.decodeEvent(from: bytes) }.map { "\($0)" }
             let both = Result { try RegistryEventDecoder().decodeEvent(from: bytes) }.map { "\($0)" }
             #expect("\(both)" == "\(foundation)", "\(what)")
@@ -83,7 +83,7 @@ struct FastJSONTests {
         let spaced = Self.accepted.replacingOccurrences(of: #",""#, with: " ,\n\t\"").replacingOccurrences(of: #"":"#, with: "\"\r: ")
         for text in [repeated, spaced, " \n" + Self.accepted + " \n"] {
             let bytes = Data(text.utf8)
-            let read = try #require(bytes.withUnsafeBytes { try? JSONReader.read(RegistryEvent.self, from: $0) })
+            let read = try #require((try? JSONReader.read(RegistryEvent.self, from: [UInt8](bytes))))
             #expect(read == (try Self.foundationDecoder.decodeEvent(from: bytes)))
         }
     }

@@ -123,7 +123,7 @@ extension CloudEvent: JSONReadable where Data: JSONReadable {
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         let (attributes, data) = try CloudEventAttributes.readEnvelope(&reader)
         if let registryData = Data.self as? any RegistryEventData.Type, attributes.type != registryData.eventType.rawValue { throw JSONReader.Miss() }
-        try self.init(attributes: attributes, data: JSONReader.read(data) { (r: inout JSONReader) throws(JSONReader.Miss) in try Data(json: &r) })
+        try self.init(attributes: attributes, data: reader.read(data) { (r: inout JSONReader) throws(JSONReader.Miss) in try Data(json: &r) })
     }
 
     /// An event with the given attributes and data.

@@ -94,15 +94,15 @@ extension KeyedDecodingContainer {
 }
 
 extension CloudEventAttributes {
-    /// Reads an event's attributes and the bytes of its `data` (read afterwards, by type),
+    /// Reads an event's attributes and skips its `data` (read afterwards, by type),
     /// requiring what ``CloudEvent``'s `init(from:)` requires: `specversion` `1.0`, non-empty
     /// `id`, `source` and `type`, and a `data` member.
-    static func readEnvelope(_ reader: inout JSONReader) throws(JSONReader.Miss) -> (CloudEventAttributes, data: UnsafeRawBufferPointer) {
+    static func readEnvelope(_ reader: inout JSONReader) throws(JSONReader.Miss) -> (CloudEventAttributes, data: JSONReader.Skipped) {
         var specVersion: String?, id: String?, source: String?, type: String?, time: Timestamp?, subject: String?, dataContentType: String?
-        var data: UnsafeRawBufferPointer?
+        var data: JSONReader.Skipped?
         try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
             switch key {
-            case "data": data = try r.skipValueBytes()
+            case "data": data = try r.skipValueForLater()
             case "datacontenttype": dataContentType = try r.readStringIfPresent()
             case "id": id = try r.readString()
             case "source": source = try r.readString()

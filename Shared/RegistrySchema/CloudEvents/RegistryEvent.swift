@@ -129,9 +129,9 @@ extension RegistryEvent: JSONReadable {
     /// (submissions, decisions, changes, current addresses, accesses); any other type is a miss
     /// (Foundation decodes it).
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        let (attributes, bytes) = try CloudEventAttributes.readEnvelope(&reader)
+        let (attributes, skipped) = try CloudEventAttributes.readEnvelope(&reader)
         func data<D: JSONReadable>(_ type: D.Type) throws(JSONReader.Miss) -> D {
-            try JSONReader.read(bytes) { (r: inout JSONReader) throws(JSONReader.Miss) in try D(json: &r) }
+            try reader.read(skipped) { (r: inout JSONReader) throws(JSONReader.Miss) in try D(json: &r) }
         }
         switch attributes.eventType {
         case .registrationSubmitted?: self = .registrationSubmitted(CloudEvent(attributes: attributes, data: try data(RegistrationSubmitted.self)))

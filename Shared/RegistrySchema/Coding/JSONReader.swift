@@ -26,41 +26,58 @@ public struct JSONReader {
         public init() {}
     }
 
+    /// A value that was skipped, to be read later with ``read(_:_:)-(Skipped,_)`` (the
+    /// CloudEvent `data` member, read by type once the envelope is known).
+    public struct Skipped: Sendable {
+        fileprivate let range: Range<Int>
+    }
+
     /// How deep objects and arrays may nest (Foundation allows 512; the registry's events are
     /// four levels deep).
     public static let maximumDepth = 32
 
-    private let base: UnsafePointer<UInt8>
-    private let end: Int
-    private var index = 0
+    // Indices into an array rather than a pointer: every read is bounds-checked, and nothing
+    // refers to the caller's bytes once reading ends.
+    private let bytes: [UInt8]
+    private var end: Int
+    private var index: Int
     private var depth = 0
     /// The keys of the objects being read (start, count pairs), to skip repeated keys.
     private var keys: [Int] = []
 
-    private init(_ base: UnsafePointer<UInt8>, count: Int) {
-        self.base = base
-        self.end = count
+    private init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        self.index = 0
+        self.end = bytes.count
     }
 
     /// Reads one whole document: `body` reads the top-level value; only whitespace may follow.
-    public static func read<T>(_ bytes: UnsafeRawBufferPointer, _ body: (inout JSONReader) throws(Miss) -> T) throws(Miss) -> T {
-        guard let start = bytes.baseAddress, bytes.count > 0 else { throw Miss() }
-        var reader = JSONReader(start.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-        reader.skipWhitespace()
-        let value = try body(&reader)
-        reader.skipWhitespace()
-        guard reader.index == reader.end else { throw Miss() }
-        return value
+    public static func read<T>(_ bytes: [UInt8], _ body: (inout JSONReader) throws(Miss) -> T) throws(Miss) -> T {
+        guard !bytes.isEmpty else { throw Miss() }
+        var reader = JSONReader(bytes)
+        return try reader.readWhole(body)
     }
 
     /// Reads a whole document of a type that reads itself.
-    public static func read<T: JSONReadable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws(Miss) -> T {
+    public static func read<T: JSONReadable>(_ type: T.Type, from bytes: [UInt8]) throws(Miss) -> T {
         try read(bytes) { (reader: inout JSONReader) throws(Miss) in try T(json: &reader) }
     }
 
-    /// Reads a whole document of a type that reads itself from an array of bytes.
-    public static func read<T: JSONReadable>(_ type: T.Type, from bytes: [UInt8]) throws(Miss) -> T {
-        try bytes.withUnsafeBytes { raw in Result { () throws(Miss) -> T in try read(type, from: raw) } }.get()
+    /// Reads a value skipped earlier with ``skipValueForLater()`` as a document of its own
+    /// (whitespace around it allowed, nothing else), then goes on where the reader was.
+    public mutating func read<T>(_ skipped: Skipped, _ body: (inout JSONReader) throws(Miss) -> T) throws(Miss) -> T {
+        let (resumeAt, resumeEnd, resumeDepth) = (index, end, depth)
+        defer { (index, end, depth) = (resumeAt, resumeEnd, resumeDepth) }
+        (index, end, depth) = (skipped.range.lowerBound, skipped.range.upperBound, 0)
+        return try readWhole(body)
+    }
+
+    private mutating func readWhole<T>(_ body: (inout JSONReader) throws(Miss) -> T) throws(Miss) -> T {
+        skipWhitespace()
+        let value = try body(&self)
+        skipWhitespace()
+        guard index == end else { throw Miss() }
+        return value
     }
 
     // MARK: Structure
@@ -68,60 +85,56 @@ public struct JSONReader {
     /// Reads an object: `body` is called with each key (the first time it appears) and must read
     /// or skip its value. A repeated key's value is skipped, as Foundation keeps the first.
     public mutating func readObject(_ body: (inout JSONReader, JSONKey) throws(Miss) -> Void) throws(Miss) {
-        try enter(UInt8(ascii: "{"))
         let mark = keys.count
         defer { keys.removeSubrange(mark...) }
-        skipWhitespace()
-        if peek == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            let (start, count, _) = try stringBytes()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
-            skipWhitespace()
-            if isRepeated(start: start, count: count, since: mark) {
-                try skipValue()
+        try readContainer(UInt8(ascii: "{"), UInt8(ascii: "}")) { (reader: inout JSONReader) throws(Miss) in
+            let (start, count) = try reader.readMemberKey()
+            if reader.isRepeated(start: start, count: count, since: mark) {
+                try reader.skipValue()
             } else {
-                keys.append(start)
-                keys.append(count)
-                try body(&self, JSONKey(base: base + start, count: count))
+                reader.keys.append(start)
+                reader.keys.append(count)
+                try body(&reader, JSONKey(document: reader.bytes, start: start, count: count))
             }
-            skipWhitespace()
-            guard index < end else { throw Miss() }
-            let byte = base[index]
-            index += 1
-            if byte == UInt8(ascii: ",") { continue }
-            guard byte == UInt8(ascii: "}") else { throw Miss() }
-            depth -= 1
-            return
         }
     }
 
     /// Reads an array: `body` is called once per element and must read or skip it.
     public mutating func readArray(_ body: (inout JSONReader) throws(Miss) -> Void) throws(Miss) {
-        try enter(UInt8(ascii: "["))
+        try readContainer(UInt8(ascii: "["), UInt8(ascii: "]"), body)
+    }
+
+    /// Reads `opening`, then elements (each read by `element`) separated by commas, then `closing`.
+    @inline(__always)
+    private mutating func readContainer(_ opening: UInt8, _ closing: UInt8, _ element: (inout JSONReader) throws(Miss) -> Void) throws(Miss) {
+        try enter(opening)
         skipWhitespace()
-        if peek == UInt8(ascii: "]") {
+        if peek == closing {
             index += 1
             depth -= 1
             return
         }
         while true {
             skipWhitespace()
-            try body(&self)
+            try element(&self)
             skipWhitespace()
             guard index < end else { throw Miss() }
-            let byte = base[index]
+            let byte = bytes[index]
             index += 1
             if byte == UInt8(ascii: ",") { continue }
-            guard byte == UInt8(ascii: "]") else { throw Miss() }
+            guard byte == closing else { throw Miss() }
             depth -= 1
             return
         }
+    }
+
+    /// Reads an object member's key and the colon after it; returns where the key's bytes are.
+    private mutating func readMemberKey() throws(Miss) -> (start: Int, count: Int) {
+        let (start, count, _) = try stringBytes()
+        skipWhitespace()
+        try expect(UInt8(ascii: ":"))
+        skipWhitespace()
+        return (start, count)
     }
 
     /// Reads an array whose elements read themselves.
@@ -134,8 +147,8 @@ public struct JSONReader {
     /// Consumes `null` if it is next.
     /// - Returns: Whether it was.
     public mutating func readNull() -> Bool {
-        guard index + 4 <= end, base[index] == UInt8(ascii: "n"), base[index + 1] == UInt8(ascii: "u"),
-              base[index + 2] == UInt8(ascii: "l"), base[index + 3] == UInt8(ascii: "l") else { return false }
+        guard index + 4 <= end, bytes[index] == UInt8(ascii: "n"), bytes[index + 1] == UInt8(ascii: "u"),
+              bytes[index + 2] == UInt8(ascii: "l"), bytes[index + 3] == UInt8(ascii: "l") else { return false }
         index += 4
         return true
     }
@@ -148,8 +161,8 @@ public struct JSONReader {
     /// Skips any value (validating its syntax strictly).
     public mutating func skipValue() throws(Miss) {
         guard index < end else { throw Miss() }
-        switch base[index] {
-        case UInt8(ascii: "{"): try readObject { (reader: inout JSONReader, _) throws(Miss) in try reader.skipValue() }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try skipObject()
         case UInt8(ascii: "["): try readArray { (reader: inout JSONReader) throws(Miss) in try reader.skipValue() }
         case UInt8(ascii: "\""): _ = try stringBytes()
         case UInt8(ascii: "t"): try literal("true")
@@ -159,22 +172,28 @@ public struct JSONReader {
         }
     }
 
-    /// The bytes of the value that comes next, skipped (for reading it later with ``read(_:_:)``).
-    public mutating func skipValueBytes() throws(Miss) -> UnsafeRawBufferPointer {
+    /// Skips an object: its keys are only checked to be strings, as their values are skipped.
+    private mutating func skipObject() throws(Miss) {
+        try readContainer(UInt8(ascii: "{"), UInt8(ascii: "}")) { (reader: inout JSONReader) throws(Miss) in
+            _ = try reader.readMemberKey()
+            try reader.skipValue()
+        }
+    }
+
+    /// Skips the value that comes next, remembering where it was (for ``read(_:_:)-(Skipped,_)``).
+    public mutating func skipValueForLater() throws(Miss) -> Skipped {
         let start = index
         try skipValue()
-        return UnsafeRawBufferPointer(start: base + start, count: index - start)
+        return Skipped(range: start..<index)
     }
 
     // MARK: Scalars
 
     /// Reads a string (without escapes or control characters; valid UTF-8).
     public mutating func readString() throws(Miss) -> String {
-        let (start, count, ascii) = try stringBytes(validating: false)
-        let bytes = UnsafeBufferPointer(start: base + start, count: count)
-        if ascii { return String(decoding: bytes, as: UTF8.self) }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw Miss() }
-        return text
+        let (start, count, _) = try stringBytes(validating: false)
+        guard let contents = try? UTF8Span(validating: bytes.span.extracting(start..<(start + count))) else { throw Miss() }
+        return String(copying: contents)
     }
 
     /// Reads a string, or `nil` for `null`.
@@ -185,7 +204,7 @@ public struct JSONReader {
     /// Reads `true` or `false`.
     public mutating func readBool() throws(Miss) -> Bool {
         guard index < end else { throw Miss() }
-        if base[index] == UInt8(ascii: "t") {
+        if bytes[index] == UInt8(ascii: "t") {
             try literal("true")
             return true
         }
@@ -198,13 +217,13 @@ public struct JSONReader {
     public mutating func readInt() throws(Miss) -> Int {
         let start = index
         var value = 0
-        while index < end, base[index] >= 0x30, base[index] <= 0x39 {
-            value = value * 10 + Int(base[index] - 0x30)
+        while index < end, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            value = value * 10 + Int(bytes[index] - 0x30)
             index += 1
         }
         let digits = index - start
-        guard digits > 0, digits <= 18, digits == 1 || base[start] != 0x30 else { throw Miss() }
-        if index < end, base[index] == UInt8(ascii: ".") || base[index] == UInt8(ascii: "e") || base[index] == UInt8(ascii: "E") { throw Miss() }
+        guard digits > 0, digits <= 18, digits == 1 || bytes[start] != 0x30 else { throw Miss() }
+        if index < end, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") { throw Miss() }
         return value
     }
 
@@ -215,32 +234,33 @@ public struct JSONReader {
 
     // MARK: Lexing
 
-    private var peek: UInt8? { index < end ? base[index] : nil }
+    private var peek: UInt8? { index < end ? bytes[index] : nil }
 
     private mutating func enter(_ opening: UInt8) throws(Miss) {
-        guard index < end, base[index] == opening, depth < Self.maximumDepth else { throw Miss() }
+        guard index < end, bytes[index] == opening, depth < Self.maximumDepth else { throw Miss() }
         index += 1
         depth += 1
     }
 
     private mutating func expect(_ byte: UInt8) throws(Miss) {
-        guard index < end, base[index] == byte else { throw Miss() }
+        guard index < end, bytes[index] == byte else { throw Miss() }
         index += 1
     }
 
     private mutating func skipWhitespace() {
         while index < end {
-            switch base[index] {
+            switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
             default: return
             }
         }
     }
 
-    private mutating func literal(_ text: StaticString) throws(Miss) {
-        let count = text.utf8CodeUnitCount
-        guard index + count <= end, memcmp(base + index, text.utf8Start, count) == 0 else { throw Miss() }
-        index += count
+    private mutating func literal(_ text: String) throws(Miss) {
+        for byte in text.utf8 {
+            guard index < end, bytes[index] == byte else { throw Miss() }
+            index += 1
+        }
     }
 
     /// Consumes a string; returns where its contents start, how many bytes they are and whether
@@ -249,19 +269,24 @@ public struct JSONReader {
     private mutating func stringBytes(validating: Bool = true) throws(Miss) -> (start: Int, count: Int, ascii: Bool) {
         try expect(UInt8(ascii: "\""))
         let start = index
+        let (closing, ascii) = try scanString(from: start)
+        index = closing + 1
+        if !ascii, validating, (try? UTF8Span(validating: bytes.span.extracting(start..<closing))) == nil { throw Miss() }
+        return (start, closing - start, ascii)
+    }
+
+    /// Where the string whose contents start at `start` closes, and whether its contents are ASCII.
+    @inline(__always)
+    private func scanString(from start: Int) throws(Miss) -> (closing: Int, ascii: Bool) {
+        let span = bytes.span
+        var position = start
         var high: UInt8 = 0
-        while index < end {
-            let byte = base[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                let count = index - 1 - start
-                let ascii = high < 0x80
-                if !ascii, validating, String(validating: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self) == nil { throw Miss() }
-                return (start, count, ascii)
-            }
+        while position < end {
+            let byte = span[position]
+            if byte == UInt8(ascii: "\"") { return (position, high < 0x80) }
             guard byte >= 0x20, byte != UInt8(ascii: "\\") else { throw Miss() }
             high |= byte
-            index += 1
+            position += 1
         }
         throw Miss()
     }
@@ -285,28 +310,47 @@ public struct JSONReader {
 
     @discardableResult private mutating func skipDigits() -> Int {
         let start = index
-        while index < end, base[index] >= 0x30, base[index] <= 0x39 { index += 1 }
+        while index < end, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
         return index - start
     }
 
     private func isRepeated(start: Int, count: Int, since mark: Int) -> Bool {
         var position = mark
         while position < keys.count {
-            if keys[position + 1] == count, memcmp(base + keys[position], base + start, count) == 0 { return true }
+            if keys[position + 1] == count, sameBytes(keys[position], start, count: count) { return true }
             position += 2
         }
         return false
+    }
+
+    private func sameBytes(_ first: Int, _ second: Int, count: Int) -> Bool {
+        let span = bytes.span
+        for offset in 0..<count where span[first + offset] != span[second + offset] { return false }
+        return true
     }
 }
 
 /// An object key as it appears in the document (no escapes), compared with literals in `switch`.
 public struct JSONKey {
-    let base: UnsafePointer<UInt8>
-    let count: Int
+    private let document: [UInt8]
+    private let start: Int
+    private let count: Int
+
+    init(document: [UInt8], start: Int, count: Int) {
+        self.document = document
+        self.start = start
+        self.count = count
+    }
 
     /// Whether the key is `pattern` (for `case "name":`).
-    public static func ~= (pattern: StaticString, key: JSONKey) -> Bool {
-        pattern.utf8CodeUnitCount == key.count && memcmp(pattern.utf8Start, key.base, key.count) == 0
+    @inline(__always)
+    public static func ~= (pattern: String, key: JSONKey) -> Bool {
+        let utf8 = pattern.utf8
+        guard utf8.count == key.count else { return false }
+        let expected = utf8.span
+        let document = key.document.span
+        for offset in 0..<key.count where expected[offset] != document[key.start + offset] { return false }
+        return true
     }
 }
 
@@ -331,7 +375,7 @@ extension JSONDecoder {
     /// when the reader gives up (which then decides, and reports any error). For the JSON the
     /// services store and read back on their hot paths.
     public func decodeReadingFast<T: Decodable & JSONReadable>(_ type: T.Type, from data: Data) throws -> T {
-        if let value = data.withUnsafeBytes({ try? JSONReader.read(T.self, from: $0) }) { return value }
+        if let value = try? JSONReader.read(T.self, from: [UInt8](data)) { return value }
         return try decode(T.self, from: data)
     }
 }

@@ -14,7 +14,7 @@ public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     private var needsComma = false
     #if DEBUG
-    private var lastKey: StaticString?
+    private var lastKey: String?
     #endif
 
     /// Creates an empty writer.
@@ -62,38 +62,37 @@ public struct JSONWriter {
     }
 
     /// Starts an object member: its key, which must sort after the previous one's.
-    public mutating func key(_ name: StaticString) {
+    /// `name` is written as it is (the registry's keys need no escaping).
+    public mutating func key(_ name: String) {
         #if DEBUG
         if let previous = lastKey {
-            let ordered = UnsafeBufferPointer(start: previous.utf8Start, count: previous.utf8CodeUnitCount)
-                .lexicographicallyPrecedes(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            assert(ordered, "JSONWriter: key \(name) written after \(previous); keys must be in sorted order")
+            assert(previous.utf8.lexicographicallyPrecedes(name.utf8), "JSONWriter: key \(name) written after \(previous); keys must be in sorted order")
         }
         lastKey = name
         #endif
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(contentsOf: name.utf8)
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
 
     /// Writes a member whose value writes itself; `nil` as `null`.
-    public mutating func field<T: JSONWritable>(_ name: StaticString, _ value: T?) {
+    public mutating func field<T: JSONWritable>(_ name: String, _ value: T?) {
         key(name)
         if let value { value.writeJSON(to: &self) } else { null() }
     }
 
     /// Writes a member only when the value is present (Codable's `encodeIfPresent`).
-    public mutating func fieldIfPresent<T: JSONWritable>(_ name: StaticString, _ value: T?) {
+    public mutating func fieldIfPresent<T: JSONWritable>(_ name: String, _ value: T?) {
         guard let value else { return }
         key(name)
         value.writeJSON(to: &self)
     }
 
     /// Writes a member whose value is an array.
-    public mutating func field<S: Sequence>(_ name: StaticString, array elements: S) where S.Element: JSONWritable {
+    public mutating func field<S: Sequence>(_ name: String, array elements: S) where S.Element: JSONWritable {
         key(name)
         array(elements)
     }
@@ -103,25 +102,23 @@ public struct JSONWriter {
     /// Writes a string, escaped as Foundation escapes it (slashes are not escaped).
     public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { utf8 in JSONStringEscaping.escape(utf8) { bytes.append(contentsOf: $0) } }
+        JSONStringEscaping.escape(text, into: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 
     /// Writes an integer.
     public mutating func integer<I: BinaryInteger>(_ value: I) {
-        var text = value.description
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: value.description.utf8)
     }
 
     /// Writes `true` or `false`.
     public mutating func bool(_ value: Bool) {
-        bytes.append(contentsOf: value ? [0x74, 0x72, 0x75, 0x65] : [0x66, 0x61, 0x6C, 0x73, 0x65])
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     /// Writes `null`.
     public mutating func null() {
-        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        bytes.append(contentsOf: "null".utf8)
     }
 }
 
@@ -182,36 +179,45 @@ extension LosslessStringConvertible where Self: JSONReadable {
 /// ``SortedJSONEncoder``: `"` and `\` with a backslash, the control characters with their short
 /// escapes or `\u00XX`; everything else (slashes and non-ASCII included) as it is.
 enum JSONStringEscaping {
-    /// Calls `emit` with consecutive pieces of the escaped form of `utf8`.
+    /// Appends the escaped form of `text` to `output`.
     @inline(__always)
-    static func escape(_ utf8: UnsafeBufferPointer<UInt8>, _ emit: (UnsafeBufferPointer<UInt8>) -> Void) {
-        func emitText(_ text: StaticString) { emit(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
-        var mark = 0
-        for index in 0..<utf8.count {
-            let byte = utf8[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if index > mark { emit(UnsafeBufferPointer(rebasing: utf8[mark..<index])) }
-            mark = index + 1
+    static func escape(_ text: String, into output: inout [UInt8]) {
+        let utf8 = text.utf8
+        guard needsEscaping(utf8.span) else {
+            output.append(contentsOf: utf8)
+            return
+        }
+        for byte in utf8 {
+            guard needsEscape(byte) else {
+                output.append(byte)
+                continue
+            }
             switch byte {
-            case UInt8(ascii: "\""): emitText("\\\"")
-            case UInt8(ascii: "\\"): emitText("\\\\")
-            case 0x08: emitText("\\b")
-            case 0x0C: emitText("\\f")
-            case 0x0A: emitText("\\n")
-            case 0x0D: emitText("\\r")
-            case 0x09: emitText("\\t")
+            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+            case 0x08: output.append(contentsOf: #"\b"#.utf8)
+            case 0x0C: output.append(contentsOf: #"\f"#.utf8)
+            case 0x0A: output.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: output.append(contentsOf: #"\r"#.utf8)
+            case 0x09: output.append(contentsOf: #"\t"#.utf8)
             default:
-                emitText("\\u00")
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2) { hex in
-                    hex[0] = hexDigits[Int(byte >> 4)]
-                    hex[1] = hexDigits[Int(byte & 0x0F)]
-                    emit(UnsafeBufferPointer(hex))
-                }
+                output.append(contentsOf: #"\u00"#.utf8)
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
             }
         }
-        if utf8.count > mark { emit(UnsafeBufferPointer(rebasing: utf8[mark...])) }
+    }
+
+    @inline(__always)
+    private static func needsEscaping(_ utf8: Span<UInt8>) -> Bool {
+        for index in utf8.indices where needsEscape(utf8[index]) { return true }
+        return false
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
-

@@ -37,7 +37,7 @@ public struct RegistryEventDecoder: Sendable {
     /// - Throws: ``EnvelopeError``: `malformed` with the field path, or `unsupportedSpecVersion`
     ///   / `unsupportedType`.
     public func decode<D: Codable & Sendable>(_ type: D.Type, from bytes: Data) throws(EnvelopeError) -> CloudEvent<D> {
-        if readsFast, let event = bytes.withUnsafeBytes({ Self.readFast(CloudEvent<D>.self, from: $0) }) { return event }
+        if readsFast, let event = Self.readFast(CloudEvent<D>.self, from: [UInt8](bytes)) { return event }
         do {
             return try decoder.decode(CloudEvent<D>.self, from: bytes)
         } catch {
@@ -47,14 +47,14 @@ public struct RegistryEventDecoder: Sendable {
 
     /// Decodes a CloudEvent whose data is `type` from a Kafka value (as the `Data` overload does).
     public func decode<D: Codable & Sendable>(_ type: D.Type, from bytes: [UInt8]) throws(EnvelopeError) -> CloudEvent<D> {
-        if readsFast, let event = bytes.withUnsafeBytes({ Self.readFast(CloudEvent<D>.self, from: $0) }) { return event }
+        if readsFast, let event = Self.readFast(CloudEvent<D>.self, from: bytes) { return event }
         return try decode(type, from: Data(bytes))
     }
 
     /// Decodes a CloudEvent of any registry type, choosing the data type by `type`.
     /// - Throws: ``EnvelopeError``; `unsupportedType` for a type the registry does not know.
     public func decodeEvent(from bytes: Data) throws(EnvelopeError) -> RegistryEvent {
-        if readsFast, let event = bytes.withUnsafeBytes({ Self.readFast(RegistryEvent.self, from: $0) }) { return event }
+        if readsFast, let event = Self.readFast(RegistryEvent.self, from: [UInt8](bytes)) { return event }
         do {
             return try decoder.decode(RegistryEvent.self, from: bytes)
         } catch {
@@ -64,7 +64,7 @@ public struct RegistryEventDecoder: Sendable {
 
     /// Decodes a CloudEvent of any registry type from a Kafka value.
     public func decodeEvent(from bytes: [UInt8]) throws(EnvelopeError) -> RegistryEvent {
-        if readsFast, let event = bytes.withUnsafeBytes({ Self.readFast(RegistryEvent.self, from: $0) }) { return event }
+        if readsFast, let event = Self.readFast(RegistryEvent.self, from: bytes) { return event }
         return try decodeEvent(from: Data(bytes))
     }
 
@@ -99,7 +99,7 @@ public struct RegistryEventDecoder: Sendable {
     }
 
     /// `T` read by its ``JSONReadable`` conformance, or `nil` when it has none or the reader gave up.
-    private static func readFast<T>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) -> T? {
+    private static func readFast<T>(_ type: T.Type, from bytes: [UInt8]) -> T? {
         guard let readable = T.self as? any JSONReadable.Type else { return nil }
         return (try? JSONReader.read(readable, from: bytes)) as? T
     }

@@ -71,58 +71,36 @@ public struct SortedJSONEncoder: Sendable {
 
 // MARK: - The buffer
 
-/// The one buffer an encoding writes into; values are ranges of it. Managed by hand because
-/// objects copy their members' earlier ranges to the end, which an `Array` cannot do without
-/// copying itself.
+/// The one buffer an encoding writes into; values are ranges of it, and an object copies its
+/// members' earlier ranges to the end in key order.
 private final class JSONSink {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    private(set) var count = 0
+    // Only ever used by one encoding on one thread; without the run-time exclusivity checks
+    // (the compiler's static checks stay) every append paid more for the check than the write.
+    @exclusivity(unchecked) private(set) var storage: [UInt8] = []
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
     /// Set when a value asked for something this encoder leaves to Foundation (a
     /// `superEncoder`, a nested container for a key already encoded, which Foundation merges):
     /// the result is then Foundation's.
     var leftToFoundation = false
 
     init() {
-        capacity = 2048
-        base = .allocate(capacity: capacity)
+        storage.reserveCapacity(2048)
     }
 
-    deinit {
-        base.deallocate()
-    }
+    var count: Int { storage.count }
 
-    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    var bytes: [UInt8] { storage }
 
     func bytes(_ range: Range<Int>) -> [UInt8] {
-        Array(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count))
-    }
-
-    @inline(__always) private func reserve(_ more: Int) {
-        guard count + more > capacity else { return }
-        let grown = max(capacity * 2, count + more)
-        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
-        fresh.update(from: base, count: count)
-        base.deallocate()
-        base = fresh
-        capacity = grown
+        Array(storage[range])
     }
 
     @inline(__always) func append(_ byte: UInt8) {
-        reserve(1)
-        base[count] = byte
-        count += 1
+        storage.append(byte)
     }
 
-    func append(_ buffer: UnsafeBufferPointer<UInt8>) {
-        guard let source = buffer.baseAddress, buffer.count > 0 else { return }
-        reserve(buffer.count)
-        (base + count).update(from: source, count: buffer.count)
-        count += buffer.count
-    }
-
-    func append(_ text: StaticString) {
-        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    func append(_ text: String) {
+        storage.append(contentsOf: text.utf8)
     }
 
     /// An encoder for `superEncoder`, which this encoder leaves to Foundation: what it writes
@@ -134,29 +112,29 @@ private final class JSONSink {
 
     /// Appends a copy of an earlier range.
     func appendCopy(_ range: Range<Int>) {
-        reserve(range.count)
-        (base + count).update(from: base + range.lowerBound, count: range.count)
-        count += range.count
+        // Through a second buffer: appending `storage[range]` to `storage` itself would share
+        // the buffer with the slice and so copy the whole buffer first.
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: storage[range])
+        storage.append(contentsOf: scratch)
     }
 
     /// Writes a string as Foundation's JSONWriter does (slashes not escaped).
     func appendString(_ string: String) {
-        append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { utf8 in JSONStringEscaping.escape(utf8) { append($0) } }
-        append(UInt8(ascii: "\""))
+        storage.append(UInt8(ascii: "\""))
+        JSONStringEscaping.escape(string, into: &storage)
+        storage.append(UInt8(ascii: "\""))
     }
 
     func appendInteger<I: BinaryInteger>(_ value: I) {
-        var text = value.description
-        text.withUTF8 { append($0) }
+        storage.append(contentsOf: value.description.utf8)
     }
 }
 
 /// Writes `value` if it is a string, boolean or integer; `false` otherwise. Compares types, not
 /// casts: a dynamic cast per value (conformance lookups) cost more than the writing.
 @inline(__always) private func writeScalar<T>(_ value: T, to sink: JSONSink) -> Bool {
-    func the<U>(_ type: U.Type) -> U { unsafeBitCast(value, to: U.self) }
+    func the<U>(_ type: U.Type) -> U { value as! U }  // T is U: checked just before
     if T.self == String.self { sink.appendString(the(String.self)) }
     else if T.self == Bool.self { sink.append(the(Bool.self) ? "true" : "false") }
     else if T.self == Int.self { sink.appendInteger(the(Int.self)) }
