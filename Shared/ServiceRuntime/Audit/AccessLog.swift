@@ -60,7 +60,7 @@ public final class AccessLog: Sendable {
     /// Commits one access record and returns when it is durable.
     /// - Throws: ``Unrecorded`` when the store refused the commit.
     public func record(_ access: AccessLogged) async throws {
-        let event = CloudEvent(id: UUID().uuidString.lowercased(), source: source, time: access.at, data: access)
+        let event = CloudEvent(id: EventID.make(), source: source, time: access.at, data: access)
         let message = try KafkaProducerMessage.event(event, topic: topic, key: access.actor.sub)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let leads = state.withLock { state -> Bool in

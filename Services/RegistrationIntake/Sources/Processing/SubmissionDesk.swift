@@ -53,7 +53,7 @@ struct SubmissionDesk: Sendable {
         case .accepted(let state, let accepted):
             try store.savePerson(iin, state)
             try store.recordDecision(reference, SubmissionStatus(status: .accepted, sequence: accepted.sequence))
-            let out = CloudEvent(id: UUID().uuidString.lowercased(), source: source, time: Timestamp(.now), data: accepted)
+            let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: accepted)
             let message = try KafkaProducerMessage.event(out, topic: acceptedTopic, key: iin.rawValue)
             try store.recordAccepted(iin, sequence: accepted.sequence, event: message.value ?? [])
             return MessageOutcome(kind: .accepted(sequence: accepted.sequence), emitted: [message])
@@ -112,7 +112,7 @@ struct SubmissionDesk: Sendable {
     private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore) throws -> MessageOutcome {
         try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons))
         let rejected = RegistrationRejected(submission: reference, iin: iin, reasons: reasons)
-        let out = CloudEvent(id: UUID().uuidString.lowercased(), source: source, time: Timestamp(.now), data: rejected)
+        let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: rejected)
         // DESIGN §3: keyed by the IIN, or by the submission id when no IIN can be read.
         let message = try KafkaProducerMessage.event(out, topic: rejectedTopic, key: iin ?? reference.id)
         return MessageOutcome(kind: .rejected(reasons.map(\.code.rawValue)), emitted: [message])
