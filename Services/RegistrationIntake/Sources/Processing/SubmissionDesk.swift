@@ -33,12 +33,11 @@ struct SubmissionDesk: Sendable {
         guard let value else {
             return MessageOutcome(kind: .unreadable, deadLetter: "MALFORMED no value (a tombstone where a submission was expected)")
         }
-        let bytes = Data(value)
         let event: CloudEvent<RegistrationSubmitted>
         do {
-            event = try decoder.decode(RegistrationSubmitted.self, from: bytes)
+            event = try decoder.decode(RegistrationSubmitted.self, from: value)
         } catch {
-            return try refuse(bytes, error: error, store: store)
+            return try refuse(Data(value), error: error, store: store)
         }
         let reference = event.attributes.submissionReference
         if try store.isDecided(reference) { return MessageOutcome(kind: .duplicate) }
