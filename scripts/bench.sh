@@ -91,7 +91,7 @@ load --addresses "$ADDRESSES" --registrations-only --count "$SIZE" --wait --json
 next=$(field "$RUN/fill.out" next_person | cut -d. -f1)
 
 say "end to end: $BENCH_COUNT submissions as fast as the pipeline takes them"
-declare -A cpu_before
+declare -a cpu_before
 for i in "${!SERVICES[@]}"; do cpu_before[$i]=$(cpu_seconds "${pids[$i]}"); done
 broker_pid=$(cat "$RUN/broker.pid")
 broker_cpu_before=$(cpu_seconds "$broker_pid")
@@ -121,7 +121,8 @@ for service in "${SERVICES[@]}"; do
     | grep -vE 'closure|partial apply|thunk|protocol witness|specialized|\[k\]' | sed -E 's/( +-)+ *$//; s/ +$//' | awk '!seen[substr($0, index($0, "]"))]++' \
     | head -14 > "$RESULTS/profile-$service-inclusive.txt"
 done
-declare -A cpu_used rss
+# Indexed like SERVICES: an associative array would expand its values in hash order below.
+declare -a cpu_used rss
 for i in "${!SERVICES[@]}"; do
   cpu_used[$i]=$(awk -v a="$(cpu_seconds "${pids[$i]}")" -v b="${cpu_before[$i]}" 'BEGIN {printf "%.1f", a - b}')
   rss[$i]=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/${pids[$i]}/status")
