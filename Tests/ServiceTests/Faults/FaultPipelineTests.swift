@@ -73,10 +73,9 @@ private let faultPeople = Int(ProcessInfo.processInfo.environment["FAULT_PEOPLE"
             try await waitUntil("the \(name) run has caught up", timeout: .seconds(max(300, Self.people / 20)), interval: .seconds(1)) {
                 if ContinuousClock.now - reported >= .seconds(60) {
                     reported = .now
-                    let waiting = try? await stack.store("notification").read {
-                        try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'retrying')") ?? 0
-                    }
-                    print("fault test: \(name) run not caught up after \(ContinuousClock.now - started); webhook deliveries waiting: \(waiting.map(String.init) ?? "?")")
+                    let behind: String
+                    do { behind = try await stack.behind(admin) ?? "nothing" } catch { behind = "unknown (\(error))" }
+                    print("fault test: \(name) run not caught up after \(ContinuousClock.now - started); behind: \(behind)")
                 }
                 return try await stack.caughtUp(admin)
             }
