@@ -38,45 +38,33 @@ public struct RegistryEventDecoder: Sendable {
     ///   / `unsupportedType`.
     public func decode<D: Codable & Sendable>(_ type: D.Type, from bytes: Data) throws(EnvelopeError) -> CloudEvent<D> {
         if readsFast, let event = Self.readFast(CloudEvent<D>.self, from: [UInt8](bytes)) { return event }
-        do {
-            return try decoder.decode(CloudEvent<D>.self, from: bytes)
-        } catch {
-            throw Self.envelopeError(error)
-        }
+        return try foundationDecode(CloudEvent<D>.self, from: bytes)
     }
 
     /// Decodes a CloudEvent whose data is `type` from a Kafka value (as the `Data` overload does).
     public func decode<D: Codable & Sendable>(_ type: D.Type, from bytes: [UInt8]) throws(EnvelopeError) -> CloudEvent<D> {
         if readsFast, let event = Self.readFast(CloudEvent<D>.self, from: bytes) { return event }
-        return try decode(type, from: Data(bytes))
+        return try foundationDecode(CloudEvent<D>.self, from: Data(bytes))
     }
 
     /// Decodes a CloudEvent of any registry type, choosing the data type by `type`.
     /// - Throws: ``EnvelopeError``; `unsupportedType` for a type the registry does not know.
     public func decodeEvent(from bytes: Data) throws(EnvelopeError) -> RegistryEvent {
         if readsFast, let event = Self.readFast(RegistryEvent.self, from: [UInt8](bytes)) { return event }
-        do {
-            return try decoder.decode(RegistryEvent.self, from: bytes)
-        } catch {
-            throw Self.envelopeError(error)
-        }
+        return try foundationDecode(RegistryEvent.self, from: bytes)
     }
 
     /// Decodes a CloudEvent of any registry type from a Kafka value.
     public func decodeEvent(from bytes: [UInt8]) throws(EnvelopeError) -> RegistryEvent {
         if readsFast, let event = Self.readFast(RegistryEvent.self, from: bytes) { return event }
-        return try decodeEvent(from: Data(bytes))
+        return try foundationDecode(RegistryEvent.self, from: Data(bytes))
     }
 
     /// Decodes only the envelope attributes, ignoring `data` (for routing by type). Any
     /// `specversion` string is accepted; see ``CloudEventAttributes``.
     /// - Throws: ``EnvelopeError/malformed(_:)`` when an attribute is missing or invalid.
     public func decodeAttributes(from bytes: Data) throws(EnvelopeError) -> CloudEventAttributes {
-        do {
-            return try decoder.decode(CloudEventAttributes.self, from: bytes)
-        } catch {
-            throw Self.envelopeError(error)
-        }
+        try foundationDecode(CloudEventAttributes.self, from: bytes)
     }
 
     /// Decodes only the envelope attributes from a Kafka value.
@@ -96,6 +84,15 @@ public struct RegistryEventDecoder: Sendable {
     /// Reads just `source` and `id` from a Kafka value (as the `Data` overload does).
     public func submissionReference(from bytes: [UInt8]) -> SubmissionReference? {
         submissionReference(from: Data(bytes))
+    }
+
+    /// `T` decoded by Foundation, which decides and reports (the fast path, if any, gave up).
+    private func foundationDecode<T: Decodable>(_ type: T.Type, from bytes: Data) throws(EnvelopeError) -> T {
+        do {
+            return try decoder.decode(T.self, from: bytes)
+        } catch {
+            throw Self.envelopeError(error)
+        }
     }
 
     /// `T` read by its ``JSONReadable`` conformance, or `nil` when it has none or the reader gave up.

@@ -18,18 +18,17 @@ public enum EventID {
 
     /// The id for `milliseconds` since 1970 and `random` bits (for tests).
     static func make<G: RandomNumberGenerator>(milliseconds: UInt64, using random: inout G) -> String {
-        let high = random.next() as UInt64
-        let low = random.next() as UInt64
-        let b = (
-            UInt8(truncatingIfNeeded: milliseconds >> 40), UInt8(truncatingIfNeeded: milliseconds >> 32),
-            UInt8(truncatingIfNeeded: milliseconds >> 24), UInt8(truncatingIfNeeded: milliseconds >> 16),
-            UInt8(truncatingIfNeeded: milliseconds >> 8), UInt8(truncatingIfNeeded: milliseconds),
-            0x70 | UInt8(truncatingIfNeeded: high >> 60), UInt8(truncatingIfNeeded: high >> 52),
-            0x80 | UInt8(truncatingIfNeeded: low >> 58), UInt8(truncatingIfNeeded: low >> 50),
-            UInt8(truncatingIfNeeded: low >> 42), UInt8(truncatingIfNeeded: low >> 34),
-            UInt8(truncatingIfNeeded: low >> 26), UInt8(truncatingIfNeeded: low >> 18),
-            UInt8(truncatingIfNeeded: low >> 10), UInt8(truncatingIfNeeded: low >> 2))
-        return UUID(uuid: b).uuidString.lowercased()
+        var bytes = (0..<6).map { UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * $0)) }
+        bytes += (0..<10).map { _ in UInt8.random(in: 0...255, using: &random) }
+        bytes[6] = 0x70 | bytes[6] & 0x0F  // version 7
+        bytes[8] = 0x80 | bytes[8] & 0x3F  // RFC 9562 variant
+        return uuidString(bytes)
+    }
+
+    /// 16 bytes written as a UUID: lowercase, 8-4-4-4-12.
+    public static func uuidString(_ b: [UInt8]) -> String {
+        precondition(b.count == 16, "a UUID has 16 bytes")
+        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])).uuidString.lowercased()
     }
 
     private static func make(milliseconds: UInt64) -> String {

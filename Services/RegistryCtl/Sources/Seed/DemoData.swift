@@ -110,8 +110,10 @@ struct DemoData {
 
     /// A random version-4 UUID from `g`: the same seed gives the same ids.
     static func eventID(using g: inout SplitMix64) -> String {
-        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6] & 0x0F | 0x40, bytes[7], bytes[8] & 0x3F | 0x80, bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).uuidString.lowercased()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        return EventID.uuidString(bytes)
     }
 
     /// What a submission is meant to be.
