@@ -62,11 +62,22 @@ public final class KafkaProducer: Service, Sendable {
     /// Sends messages like ``send(_:)-([KafkaProducerMessage])`` but returns each message's own
     /// outcome instead of throwing, for callers that keep what was delivered (an outbox relay).
     public func deliver(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
-        guard !messages.isEmpty else { return [] }
-        if closed.withLock({ $0 }) {
-            return messages.map { _ in .failure(KafkaError(kind: .closed, message: "the producer is closed")) }
-        }
+        await enqueue(messages).results()
+    }
+
+    /// Hands messages to librdkafka in array order and returns once all of them are enqueued
+    /// (waiting for room while its local queue is full), before their delivery reports.
+    ///
+    /// A caller that pipelines several batches enqueues them one after the other and awaits the
+    /// reports later: batches delivered from concurrent tasks could interleave while one waits
+    /// for room, and reorder messages of one key.
+    public func enqueue(_ messages: [KafkaProducerMessage]) async -> PendingDelivery {
         let collector = DeliveryCollector(count: messages.count)
+        guard !messages.isEmpty else { return PendingDelivery(collector: collector) }
+        if closed.withLock({ $0 }) {
+            for position in messages.indices { collector.complete(position, .failure(KafkaError(kind: .closed, message: "the producer is closed"))) }
+            return PendingDelivery(collector: collector)
+        }
         var index = 0
         while index < messages.count {
             let generation = client.context.deliveryGeneration
@@ -84,7 +95,7 @@ public final class KafkaProducer: Service, Sendable {
             }
             if index < messages.count { await client.context.waitForCapacity(after: generation) }
         }
-        return await collector.results()
+        return PendingDelivery(collector: collector)
     }
 
     /// Waits until every message in flight is delivered (or failed), up to `timeout`.
@@ -122,7 +133,18 @@ public final class KafkaProducer: Service, Sendable {
     }
 }
 
-/// Gathers the delivery reports of one ``KafkaProducer/send(_:)-([KafkaProducerMessage])`` call.
+/// Messages enqueued by ``KafkaProducer/enqueue(_:)`` whose delivery reports may still be coming.
+public struct PendingDelivery: Sendable {
+    fileprivate let collector: DeliveryCollector
+
+    /// Waits for every message's delivery report.
+    /// - Returns: Each message's outcome, in the order the messages were given.
+    public func results() async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        await collector.results()
+    }
+}
+
+/// Gathers the delivery reports of one ``KafkaProducer/enqueue(_:)`` call.
 private final class DeliveryCollector: Sendable {
     private struct State {
         var results: [Result<KafkaDeliveryReport, KafkaError>?]

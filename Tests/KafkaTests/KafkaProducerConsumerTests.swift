@@ -36,12 +36,7 @@ import TestSupport
         #expect(reports.count == total)
         print("produced \(total) messages in \(ContinuousClock.now - started)")
 
-        let consumer = try consumer(group: TestBroker.uniqueName("bulk-group"))
-        try consumer.subscribe(to: [topic])
-        let summary = try await withTimeout("consuming \(total) messages", .seconds(180)) {
-            try await Self.consumeChecked(consumer, total: total)
-        }
-        await consumer.close()
+        let summary = try await consumeChecked(topic, total: total, group: "bulk-group", timeout: .seconds(180))
         #expect(summary.received == total)
         #expect(summary.outOfOrder == 0)
         #expect(summary.keysOnSeveralPartitions == 0)
@@ -50,12 +45,47 @@ import TestSupport
         print("consumed \(summary.received) messages from \(summary.partitions) partitions: none lost, none out of order")
     }
 
+    @Test func chunksEnqueuedAheadOfTheirReportsKeepEachKeysOrderThroughAFullQueue() async throws {
+        let topic = TestBroker.uniqueName("pipelined")
+        try await TestBroker.createTopics([topic], partitions: 3)
+        // A local queue far smaller than a chunk: every chunk waits for room part-way through.
+        let producer = try producer { $0.queueMaxMessages = 200 }
+        let total = 20_000
+        let keys = 50
+        let messages = (0..<total).map { i in
+            KafkaProducerMessage(topic: topic, key: "key-\(i % keys)", value: Array("\(i / keys)".utf8))
+        }
+        var pending: [PendingDelivery] = []
+        for chunk in stride(from: 0, to: total, by: 1_000) {
+            pending.append(await producer.enqueue(Array(messages[chunk..<min(chunk + 1_000, total)])))
+        }
+        var delivered = 0
+        for delivery in pending { delivered += try await delivery.results().map { try $0.get() }.count }
+        #expect(delivered == total)
+
+        let summary = try await consumeChecked(topic, total: total, group: "pipelined-group", timeout: .seconds(120))
+        #expect(summary.received == total)
+        #expect(summary.outOfOrder == 0)
+        #expect(summary.messagesPerKey.values.allSatisfy { $0 == total / keys })
+    }
+
     struct ConsumeSummary: Sendable {
         var received = 0
         var outOfOrder = 0
         var keysOnSeveralPartitions = 0
         var messagesPerKey: [String: Int] = [:]
         var partitions = 0
+    }
+
+    /// Reads `total` messages of `topic` in a new group, checking order (see below).
+    func consumeChecked(_ topic: String, total: Int, group: String, timeout: Duration) async throws -> ConsumeSummary {
+        let consumer = try consumer(group: TestBroker.uniqueName(group))
+        try consumer.subscribe(to: [topic])
+        let summary = try await withTimeout("consuming \(total) messages", timeout) {
+            try await Self.consumeChecked(consumer, total: total)
+        }
+        await consumer.close()
+        return summary
     }
 
     /// Reads `total` messages whose value is the per-key sequence number, checking order.

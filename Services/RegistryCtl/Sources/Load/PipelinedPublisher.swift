@@ -14,10 +14,11 @@ struct PipelinedPublisher {
         self.producer = producer
     }
 
-    /// Sends `chunk`; waits for the oldest chunk first when ``depth`` are unacknowledged.
+    /// Sends `chunk` after the chunks before it (messages of one key keep their order); waits
+    /// for the oldest chunk first when ``depth`` are unacknowledged.
     mutating func publish(_ chunk: [KafkaProducerMessage]) async throws {
-        let producer = self.producer
-        pending.append(Task { await producer.deliver(chunk).lazy.compactMap { result -> KafkaError? in if case .failure(let error) = result { return error }; return nil }.first })
+        let delivery = await producer.enqueue(chunk)
+        pending.append(Task { await delivery.results().lazy.compactMap { result -> KafkaError? in if case .failure(let error) = result { return error }; return nil }.first })
         if pending.count >= depth, let failure = await pending.removeFirst().value { throw failure }
     }
 
