@@ -25,4 +25,14 @@ struct EventIDTests {
         #expect(ids == ids.sorted(), "ids of later milliseconds sort after earlier ones")
         #expect(Set(ids).count == ids.count)
     }
+
+    @Test func uuidStringWritesWhatFoundationWritesInLowercase() {
+        var random = SplitMix64(seed: 11)
+        for _ in 0..<500 {
+            let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                                   bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+            #expect(EventID.uuidString(bytes) == uuid.uuidString.lowercased())
+        }
+    }
 }
