@@ -132,6 +132,32 @@ import Testing
         #expect(status == SubmissionStatus(status: .accepted, sequence: 1))
     }
 
+    @Test func aRepeatedRejectionOrPoisonIsADuplicateAndNotDeadLetteredAgain() async throws {
+        try await seedCatalog()
+        let unknown = try edited { object in Self.editData(&object) { $0["rca"] = "999999" }; object["id"] = "rejected-twice" }
+        #expect(try await handle(unknown).kind == .rejected(["UNKNOWN_ADDRESS"]))
+        let again = try await handle(unknown)
+        #expect(again.kind == .duplicate)
+        #expect(again.emitted.isEmpty)
+        let poison = try edited { object in Self.editData(&object) { $0["kind"] = "sideways" }; object["id"] = "poison-twice" }
+        #expect(try await handle(poison).deadLetter != nil)
+        let repeated = try await handle(poison)
+        #expect(repeated.kind == .duplicate)
+        #expect(repeated.deadLetter == nil, "the first copy went to the dead letters already")
+        #expect(repeated.emitted.isEmpty)
+    }
+
+    @Test func aSubmissionReceivedOverHTTPIsPendingUntilDecidedOnce() async throws {
+        try await seedCatalog()
+        let reference = SubmissionReference(source: "/egov/portal", id: "posted")
+        #expect(try await store.write { try IntakeStore($0).recordReceived(reference, submitter: "portal") })
+        let value = try bytes(Fixtures.permanent(Fixtures.stateFlat), id: "posted")
+        #expect(try await handle(value).kind == .accepted(sequence: 1))
+        #expect(try await handle(value).kind == .duplicate)
+        let status = try await store.read { try IntakeStore($0).status(of: reference) }
+        #expect(status == SubmissionStatus(status: .accepted, sequence: 1))
+    }
+
     @Test func acceptedEventsCarryTheSnapshotAndIntakesOwnIdentity() async throws {
         try await seedCatalog()
         let outcome = try await handle(try bytes(Fixtures.permanent(Fixtures.stateFlat), id: "accepted-one"))

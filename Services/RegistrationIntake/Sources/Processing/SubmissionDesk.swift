@@ -7,7 +7,8 @@ import ServiceRuntime
 
 /// Turns a submitted message into an accepted or rejected event (DESIGN §4.4-4.6).
 ///
-/// - A decided (`source`, `id`) produces nothing (a duplicate).
+/// - A decided (`source`, `id`) produces nothing (a duplicate): recording a decision writes it
+///   only over a pending one, and the other writes follow only when it did.
 /// - A message that does not decode is rejected when its `id` can be read (with `MALFORMED`,
 ///   `UNSUPPORTED_TYPE` or `INVALID_IIN`); a `MALFORMED` one is also dead-lettered with its bytes.
 ///   One without a readable `id` is only dead-lettered.
@@ -40,8 +41,6 @@ struct SubmissionDesk: Sendable {
             return try refuse(Data(value), error: error, store: store)
         }
         let reference = event.attributes.submissionReference
-        if try store.isDecided(reference) { return MessageOutcome(kind: .duplicate) }
-
         let submission = event.data
         let iin = submission.person.iin
         let eventTime = event.time ?? Timestamp(arrival)
@@ -50,8 +49,11 @@ struct SubmissionDesk: Sendable {
             catalog: try submission.rca.flatMap(store.catalog.entry), person: try store.person(iin))
         switch decision {
         case .accepted(let state, let accepted):
+            // Recording the decision is the dedupe, so it comes before any other write.
+            guard try store.recordDecision(reference, SubmissionStatus(status: .accepted, sequence: accepted.sequence)) else {
+                return MessageOutcome(kind: .duplicate)
+            }
             try store.savePerson(iin, state)
-            try store.recordDecision(reference, SubmissionStatus(status: .accepted, sequence: accepted.sequence))
             let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: accepted)
             let message = try KafkaProducerMessage.event(out, topic: acceptedTopic, key: iin.rawValue)
             try store.recordAccepted(iin, sequence: accepted.sequence, event: message.value ?? [])
@@ -66,11 +68,10 @@ struct SubmissionDesk: Sendable {
         guard let reference = decoder.submissionReference(from: bytes) else {
             return MessageOutcome(kind: .unreadable, deadLetter: poison ?? "\(error.rejectionCode.rawValue) \(error)")
         }
-        if try store.isDecided(reference) { return MessageOutcome(kind: .duplicate) }
         var reasons = [RejectionReason(code: error.rejectionCode, message: error.description)]
         if error.rejectionCode == .invalidIIN, let readable = try rulesDespiteInvalidIINs(bytes, store: store) { reasons = readable }
         var outcome = try reject(reference, iin: Self.submittedIIN(in: bytes), reasons: reasons, store: store)
-        outcome.deadLetter = poison
+        if outcome.kind != .duplicate { outcome.deadLetter = poison }
         return outcome
     }
 
@@ -109,7 +110,9 @@ struct SubmissionDesk: Sendable {
     }
 
     private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore) throws -> MessageOutcome {
-        try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons))
+        guard try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons)) else {
+            return MessageOutcome(kind: .duplicate)
+        }
         let rejected = RegistrationRejected(submission: reference, iin: iin, reasons: reasons)
         let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: rejected)
         // DESIGN §3: keyed by the IIN, or by the submission id when no IIN can be read.

@@ -55,26 +55,25 @@ struct IntakeStore {
             reasons: try reasons.map { try decoder.decode([RejectionReason].self, from: $0) })
     }
 
-    /// Whether intake already decided this submission (a pending one is not decided).
-    func isDecided(_ reference: SubmissionReference) throws -> Bool {
-        let statement = try db.cachedStatement(sql: "SELECT 1 FROM intake_submission WHERE source = ? AND id = ? AND status != 'pending'")
-        return try Bool.fetchOne(statement, arguments: [reference.source, reference.id]) != nil
-    }
-
     /// Keeps an accepted event's bytes, in publication order.
     func recordAccepted(_ iin: IIN, sequence: Int, event: [UInt8]) throws {
         let statement = try db.cachedStatement(sql: "INSERT INTO intake_accepted (iin, sequence, event) VALUES (?, ?, ?)")
         try statement.execute(arguments: [iin.rawValue, sequence, Data(event)])
     }
 
-    func recordDecision(_ reference: SubmissionReference, _ status: SubmissionStatus) throws {
+    /// Records the decision on a submission unless one is recorded already (a pending one is
+    /// replaced): one statement both dedupes and writes.
+    /// - Returns: false when the submission was decided before (nothing is written).
+    func recordDecision(_ reference: SubmissionReference, _ status: SubmissionStatus) throws -> Bool {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO intake_submission (source, id, status, sequence, reasons) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (source, id) DO UPDATE SET status = excluded.status, sequence = excluded.sequence, reasons = excluded.reasons
+            WHERE intake_submission.status = 'pending'
             """)
         try statement.execute(arguments: [
             reference.source, reference.id, status.status.rawValue, status.sequence, try status.reasons.map { try encoder.encode($0) },
         ])
+        return db.changesCount == 1
     }
 
     /// Records a submission received over HTTP as pending.
