@@ -40,7 +40,8 @@ struct RegistrationProjector: Sendable {
             return Outcome(deadLetter: "\(error.rejectionCode.rawValue) \(error)")
         }
         let iin = event.data.person.iin
-        let applied = try store.person(iin)?.sequence ?? 0
+        var person = try store.person(iin)
+        let applied = person?.sequence ?? 0
         if event.data.sequence <= applied {
             repeats.increment()
             return Outcome()
@@ -54,19 +55,24 @@ struct RegistrationProjector: Sendable {
             return Outcome()
         }
         var outcome = Outcome()
-        try apply(event, store: store, into: &outcome)
+        try apply(event, person: &person, store: store, into: &outcome)
         // Parked successors that the gap held back.
         while let parked = try store.takeParked(iin, sequence: event.data.sequence + outcome.applied) {
-            try apply(try decoder.decode(RegistrationAccepted.self, from: parked), store: store, into: &outcome)
+            try apply(try decoder.decode(RegistrationAccepted.self, from: parked), person: &person, store: store, into: &outcome)
         }
         return outcome
     }
 
-    private func apply(_ event: CloudEvent<RegistrationAccepted>, store: IndexStore, into outcome: inout Outcome) throws {
+    /// Applies the next event of a person whose row (as stored, `nil` if new) is `stored`, and
+    /// leaves the row as saved there.
+    private func apply(
+        _ event: CloudEvent<RegistrationAccepted>, person stored: inout IndexStore.PersonRow?, store: IndexStore, into outcome: inout Outcome
+    ) throws {
         let data = event.data
         let iin = data.person.iin
-        var person = try store.person(iin) ?? IndexStore.PersonRow(
+        var person = stored ?? IndexStore.PersonRow(
             sequence: 0, surname: data.person.surname, givenName: data.person.givenName, openPermanent: nil, openTemporary: nil)
+        var inserted: RegistrationPeriod?
         person.sequence = data.sequence
         person.surname = data.person.surname
         person.givenName = data.person.givenName
@@ -77,16 +83,18 @@ struct RegistrationProjector: Sendable {
             if let open = person.openPermanent { try store.closePeriod(iin, sequence: open, on: data.validFrom) }
             change = person.openPermanent == nil ? .registered : .moved
             if let snapshot = data.address {
-                try store.insertPeriod(iin, RegistrationPeriod(kind: .permanent, address: snapshot, validFrom: data.validFrom, validTo: nil, sequence: data.sequence), endsByExpiry: false)
+                let period = RegistrationPeriod(kind: .permanent, address: snapshot, validFrom: data.validFrom, validTo: nil, sequence: data.sequence)
+                try store.insertPeriod(iin, period, endsByExpiry: false)
+                inserted = period
             }
             person.openPermanent = data.sequence
         case (.temporary, _):
             if let open = person.openTemporary { try store.closePeriod(iin, sequence: open, on: data.validFrom) }
             change = .temporaryRegistered
             if let snapshot = data.address {
-                try store.insertPeriod(
-                    iin, RegistrationPeriod(kind: .temporary, address: snapshot, validFrom: data.validFrom, validTo: data.validUntil, sequence: data.sequence),
-                    endsByExpiry: data.validUntil != nil)
+                let period = RegistrationPeriod(kind: .temporary, address: snapshot, validFrom: data.validFrom, validTo: data.validUntil, sequence: data.sequence)
+                try store.insertPeriod(iin, period, endsByExpiry: data.validUntil != nil)
+                inserted = period
             }
             person.openTemporary = data.sequence
         case (.deregistration, .permanent):
@@ -100,20 +108,26 @@ struct RegistrationProjector: Sendable {
             address = try person.openPermanent.flatMap { try store.period(iin, sequence: $0) }?.address
         }
         try store.savePerson(iin, person)
+        stored = person
         outcome.applied += 1
         outcome.emitted.append(try message(
             AddressChanged(iin: iin, change: change, address: address, previousAddress: data.previousAddress, effectiveFrom: data.validFrom, sequence: data.sequence, cause: event.id),
             id: "\(event.id):changed", topic: .addressChanged, key: iin.rawValue))
-        outcome.emitted.append(try current(iin, person: person, store: store, id: "\(event.id):current"))
+        outcome.emitted.append(try current(iin, person: person, store: store, id: "\(event.id):current", inserted: inserted))
         if let snapshot = data.address, data.kind != .deregistration {
             outcome.emitted += try occupancy(snapshot, from: data.validFrom, store: store, id: "\(event.id):alert")
         }
     }
 
     /// The `address.current.v1` message of a person: what is open now, or a tombstone.
-    func current(_ iin: IIN, person: IndexStore.PersonRow, store: IndexStore, id: String) throws -> KafkaProducerMessage {
-        let permanent = try person.openPermanent.flatMap { try store.period(iin, sequence: $0) }
-        let temporary = try person.openTemporary.flatMap { try store.period(iin, sequence: $0) }.flatMap { period in
+    /// - Parameter inserted: A period just inserted in this transaction, which need not be read back.
+    func current(_ iin: IIN, person: IndexStore.PersonRow, store: IndexStore, id: String, inserted: RegistrationPeriod? = nil) throws -> KafkaProducerMessage {
+        func open(_ sequence: Int) throws -> RegistrationPeriod? {
+            if let inserted, inserted.sequence == sequence { return inserted }
+            return try store.period(iin, sequence: sequence)
+        }
+        let permanent = try person.openPermanent.flatMap(open)
+        let temporary = try person.openTemporary.flatMap(open).flatMap { period in
             // A stay is current until its (exclusive) validUntil has surely begun, not by a clock running ahead.
             period.validTo.map { $0 > (clock.reachedDay ?? clock.today) ? period : nil } ?? period
         }
