@@ -137,7 +137,7 @@ public final class KafkaProducer: Service, Sendable {
 public struct PendingDelivery: Sendable {
     fileprivate let collector: DeliveryCollector
 
-    /// Waits for every message's delivery report.
+    /// Waits for every message's delivery report. Any number of callers may wait, at any time.
     /// - Returns: Each message's outcome, in the order the messages were given.
     public func results() async -> [Result<KafkaDeliveryReport, KafkaError>] {
         await collector.results()
@@ -146,33 +146,34 @@ public struct PendingDelivery: Sendable {
 
 /// Gathers the delivery reports of one ``KafkaProducer/enqueue(_:)`` call.
 private final class DeliveryCollector: Sendable {
+    private typealias Outcomes = [Result<KafkaDeliveryReport, KafkaError>?]
     private struct State {
-        var results: [Result<KafkaDeliveryReport, KafkaError>?]
+        var results: Outcomes
         var remaining: Int
-        var waiter: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>?], Never>?
+        var waiters: [CheckedContinuation<Outcomes, Never>] = []
     }
     private let state: Mutex<State>
 
     init(count: Int) {
-        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, waiter: nil))
+        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count))
     }
 
     func complete(_ index: Int, _ result: Result<KafkaDeliveryReport, KafkaError>) {
-        let finished = state.withLock { s -> (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>?], Never>, [Result<KafkaDeliveryReport, KafkaError>?])? in
+        let (waiters, results) = state.withLock { s -> ([CheckedContinuation<Outcomes, Never>], Outcomes) in
             s.results[index] = result
             s.remaining -= 1
-            guard s.remaining == 0, let waiter = s.waiter else { return nil }
-            s.waiter = nil
-            return (waiter, s.results)
+            guard s.remaining == 0 else { return ([], []) }
+            defer { s.waiters = [] }
+            return (s.waiters, s.results)
         }
-        if let (waiter, results) = finished { waiter.resume(returning: results) }
+        for waiter in waiters { waiter.resume(returning: results) }
     }
 
     func results() async -> [Result<KafkaDeliveryReport, KafkaError>] {
         let results = await withCheckedContinuation { continuation in
-            let ready = state.withLock { s -> [Result<KafkaDeliveryReport, KafkaError>?]? in
+            let ready = state.withLock { s -> Outcomes? in
                 if s.remaining == 0 { return s.results }
-                s.waiter = continuation
+                s.waiters.append(continuation)
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }

@@ -59,6 +59,11 @@ import TestSupport
         for chunk in stride(from: 0, to: total, by: 1_000) {
             pending.append(await producer.enqueue(Array(messages[chunk..<min(chunk + 1_000, total)])))
         }
+        // Two callers may wait on the same chunk's reports (the last chunk's are still coming).
+        let last = try #require(pending.last)
+        async let first = last.results().count
+        async let second = last.results().count
+        #expect(await [first, second] == [1_000, 1_000])
         var delivered = 0
         for delivery in pending { delivered += try await delivery.results().map { try $0.get() }.count }
         #expect(delivered == total)
