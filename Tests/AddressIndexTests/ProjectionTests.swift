@@ -65,6 +65,25 @@ import Testing
         #expect(both.map(\.sequence) == [2, 3])
         #expect(both.map(\.change) == [.moved, .moved])
         #expect(try await store.read { try IndexStore($0).person(IndexFixtures.person)?.sequence } == 3)
+        let history = try await store.read { try IndexStore($0).history(IndexFixtures.person) }
+        #expect(history.map(\.validTo) == [CalendarDate("2026-12-01"), CalendarDate("2026-12-05"), nil], "each move closed the period before it")
+    }
+
+    @Test func addressCurrentCarriesWhatIsOpenAfterEachEvent() async throws {
+        func current(_ messages: [KafkaProducerMessage]) throws -> AddressCurrent {
+            let message = try #require(messages.first { $0.topic == "address.current.v1" })
+            return try decoder.decode(AddressCurrent.self, from: message.value ?? []).data
+        }
+        let registered = try current(try await project(IndexFixtures.accepted(.permanent, sequence: 1, address: home, from: "2026-11-24")))
+        #expect(registered.permanent == PermanentRegistration(address: home, validFrom: CalendarDate("2026-11-24")!))
+        #expect(registered.temporary == nil)
+        let stay = try current(try await project(IndexFixtures.accepted(.temporary, sequence: 2, address: dorm, from: "2026-11-25", until: "2027-02-25")))
+        #expect(stay.permanent == PermanentRegistration(address: home, validFrom: CalendarDate("2026-11-24")!), "read from the store")
+        #expect(stay.temporary == TemporaryRegistration(address: dorm, validFrom: CalendarDate("2026-11-25")!, validUntil: CalendarDate("2027-02-25")!))
+        let moved = try current(try await project(IndexFixtures.accepted(.permanent, sequence: 3, address: flat, previous: home, from: "2026-12-01")))
+        #expect(moved.permanent == PermanentRegistration(address: flat, validFrom: CalendarDate("2026-12-01")!))
+        #expect(moved.temporary?.address == dorm, "the stay is still open")
+        #expect(moved.sequence == 3)
     }
 
     @Test func addressCurrentIsATombstoneWhenNothingIsLeft() async throws {

@@ -91,6 +91,22 @@ import TestSupport
         print("tamper test: \(total) records verify; one byte flipped in record \(target) → verification fails at position \(broken.firstBroken ?? -1)")
     }
 
+    @Test func aRepeatInsideABatchLeavesTheChainWhole() async throws {
+        // As AuditProcessor does: one ledger for the whole batch, so its remembered tip is used.
+        let decoder = RegistryEventDecoder()
+        let first = try (0..<10).map(message)
+        let second = try [message(3), message(10), message(4), message(11)]
+        let appended = try await store.write { db -> [Bool] in
+            let ledger = AuditLedger(db)
+            return try (first + second).map { try ledger.append(AuditRecord($0, decoder: decoder)) }
+        }
+        #expect(appended == Array(repeating: true, count: 10) + [false, true, false, true])
+        let positions = try await store.read { try Int.fetchAll($0, sql: "SELECT position FROM audit_record ORDER BY position") }
+        #expect(positions == Array(1...12), "a repeat takes no position")
+        let verification = try await store.read { try AuditLedger($0).verify() }
+        #expect(verification.valid && verification.records == 12)
+    }
+
     @Test func aPersonsTrailIsIndexedBySubject() async throws {
         let decoder = RegistryEventDecoder()
         let batch = try (0..<40).map(message)

@@ -147,6 +147,21 @@ import Testing
         #expect(repeated.emitted.isEmpty)
     }
 
+    @Test func aRedeliveryStaysAsDecidedEvenWhenItWouldNowBeDecidedOtherwise() async throws {
+        try await seedCatalog()
+        let early = try bytes(Fixtures.deregistration(), id: "too-early")
+        #expect(try await handle(early).kind == .rejected(["NOT_REGISTERED"]))
+        #expect(try await handle(try bytes(Fixtures.permanent(Fixtures.stateFlat), id: "registered")).kind == .accepted(sequence: 1))
+        // Now the deregistration would be accepted; its redelivery is still the rejection it was.
+        let again = try await handle(early)
+        #expect(again.kind == .duplicate)
+        #expect(again.emitted.isEmpty)
+        let status = try await store.read { try IntakeStore($0).status(of: SubmissionReference(source: "/egov/portal", id: "too-early")) }
+        #expect(status?.status == .rejected)
+        let person = try await store.read { try IntakeStore($0).person(Fixtures.person) }
+        #expect(person.permanent != nil, "the redelivery changed nothing")
+    }
+
     @Test func aSubmissionReceivedOverHTTPIsPendingUntilDecidedOnce() async throws {
         try await seedCatalog()
         let reference = SubmissionReference(source: "/egov/portal", id: "posted")

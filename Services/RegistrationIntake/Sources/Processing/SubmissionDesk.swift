@@ -1,4 +1,4 @@
-// Handles one message of registration.submitted.v1: decode, dedupe, decide, record, emit.
+// Handles one message of registration.submitted.v1: decode, decide, record (the dedupe), emit.
 
 import Foundation
 import Kafka
@@ -7,8 +7,9 @@ import ServiceRuntime
 
 /// Turns a submitted message into an accepted or rejected event (DESIGN §4.4-4.6).
 ///
-/// - A decided (`source`, `id`) produces nothing (a duplicate): recording a decision writes it
-///   only over a pending one, and the other writes follow only when it did.
+/// - A decided (`source`, `id`) produces nothing (a duplicate): a decision is recorded only
+///   where none is (no row, or a pending one), before any other write, and the other writes and
+///   the event follow only when it was.
 /// - A message that does not decode is rejected when its `id` can be read (with `MALFORMED`,
 ///   `UNSUPPORTED_TYPE` or `INVALID_IIN`); a `MALFORMED` one is also dead-lettered with its bytes.
 ///   One without a readable `id` is only dead-lettered.
