@@ -8,7 +8,7 @@ import Kafka
 struct PipelinedPublisher {
     let producer: KafkaProducer
     var depth = 4
-    private var pending: [Task<KafkaError?, Never>] = []
+    private var pending: [PendingDelivery] = []
 
     init(producer: KafkaProducer) {
         self.producer = producer
@@ -17,14 +17,18 @@ struct PipelinedPublisher {
     /// Sends `chunk` after the chunks before it (messages of one key keep their order); waits
     /// for the oldest chunk first when ``depth`` are unacknowledged.
     mutating func publish(_ chunk: [KafkaProducerMessage]) async throws {
-        let delivery = await producer.enqueue(chunk)
-        pending.append(Task { await delivery.results().lazy.compactMap { result -> KafkaError? in if case .failure(let error) = result { return error }; return nil }.first })
-        if pending.count >= depth, let failure = await pending.removeFirst().value { throw failure }
+        pending.append(await producer.enqueue(chunk))
+        if pending.count >= depth { try await Self.check(pending.removeFirst()) }
     }
 
     /// Waits until every chunk is acknowledged.
     mutating func finish() async throws {
-        for delivery in pending { if let failure = await delivery.value { throw failure } }
+        for delivery in pending { try await Self.check(delivery) }
         pending = []
+    }
+
+    /// Waits for a chunk's reports and throws its first failure.
+    private static func check(_ delivery: PendingDelivery) async throws {
+        for case .failure(let error) in await delivery.results() { throw error }
     }
 }
