@@ -35,6 +35,8 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // glibc's mallopt, which Swift's Glibc module leaves out (ServiceRuntime's MallocTuning).
+        .systemLibrary(name: "CGlibcMalloc", path: "Shared/CGlibcMalloc"),
         .target(
             name: "Kafka",
             dependencies: [
@@ -55,6 +57,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
+                "CGlibcMalloc",
                 "Kafka",
                 "RegistrySchema",
                 .product(name: "Configuration", package: "swift-configuration"),

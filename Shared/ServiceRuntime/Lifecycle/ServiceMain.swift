@@ -9,8 +9,9 @@ import Prometheus
 import RegistrySchema
 import ServiceLifecycle
 
-/// Runs a service: handles `--help`, reads and validates its configuration, checks librdkafka,
-/// assembles the ``ServiceApplication`` and runs it until SIGTERM/SIGINT.
+/// Runs a service: handles `--help`, tunes malloc (``MallocTuning``), reads and validates its
+/// configuration, checks librdkafka, assembles the ``ServiceApplication`` and runs it until
+/// SIGTERM/SIGINT.
 public enum ServiceMain {
     /// Exit codes, following sysexits(3) where one fits.
     public enum ExitCode: Int32 {
@@ -55,6 +56,7 @@ public enum ServiceMain {
             return .usage
         }
 
+        MallocTuning.returnLargeBlocksToTheSystem(environment: environment)
         let configuration: CommonConfiguration
         let reader = EnvironmentReader(environment: environment, secrets: descriptor.allVariables)
         let verifier: TokenVerifier

@@ -1,0 +1,33 @@
+// How a service's freed memory goes back to the system: large blocks are mapped, not pooled.
+
+#if os(Linux)
+import CGlibcMalloc
+#endif
+
+/// glibc's malloc settings for a long-running service.
+///
+/// glibc gives a block of at least `M_MMAP_THRESHOLD` (128 KiB) its own mapping, which `free`
+/// hands back to the system. But when such a block is freed, glibc raises the threshold to its
+/// size (up to 32 MiB), and later blocks of that size come from its heaps, which keep what is
+/// freed for reuse by any size. librdkafka's fetch responses and a batch's message arrays are
+/// such blocks, so a service's resident memory kept the high-water mark of every burst. A fixed
+/// threshold turns that adjustment off (BENCHMARKS.md, "Memory").
+public enum MallocTuning {
+    /// Blocks from this size up are mapped on their own: glibc's initial threshold.
+    public static let mappedBlockThreshold = 128 * 1024
+
+    /// The variables with which an operator sets glibc's malloc; when one is set, it decides.
+    public static let operatorVariables = ["MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES"]
+
+    /// Fixes the threshold at ``mappedBlockThreshold`` unless the environment sets malloc itself.
+    /// - Returns: Whether the threshold was set (never on other C libraries).
+    @discardableResult
+    public static func returnLargeBlocksToTheSystem(environment: [String: String]) -> Bool {
+        guard !operatorVariables.contains(where: { environment[$0] != nil }) else { return false }
+        #if os(Linux)
+        return mallopt(M_MMAP_THRESHOLD, Int32(mappedBlockThreshold)) == 1
+        #else
+        return false
+        #endif
+    }
+}
