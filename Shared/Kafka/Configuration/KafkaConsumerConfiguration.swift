@@ -32,8 +32,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var fetchWait: Duration = .milliseconds(20)
     /// `queued.max.messages.kbytes`: how much librdkafka fetches ahead of the batches taken.
     /// Its default (64 MiB per consumer) is memory a service holds for nothing: a few batches
-    /// ahead keep the engine busy.
-    public var prefetchKilobytes: Int = 8_192
+    /// ahead keep the engine busy. 4 MiB kept the benchmark's throughput; 1 MiB halved it, as
+    /// each batch then waited for a fetch (BENCHMARKS.md, "Memory").
+    public var prefetchKilobytes: Int = 4_096
     /// Timeout of the watermark query made per partition on assignment.
     public var watermarkQueryTimeout: Duration = .seconds(5)
 
