@@ -74,6 +74,36 @@ import TestSupport
         #expect(summary.messagesPerKey.values.allSatisfy { $0 == total / keys })
     }
 
+    @Test func aPipelinedPublisherKeepsEachKeysOrderAndEndsAtTheFirstFailure() async throws {
+        let topic = TestBroker.uniqueName("publisher")
+        try await TestBroker.createTopics([topic], partitions: 3)
+        let producer = try producer {
+            $0.queueMaxMessages = 200
+            $0.messageMaxBytes = 10_000
+        }
+        let (total, keys, chunkSize) = (10_000, 20, 500)
+        var publisher = PipelinedPublisher(producer: producer, depth: 3)
+        for start in stride(from: 0, to: total, by: chunkSize) {
+            try await publisher.publish((start..<start + chunkSize).map { i in
+                KafkaProducerMessage(topic: topic, key: "key-\(i % keys)", value: Array("\(i / keys)".utf8))
+            })
+        }
+        try await publisher.finish()
+        let summary = try await consumeChecked(topic, total: total, group: "publisher-group", timeout: .seconds(120))
+        #expect(summary.received == total)
+        #expect(summary.outOfOrder == 0)
+
+        // A message larger than the producer takes fails its chunk; the run ends with that error
+        // at the latest when the chunk is waited for.
+        var failing = PipelinedPublisher(producer: producer, depth: 2)
+        let tooLarge = KafkaProducerMessage(topic: topic, key: "key-0", value: Array(repeating: 0x61, count: 20_000))
+        await #expect(throws: KafkaError.self) {
+            try await failing.publish([tooLarge])
+            try await failing.publish([])
+            try await failing.finish()
+        }
+    }
+
     struct ConsumeSummary: Sendable {
         var received = 0
         var outOfOrder = 0
