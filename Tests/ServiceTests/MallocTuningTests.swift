@@ -6,18 +6,21 @@ import Glibc
 import Testing
 
 struct MallocTuningTests {
-    @Test func anOperatorsMallocSettingDecides() {
-        for variable in MallocTuning.operatorVariables {
-            #expect(!MallocTuning.returnLargeBlocksToTheSystem(environment: [variable: "262144"]), "\(variable) set")
-        }
+    @Test func anOperatorsThresholdDecidesAndOtherTunablesDoNot() {
+        #expect(MallocTuning.operatorSetsThreshold(["MALLOC_MMAP_THRESHOLD_": "262144"]))
+        #expect(MallocTuning.operatorSetsThreshold(["GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=262144"]))
+        #expect(!MallocTuning.operatorSetsThreshold(["GLIBC_TUNABLES": "glibc.pthread.rseq=0"]))
+        #expect(!MallocTuning.operatorSetsThreshold([:]))
+        #expect(!MallocTuning.returnLargeBlocksToTheSystem(environment: ["MALLOC_MMAP_THRESHOLD_": "262144"]))
     }
 
-    /// Untuned, freeing the 1 MiB block would raise glibc's threshold to 1 MiB, and the 256 KiB
-    /// block after it would come from a heap.
+    /// Untuned, freeing the 24 MiB block would raise glibc's threshold to its size, and the 12 MiB
+    /// block after it would come from a heap. The blocks are that large so that no free space
+    /// that other tests running in this process left in a heap can hold the second one.
     @Test func aBlockAboveTheThresholdIsMappedAfterALargerOneWasFreed() throws {
         #expect(MallocTuning.returnLargeBlocksToTheSystem(environment: [:]))
-        free(malloc(1 << 20))
-        let block = try #require(malloc(2 * MallocTuning.mappedBlockThreshold))
+        free(malloc(24 << 20))
+        let block = try #require(malloc(12 << 20))
         defer { free(block) }
         #expect(Self.isMapped(block))
     }

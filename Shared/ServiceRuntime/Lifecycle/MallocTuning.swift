@@ -16,14 +16,17 @@ public enum MallocTuning {
     /// Blocks from this size up are mapped on their own: glibc's initial threshold.
     public static let mappedBlockThreshold = 128 * 1024
 
-    /// The variables with which an operator sets glibc's malloc; when one is set, it decides.
-    public static let operatorVariables = ["MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES"]
+    /// Whether an operator set the threshold: `MALLOC_MMAP_THRESHOLD_`, or
+    /// `glibc.malloc.mmap_threshold` in `GLIBC_TUNABLES` (other tunables leave it to us).
+    public static func operatorSetsThreshold(_ environment: [String: String]) -> Bool {
+        environment["MALLOC_MMAP_THRESHOLD_"] != nil || environment["GLIBC_TUNABLES"]?.contains("glibc.malloc.mmap_threshold") == true
+    }
 
-    /// Fixes the threshold at ``mappedBlockThreshold`` unless the environment sets malloc itself.
+    /// Fixes the threshold at ``mappedBlockThreshold`` unless the operator set one.
     /// - Returns: Whether the threshold was set (never on other C libraries).
     @discardableResult
     public static func returnLargeBlocksToTheSystem(environment: [String: String]) -> Bool {
-        guard !operatorVariables.contains(where: { environment[$0] != nil }) else { return false }
+        guard !operatorSetsThreshold(environment) else { return false }
         #if os(Linux)
         return mallopt(M_MMAP_THRESHOLD, Int32(mappedBlockThreshold)) == 1
         #else
