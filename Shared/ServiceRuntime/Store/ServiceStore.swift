@@ -34,7 +34,7 @@ public final class ServiceStore: Sendable {
             // WAL (DatabasePool's default) with NORMAL sync: durable at each checkpoint, and a
             // committed transaction survives a process crash (not an OS crash before fsync).
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // 16 MiB of page cache for the writer (SQLite's default is 2 MiB): the B-tree pages
+            // 16 MiB of page cache for the writer (SQLite's default is 2,000 KiB): the B-tree pages
             // every message touches stay in the process instead of being read from the OS on
             // each transaction (`make bench`'s profiles showed a tenth of intake's CPU in pread).
             // The readers (up to five) keep the default: with 16 MiB each, address-index's
