@@ -25,9 +25,7 @@ import TestSupport
         let producer = try producer()
         let total = 100_000
         let keys = 1_000
-        let messages = (0..<total).map { i in
-            KafkaProducerMessage(topic: topic, key: "key-\(i % keys)", value: Array("\(i / keys)".utf8))
-        }
+        let messages = Self.sequenced(0..<total, keys: keys, topic: topic)
         let started = ContinuousClock.now
         var reports: [KafkaDeliveryReport] = []
         for chunk in stride(from: 0, to: total, by: 10_000) {
@@ -52,9 +50,7 @@ import TestSupport
         let producer = try producer { $0.queueMaxMessages = 200 }
         let total = 20_000
         let keys = 50
-        let messages = (0..<total).map { i in
-            KafkaProducerMessage(topic: topic, key: "key-\(i % keys)", value: Array("\(i / keys)".utf8))
-        }
+        let messages = Self.sequenced(0..<total, keys: keys, topic: topic)
         var pending: [PendingDelivery] = []
         for chunk in stride(from: 0, to: total, by: 1_000) {
             pending.append(await producer.enqueue(Array(messages[chunk..<min(chunk + 1_000, total)])))
@@ -84,9 +80,7 @@ import TestSupport
         let (total, keys, chunkSize) = (10_000, 20, 500)
         var publisher = PipelinedPublisher(producer: producer, depth: 3)
         for start in stride(from: 0, to: total, by: chunkSize) {
-            try await publisher.publish((start..<start + chunkSize).map { i in
-                KafkaProducerMessage(topic: topic, key: "key-\(i % keys)", value: Array("\(i / keys)".utf8))
-            })
+            try await publisher.publish(Self.sequenced(start..<start + chunkSize, keys: keys, topic: topic))
         }
         try await publisher.finish()
         let summary = try await consumeChecked(topic, total: total, group: "publisher-group", timeout: .seconds(120))
@@ -102,6 +96,12 @@ import TestSupport
             try await failing.publish([])
             try await failing.finish()
         }
+    }
+
+    /// Messages `range` of a stream over `keys` keys whose values count up per key, as
+    /// ``consumeChecked(_:total:)`` checks them: message `i` has key `key-(i % keys)` and value `i / keys`.
+    static func sequenced(_ range: Range<Int>, keys: Int, topic: String) -> [KafkaProducerMessage] {
+        range.map { i in KafkaProducerMessage(topic: topic, key: "key-\(i % keys)", value: Array("\(i / keys)".utf8)) }
     }
 
     struct ConsumeSummary: Sendable {
