@@ -68,7 +68,10 @@ public enum NotificationService: RegistryService {
         if ownerAlerts { inputs += [.registrationSubmitted, .registrationAccepted] }
         return ServiceParts(
             consumers: [
-                ConsumerPart(processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: catalogRead),
+                // The catalog's owners decide owner alerts; without them the copy only waits.
+                ConsumerPart(
+                    processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: catalogRead,
+                    pace: ownerAlerts ? .prompt : .background),
                 ConsumerPart(processor: processor, topics: inputs.map(topics.name(for:)), startsAfter: catalogRead),
             ],
             routes: { routes in SubscriptionRoutes(store: store, newDeliveries: wakeups, allowLocal: local).add(to: routes) },

@@ -34,12 +34,15 @@ public struct ServiceEnvironment: Sendable {
 /// How soon a consumer must see a message once it is published.
 public enum ConsumerPace: Sendable {
     /// On the way from a submission to what people read (intake's submissions, the index's
-    /// accepted registrations, notification's changes) and catalog copies (a submission may
+    /// accepted registrations, notification's changes) and the catalog copies that decide
+    /// something (intake's, and notification's when it sends owner alerts: a submission may
     /// follow its dwelling closely): the broker holds an empty fetch for at most 20 ms.
     case prompt
-    /// Nobody waits on it (audit): the broker may hold an empty fetch for 500 ms. A fetch is
-    /// one request per partition for the broker to answer, and audit reads every partition of
-    /// every topic: polled 50 times a second, that was about a third of an idle broker's CPU.
+    /// Nobody waits on it (audit; the catalog copies that only answer reads or wait): the
+    /// broker may hold an empty fetch for 500 ms. A fetch is one request per partition for the
+    /// broker to answer, and an idle consumer asks again as soon as it is answered: polled 50
+    /// times a second, audit (every partition of every topic) was about a third of an idle
+    /// broker's CPU.
     case background
 
     /// `fetch.wait.max.ms` for this pace.
