@@ -14,6 +14,12 @@ struct MallocTuningTests {
         #expect(!MallocTuning.returnLargeBlocksToTheSystem(environment: ["MALLOC_MMAP_THRESHOLD_": "262144"]))
     }
 
+    @Test func theStartLogSaysWhichThresholdHolds() {
+        #expect(MallocTuning.describe(applied: true, environment: [:]) == "128 KiB, fixed")
+        #expect(MallocTuning.describe(applied: false, environment: ["MALLOC_MMAP_THRESHOLD_": "262144"]) == "as the environment sets it")
+        #expect(MallocTuning.describe(applied: false, environment: [:]) == "the C library's own (not tuned)")
+    }
+
     /// Untuned, freeing the 24 MiB block would raise glibc's threshold to its size, and the 12 MiB
     /// block after it would come from a heap. The blocks are that large so that no free space
     /// that other tests running in this process left in a heap can hold the second one.

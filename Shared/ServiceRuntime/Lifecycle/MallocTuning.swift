@@ -22,6 +22,13 @@ public enum MallocTuning {
         environment["MALLOC_MMAP_THRESHOLD_"] != nil || environment["GLIBC_TUNABLES"]?.contains("glibc.malloc.mmap_threshold") == true
     }
 
+    /// What the start-up log says about the threshold.
+    /// - Parameter applied: What ``returnLargeBlocksToTheSystem(environment:)`` returned.
+    public static func describe(applied: Bool, environment: [String: String]) -> String {
+        if applied { return "\(mappedBlockThreshold / 1024) KiB, fixed" }
+        return operatorSetsThreshold(environment) ? "as the environment sets it" : "the C library's own (not tuned)"
+    }
+
     /// Fixes the threshold at ``mappedBlockThreshold`` unless the operator set one.
     /// - Returns: Whether the threshold was set (never on other C libraries).
     @discardableResult

@@ -56,7 +56,7 @@ public enum ServiceMain {
             return .usage
         }
 
-        MallocTuning.returnLargeBlocksToTheSystem(environment: environment)
+        let mallocTuned = MallocTuning.returnLargeBlocksToTheSystem(environment: environment)
         let configuration: CommonConfiguration
         let reader = EnvironmentReader(environment: environment, secrets: descriptor.allVariables)
         let verifier: TokenVerifier
@@ -99,6 +99,7 @@ public enum ServiceMain {
                 "http": "\(configuration.httpHost):\(configuration.httpPort)",
                 "kafka": "\(configuration.kafka.bootstrapServers)",
                 "librdkafka": "\(KafkaLibrary.version)",
+                "mallocMmapThreshold": "\(MallocTuning.describe(applied: mallocTuned, environment: environment))",
                 "store": "\(application.environment.store.path)",
             ])
         do {
