@@ -38,8 +38,10 @@ public enum ConsumerPace: Sendable {
     /// something (intake's, and notification's when it sends owner alerts: a submission may
     /// follow its dwelling closely): the broker holds an empty fetch for at most 20 ms.
     case prompt
-    /// Nobody waits on it (audit; the catalog copies that only answer reads or wait): the
-    /// broker may hold an empty fetch for 500 ms. A fetch is one request per partition for the
+    /// Nobody waits on it closely: audit, and the catalog copies that decide no event (the
+    /// index's, whose owners only admit callers of the residents route, where an owner just
+    /// added may wait half a second longer; notification's without owner alerts). The broker
+    /// may hold an empty fetch for 500 ms. A fetch is one request per partition for the
     /// broker to answer, and an idle consumer asks again as soon as it is answered: polled 50
     /// times a second, audit (every partition of every topic) was about a third of an idle
     /// broker's CPU.
