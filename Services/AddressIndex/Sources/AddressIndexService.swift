@@ -49,7 +49,7 @@ public enum AddressIndexService: RegistryService {
         let store = environment.store
         return ServiceParts(
             consumers: [
-                ConsumerPart(processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: catalogRead, pace: .background),
+                .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: false),
                 ConsumerPart(processor: processor, topics: [topics.name(for: .registrationAccepted)], startsAfter: catalogRead),
             ],
             routes: { routes in

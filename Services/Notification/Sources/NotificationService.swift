@@ -68,10 +68,8 @@ public enum NotificationService: RegistryService {
         if ownerAlerts { inputs += [.registrationSubmitted, .registrationAccepted] }
         return ServiceParts(
             consumers: [
-                // The catalog's owners decide owner alerts; without them the copy only waits.
-                ConsumerPart(
-                    processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: catalogRead,
-                    pace: ownerAlerts ? .prompt : .background),
+                // The catalog's owners decide owner alerts; without them the copy decides nothing.
+                .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: ownerAlerts),
                 ConsumerPart(processor: processor, topics: inputs.map(topics.name(for:)), startsAfter: catalogRead),
             ],
             routes: { routes in SubscriptionRoutes(store: store, newDeliveries: wakeups, allowLocal: local).add(to: routes) },

@@ -38,7 +38,7 @@ public enum RegistrationIntakeService: RegistryService {
         let processor = IntakeProcessor(topics: topics, desk: desk)
         return ServiceParts(
             consumers: [
-                ConsumerPart(processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: catalogRead),
+                .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: true),
                 ConsumerPart(processor: processor, topics: [topics.name(for: .registrationSubmitted)], startsAfter: catalogRead),
             ],
             routes: { routes.add(to: $0) })

@@ -34,14 +34,12 @@ public struct ServiceEnvironment: Sendable {
 /// How soon a consumer must see a message once it is published.
 public enum ConsumerPace: Sendable {
     /// On the way from a submission to what people read (intake's submissions, the index's
-    /// accepted registrations, notification's changes) and the catalog copies that decide
-    /// something (intake's, and notification's when it sends owner alerts: a submission may
-    /// follow its dwelling closely): the broker holds an empty fetch for at most 20 ms.
+    /// accepted registrations, notification's changes) and the catalog copies that decide what
+    /// happens to events (see ``ConsumerPart/catalogCopy(processor:topics:caughtUp:decidesEvents:)``):
+    /// the broker holds an empty fetch for at most 20 ms.
     case prompt
-    /// Nobody waits on it closely: audit, and the catalog copies that decide no event (the
-    /// index's, whose owners only admit callers of the residents route, where an owner just
-    /// added may wait half a second longer; notification's without owner alerts). The broker
-    /// may hold an empty fetch for 500 ms. A fetch is one request per partition for the
+    /// Nobody waits on it closely (audit, and the catalog copies that decide no event): the
+    /// broker may hold an empty fetch for 500 ms. A fetch is one request per partition for the
     /// broker to answer, and an idle consumer asks again as soon as it is answered: polled 50
     /// times a second, audit (every partition of every topic) was about a third of an idle
     /// broker's CPU.
@@ -87,6 +85,21 @@ public struct ConsumerPart: Sendable {
         self.groupSuffix = groupSuffix
         self.caughtUp = caughtUp
         self.startsAfter = startsAfter
+    }
+}
+
+extension ConsumerPart {
+    /// The consumer of a service's copy of `address.catalog.v1` (group suffix `.catalog`); it
+    /// opens `caughtUp` once it has read the catalog to its end.
+    /// - Parameter decidesEvents: Whether the copy decides what happens to events (intake's
+    ///   `UNKNOWN_ADDRESS`, notification's owner alerts). Such a copy is read at the prompt
+    ///   pace, since an event may follow its dwelling closely; one that decides none (the
+    ///   index's, whose owners only admit callers of the residents route, where an owner just
+    ///   added may wait half a second longer) at the background pace.
+    public static func catalogCopy(processor: any BatchProcessor, topics: TopicNames, caughtUp: CatchUpGate, decidesEvents: Bool) -> ConsumerPart {
+        ConsumerPart(
+            processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: caughtUp,
+            pace: decidesEvents ? .prompt : .background)
     }
 }
 
