@@ -58,6 +58,17 @@ import TestSupport
         }
     }
 
+    @Test func aBatchBuiltOnSeveralCoresIsTheBatchBuiltInOrder() throws {
+        let decoder = RegistryEventDecoder()
+        let batch = try (0..<1_000).map(message)
+        let inOrder = try CanonicalRecord.records(of: batch, decoder: decoder, parts: 1)
+        let split = try CanonicalRecord.records(of: batch, decoder: decoder, parts: 7, minimumPerPart: 1)
+        #expect(inOrder.count == batch.count)
+        #expect(split.map(\.record) == inOrder.map(\.record))
+        #expect(split.map(\.bytes) == inOrder.map(\.bytes))
+        #expect(split.map(\.record.offset) == batch.map(\.offset), "the records keep the batch's order")
+    }
+
     @Test func theChainVerifiesAndOneFlippedByteIsFoundAtItsPosition() async throws {
         let decoder = RegistryEventDecoder()
         let total = 3_000

@@ -39,8 +39,16 @@ public struct AuditLedger {
     /// - Returns: Whether it was appended.
     @discardableResult
     public func append(_ record: AuditRecord) throws -> Bool {
+        try append(CanonicalRecord(record))
+    }
+
+    /// Appends a record whose canonical bytes are already made, unless its (topic, partition,
+    /// offset) is already recorded.
+    /// - Returns: Whether it was appended.
+    @discardableResult
+    public func append(_ canonical: CanonicalRecord) throws -> Bool {
+        let (record, bytes) = (canonical.record, canonical.bytes)
         let (count, previous) = try tip.head ?? head()
-        let bytes = try record.canonicalBytes()
         let hash = Self.chain(previous, bytes)
         let position = count + 1
         // The unique (topic, partition, offset) is the dedupe: a repeat inserts nothing, and

@@ -13,8 +13,8 @@ struct AuditProcessor: BatchProcessor {
 
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
         let ledger = AuditLedger(transaction.db)
-        for message in messages {
-            try ledger.append(AuditRecord(message, decoder: decoder))
+        for record in try CanonicalRecord.records(of: messages, decoder: decoder) {
+            try ledger.append(record)
         }
         try signer.checkpointIfDue(transaction.db, force: false)
     }
