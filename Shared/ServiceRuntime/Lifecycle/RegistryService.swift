@@ -68,6 +68,8 @@ public struct ConsumerPart: Sendable {
     public let startsAfter: CatchUpGate?
     /// How soon it must see new messages.
     public let pace: ConsumerPace
+    /// How much librdkafka fetches ahead, if not ``KafkaConsumerConfiguration/prefetchKilobytes``.
+    public let prefetchKilobytes: Int?
 
     /// Creates a consumer part.
     /// - Parameters:
@@ -75,11 +77,14 @@ public struct ConsumerPart: Sendable {
     ///   - caughtUp: Opened when this consumer has read its topics to the end once.
     ///   - startsAfter: Another part's `caughtUp`, to apply that backlog first.
     ///   - pace: How soon it must see new messages.
+    ///   - prefetchKilobytes: How much to fetch ahead, for a consumer of many more partitions
+    ///     than one topic's (`nil`: the default).
     public init(
         processor: any BatchProcessor, topics: [String], groupSuffix: String = "", caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil,
-        pace: ConsumerPace = .prompt
+        pace: ConsumerPace = .prompt, prefetchKilobytes: Int? = nil
     ) {
         self.pace = pace
+        self.prefetchKilobytes = prefetchKilobytes
         self.processor = processor
         self.topics = topics
         self.groupSuffix = groupSuffix

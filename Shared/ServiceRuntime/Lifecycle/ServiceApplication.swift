@@ -58,6 +58,7 @@ public struct ServiceApplication: Sendable {
             var consumer = KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.topicPrefix + descriptor.name + part.groupSuffix)
             consumer.client.clientID = descriptor.name
             consumer.fetchWait = part.pace.fetchWait
+            if let prefetch = part.prefetchKilobytes { consumer.prefetchKilobytes = prefetch }
             return ProcessingEngine(
                 store: store, processor: part.processor, consumer: consumer, topics: part.topics,
                 deadLetterMessage: deadLetterMessage, relay: relay, caughtUp: part.caughtUp, startsAfter: part.startsAfter,
