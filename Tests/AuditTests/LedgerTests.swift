@@ -67,6 +67,11 @@ import TestSupport
         #expect(split.map(\.record) == inOrder.map(\.record))
         #expect(split.map(\.bytes) == inOrder.map(\.bytes))
         #expect(split.map(\.record.offset) == batch.map(\.offset), "the records keep the batch's order")
+
+        // More parts than fit: the last ones are empty, and nothing is lost or repeated.
+        let few = Array(batch.prefix(10))
+        let uneven = try CanonicalRecord.records(of: few, decoder: decoder, parts: 7, minimumPerPart: 1)
+        #expect(uneven.map(\.bytes) == inOrder.prefix(10).map(\.bytes))
     }
 
     @Test func theChainVerifiesAndOneFlippedByteIsFoundAtItsPosition() async throws {

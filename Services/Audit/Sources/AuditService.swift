@@ -38,7 +38,7 @@ public enum AuditService: RegistryService {
         // Audit reads every partition of nine topics. With the 4 MiB the other consumers fetch
         // ahead, it waited on fetches about a third of the time when it caught up alone, as in
         // the end to end's tail: 400,144 messages in 41–49 s; 34–40 s with 16 MiB, for 20 MB more
-        // peak RSS (8 MiB: 37–39 s; 32 MiB: 37 s and 141 MB). BENCHMARKS.md, "Where the time goes".
+        // peak RSS (8 MiB: 37–39 s; 32 MiB: 37 s and 141–143 MB). BENCHMARKS.md, "Audit, measured".
         return ServiceParts(
             consumers: [ConsumerPart(processor: AuditProcessor(signer: signer), topics: topics, pace: .background, prefetchKilobytes: 16_384)],
             routes: { AuditRoutes(store: store, signer: signer).add(to: $0) },
