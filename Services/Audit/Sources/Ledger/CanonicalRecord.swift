@@ -24,8 +24,8 @@ public struct CanonicalRecord: Sendable {
     ///
     /// Decoding, base64 and the canonical JSON depend on one message alone and were 30 % of the
     /// audit's CPU samples (perf, 2026-12-02), while the chain (each hash covers the one before)
-    /// and the inserts must stay in order. So a large batch is split into `parts` runs that are built at once, each
-    /// on a core of its own; a small one is built where it is.
+    /// and the inserts must stay in order. So a large batch is split into `parts` runs that are
+    /// built at once, each on a core of its own; a small one is built where it is.
     /// - Parameters:
     ///   - parts: How many runs at most; by default one per core.
     ///   - minimumPerPart: Fewer messages than this per run are not worth a thread hop.
@@ -33,13 +33,15 @@ public struct CanonicalRecord: Sendable {
         of messages: [KafkaConsumerMessage], decoder: RegistryEventDecoder,
         parts: Int = ProcessInfo.processInfo.activeProcessorCount, minimumPerPart: Int = 64
     ) throws -> [CanonicalRecord] {
+        @Sendable func build(_ part: ArraySlice<KafkaConsumerMessage>) throws -> [CanonicalRecord] {
+            try part.map { try CanonicalRecord(AuditRecord($0, decoder: decoder)) }
+        }
         let runs = min(parts, messages.count / max(minimumPerPart, 1))
-        guard runs > 1 else { return try messages.map { try CanonicalRecord(AuditRecord($0, decoder: decoder)) } }
+        guard runs > 1 else { return try build(messages[...]) }
         let size = (messages.count + runs - 1) / runs
         let built = Mutex([Result<[CanonicalRecord], any Error>?](repeating: nil, count: runs))
         DispatchQueue.concurrentPerform(iterations: runs) { run in
-            let part = messages[min(run * size, messages.count)..<min((run + 1) * size, messages.count)]
-            let result = Result { try part.map { try CanonicalRecord(AuditRecord($0, decoder: decoder)) } }
+            let result = Result { try build(messages[min(run * size, messages.count)..<min((run + 1) * size, messages.count)]) }
             built.withLock { $0[run] = result }
         }
         return try built.withLock { results in try results.flatMap { try $0!.get() } }
