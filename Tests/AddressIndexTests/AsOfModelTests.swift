@@ -78,7 +78,8 @@ struct ReferencePeriods {
         for iin in people {
             for offset in stride(from: -10, through: 1_600, by: 3) {
                 let day = CalendarDate("2025-01-01")!.adding(days: offset)
-                let view = try await store.read { try IndexStore($0).registration(iin, on: day) }
+                // As the registration route reads it: one statement, no transaction.
+                let view = try await store.readOneStatement { try IndexStore($0).registration(iin, on: day) }
                 #expect(view?.permanent?.address.rca.rawValue == reference.on(iin, day, .permanent), "\(iin.masked) permanent on \(day)")
                 #expect(view?.temporary?.address.rca.rawValue == reference.on(iin, day, .temporary), "\(iin.masked) temporary on \(day)")
                 checks += 1

@@ -37,7 +37,7 @@ struct CertificateRoutes: Sendable {
             guard let claims = await certificates.verify(body.certificate) else { return try Self.answer(valid: false, status: nil, token: nil) }
             let certified = claims.registration
             let today = clock.today
-            let now = try await store.read { try IndexStore($0).registration(certified.iin, on: today) }
+            let now = try await store.readOneStatement { try IndexStore($0).registration(certified.iin, on: today) }
             let current = now.map { $0.sameRegistration(as: certified) } ?? false
             return try Self.answer(valid: true, status: current ? "current" : "superseded", token: body.certificate)
         }

@@ -19,7 +19,7 @@ struct PersonRoutes: Sendable {
             request, context, _ -> RegistrationView in
             let iin = try Self.iin(context)
             let day = try Self.date(request.uri.queryParameters.get("at")) ?? clock.today
-            guard let view = try await store.read({ try IndexStore($0).registration(iin, on: day) }) else { throw Self.neverRegistered }
+            guard let view = try await store.readOneStatement({ try IndexStore($0).registration(iin, on: day) }) else { throw Self.neverRegistered }
             return view
         }
         routes.add(.get, "/v1/persons/:iin/history", policy: Self.readers, disclosing: Disclosure(action: "history.read", subjectParameter: "iin")) {
@@ -36,7 +36,7 @@ struct PersonRoutes: Sendable {
             _, context, _ -> CertificateView in
             let iin = try Self.iin(context)
             let today = clock.today
-            guard let view = try await store.read({ try IndexStore($0).registration(iin, on: today) }) else { throw Self.neverRegistered }
+            guard let view = try await store.readOneStatement({ try IndexStore($0).registration(iin, on: today) }) else { throw Self.neverRegistered }
             let (token, expiresAt) = try await certificates.issue(view)
             return CertificateView(certificate: token, expiresAt: expiresAt)
         }

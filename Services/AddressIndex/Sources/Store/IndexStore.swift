@@ -46,7 +46,8 @@ struct IndexStore {
 
     private static let periodColumns = "kind, address, valid_from, valid_to, sequence"
 
-    private func period(_ row: Row) throws -> RegistrationPeriod {
+    /// A period from a row holding the period columns.
+    func period(_ row: Row) throws -> RegistrationPeriod {
         let until: String? = row["valid_to"]
         return RegistrationPeriod(
             kind: RegistrationTerm(rawValue: row["kind"]) ?? .permanent, address: try decoder.decodeReadingFast(AddressSnapshot.self, from: row["address"] as Data),
@@ -76,16 +77,6 @@ struct IndexStore {
             WHERE iin = ? AND sequence = ? AND (valid_to IS NULL OR valid_to > ?)
             """)
         try statement.execute(arguments: [day.description, iin.rawValue, sequence, day.description])
-    }
-
-    /// The period of `kind` holding on `day`.
-    func period(_ iin: IIN, kind: RegistrationTerm, on day: CalendarDate) throws -> RegistrationPeriod? {
-        let statement = try db.cachedStatement(sql: """
-            SELECT \(Self.periodColumns) FROM index_period
-            WHERE iin = ? AND kind = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)
-            ORDER BY sequence DESC LIMIT 1
-            """)
-        return try Row.fetchOne(statement, arguments: [iin.rawValue, kind.rawValue, day.description, day.description]).map(period)
     }
 
     func history(_ iin: IIN) throws -> [RegistrationPeriod] {
