@@ -38,8 +38,8 @@ public struct RegistrationView: Hashable, Sendable, Codable, ResponseEncodable {
 
 extension RegistrationView: JSONWritable {
     /// Writes what ``encode(to:)`` makes Foundation write with sorted keys (absent
-    /// registrations as `null`): the lookup's answer without Codable (a tenth of a lookup's
-    /// CPU went to encoding it through Codable, perf during wrk, 2026-12-02).
+    /// registrations as `null`): the lookup's answer without Codable (encoding it through Codable
+    /// was 7–10 % of address-index's CPU during wrk, perf, 2026-12-02).
     public func writeJSON(to writer: inout JSONWriter) {
         writer.object { w in
             w.field("asOf", asOf)
@@ -54,8 +54,7 @@ extension IndexStore {
     /// The person's registration on `day`, or `nil` if the index never had one for them.
     ///
     /// One statement (the person and their periods holding on `day`), so it needs no
-    /// transaction around it: the registration route's reads were a third BEGIN, COMMIT and
-    /// two further statements (perf during wrk, 2026-12-02).
+    /// transaction around it; the route's reading was three statements inside BEGIN and COMMIT.
     func registration(_ iin: IIN, on day: CalendarDate) throws -> RegistrationView? {
         let statement = try db.cachedStatement(sql: """
             SELECT h.iin AS person, p.kind, p.address, p.valid_from, p.valid_to, p.sequence
