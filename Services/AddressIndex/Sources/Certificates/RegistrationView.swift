@@ -68,12 +68,12 @@ extension IndexStore {
         let rows = try Row.fetchCursor(statement, arguments: [iin.rawValue, day.description, day.description])
         while let row = try rows.next() {
             known = known || !row.hasNull(atIndex: 0)
-            guard !row.hasNull(atIndex: 1) else { continue }
-            // The latest period of each kind holding on the day (highest sequence first).
-            let period = try period(row)
-            switch period.kind {
-            case .permanent: permanent = permanent ?? period
-            case .temporary: temporary = temporary ?? period
+            guard let kind = (row["kind"] as String?).flatMap(RegistrationTerm.init(rawValue:)) else { continue }
+            // The latest period of each kind holding on the day comes first; older ones are not decoded.
+            switch kind {
+            case .permanent where permanent == nil: permanent = try period(row)
+            case .temporary where temporary == nil: temporary = try period(row)
+            default: continue
             }
         }
         guard known else { return nil }
