@@ -95,15 +95,57 @@ import Testing
     }
 
     @Test func aDwellingOverTheThresholdIsAlertedOnce() async throws {
-        let projector = IndexFixtures.projector(clock: manual.clock, threshold: 2)
+        let alerts = try await alerts(threshold: 2, (1...4).map {
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: resident($0), address: home, from: "2026-11-24")
+        })
+        #expect(alerts == [OccupancyAlert(rca: home.rca, kato: home.kato, residents: 3, threshold: 2)])
+    }
+
+    /// Runs `events` through a projector with `threshold`, one transaction each, and returns the alerts.
+    func alerts(threshold: Int, _ events: [CloudEvent<RegistrationAccepted>]) async throws -> [OccupancyAlert] {
+        let projector = IndexFixtures.projector(clock: manual.clock, threshold: threshold)
         var alerts: [OccupancyAlert] = []
-        for serial in 1...4 {
-            let iin = IIN.issue(birthDate: CalendarDate("1990-01-01")!, sex: .male, serial: serial * 3)!
-            let value = try IndexFixtures.bytes(IndexFixtures.accepted(.permanent, sequence: 1, iin: iin, address: home, from: "2026-11-24"))
+        for event in events {
+            let value = try IndexFixtures.bytes(event)
             let emitted = try await store.write { try projector.handle(value, store: IndexStore($0)).emitted }
             alerts += try emitted.filter { $0.topic == "address.alerts.v1" }.map { try decoder.decode(OccupancyAlert.self, from: $0.value ?? []).data }
         }
-        #expect(alerts == [OccupancyAlert(rca: home.rca, kato: home.kato, residents: 3, threshold: 2)])
+        return alerts
+    }
+
+    func resident(_ serial: Int) -> IIN {
+        IIN.issue(birthDate: CalendarDate("1990-01-01")!, sex: .male, serial: serial * 3)!
+    }
+
+    @Test func aDwellingBackUnderTheThresholdIsAlertedAgainWhenItFillsUp() async throws {
+        let (a, b, c, d, e) = (resident(1), resident(2), resident(3), resident(4), resident(5))
+        let alerts = try await alerts(threshold: 2, [
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: a, address: home, from: "2026-11-24"),
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: b, address: home, from: "2026-11-24"),
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: c, address: home, from: "2026-11-24"),
+            IndexFixtures.accepted(.deregistration, sequence: 2, iin: a, previous: home, from: "2026-11-24"),
+            IndexFixtures.accepted(.deregistration, sequence: 2, iin: b, previous: home, from: "2026-11-24"),
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: d, address: home, from: "2026-11-24"),
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: e, address: home, from: "2026-11-24"),
+        ])
+        #expect(alerts.map(\.residents) == [3, 3], "alerted at c; d finds two and clears it; e alerts again")
+    }
+
+    @Test func anAlertCountsEveryResidentThoughTheCheckStopsAboveTheThreshold() async throws {
+        let (a, b, c, d) = (resident(1), resident(2), resident(3), resident(4))
+        // a and b left on 11-20; d's backdated registration counts them from 11-05, with c: four,
+        // where the check itself counts no further than three.
+        let alerts = try await alerts(threshold: 2, [
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: a, address: home, from: "2026-11-01"),
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: b, address: home, from: "2026-11-01"),
+            IndexFixtures.accepted(.deregistration, sequence: 2, iin: a, previous: home, from: "2026-11-20"),
+            IndexFixtures.accepted(.deregistration, sequence: 2, iin: b, previous: home, from: "2026-11-20"),
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: c, address: home, from: "2026-11-24"),
+            IndexFixtures.accepted(.permanent, sequence: 1, iin: d, address: home, from: "2026-11-05"),
+        ])
+        #expect(alerts == [OccupancyAlert(rca: home.rca, kato: home.kato, residents: 4, threshold: 2)])
+        let occupancy = try await store.read { try IndexStore($0).occupancy(home.rca, from: CalendarDate("2026-11-05")!, limit: 3) }
+        #expect(occupancy.residentsUpToLimit == 3 && occupancy.alerted)
     }
 
     @Test func aTemporaryStayEndingIsAnnouncedOnceEvenAcrossRestarts() async throws {

@@ -143,14 +143,17 @@ struct RegistrationProjector: Sendable {
     }
 
     private func occupancy(_ address: AddressSnapshot, from day: CalendarDate, store: IndexStore, id: String) throws -> [KafkaProducerMessage] {
-        let residents = try store.registeredCount(address.rca, from: min(day, clock.today))
-        let alerted = try store.wasAlerted(address.rca)
-        if residents > occupancyThreshold, !alerted {
+        let from = min(day, clock.today)
+        // Counting stops just above the threshold; only an alert needs the exact number.
+        let occupancy = try store.occupancy(address.rca, from: from, limit: occupancyThreshold + 1)
+        let over = occupancy.residentsUpToLimit > occupancyThreshold, alerted = occupancy.alerted
+        if over, !alerted {
+            let residents = try store.registeredCount(address.rca, from: from)
             try store.setAlerted(address.rca, true)
             let alert = OccupancyAlert(rca: address.rca, kato: address.kato, residents: residents, threshold: occupancyThreshold)
             return [try message(alert, id: id, topic: .addressAlerts, key: address.rca.rawValue)]
         }
-        if residents <= occupancyThreshold, alerted { try store.setAlerted(address.rca, false) }
+        if !over, alerted { try store.setAlerted(address.rca, false) }
         return []
     }
 

@@ -112,6 +112,23 @@ struct IndexStore {
         return try Int.fetchOne(statement, arguments: [rca.rawValue, day.description]) ?? 0
     }
 
+    /// A dwelling's occupancy as one event needs it: the people registered there on `day` or
+    /// from a later day, counted up to `limit` only, and whether it stands alerted.
+    struct Occupancy {
+        /// At most `limit`: the scan stops there, so its cost does not grow with the residents.
+        var residentsUpToLimit: Int
+        var alerted: Bool
+    }
+
+    func occupancy(_ rca: RCA, from day: CalendarDate, limit: Int) throws -> Occupancy {
+        let statement = try db.cachedStatement(sql: """
+            SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT iin FROM index_period WHERE rca = ?1 AND (valid_to IS NULL OR valid_to > ?2) LIMIT ?3)),
+                   (SELECT alerted FROM index_occupancy WHERE rca = ?1)
+            """)
+        let row = try Row.fetchOne(statement, arguments: [rca.rawValue, day.description, limit])!
+        return Occupancy(residentsUpToLimit: row[0], alerted: (row[1] as Bool?) ?? false)
+    }
+
     // MARK: Temporary stays running out
 
     /// Temporary periods that ended by expiry before `day` and were not announced yet.
@@ -143,10 +160,6 @@ struct IndexStore {
     }
 
     // MARK: Occupancy
-
-    func wasAlerted(_ rca: RCA) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT alerted FROM index_occupancy WHERE rca = ?"), arguments: [rca.rawValue]) ?? false
-    }
 
     func setAlerted(_ rca: RCA, _ alerted: Bool) throws {
         try db.cachedStatement(sql: "INSERT INTO index_occupancy (rca, alerted) VALUES (?, ?) ON CONFLICT (rca) DO UPDATE SET alerted = excluded.alerted")
