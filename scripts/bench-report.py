@@ -74,6 +74,7 @@ results = {
     "rss_mb": rss,
     "cpu_seconds_e2e": cpu,
     "broker_cpu_seconds_e2e": float(os.environ["BROKER_CPU_SECONDS"]),
+    "broker_rss_mb": int(os.environ["BROKER_RSS_MB"]),
     "settle_seconds": int(os.environ.get("SETTLE_SECONDS") or 0),
     "cpu_us_per_submission": {
         name: round(seconds * 1e6 / int(e2e["submissions"])) for name, seconds in {**cpu, "broker": float(os.environ["BROKER_CPU_SECONDS"])}.items()
@@ -167,7 +168,7 @@ notification's work is not part of that figure but is part of the cost):
 |---|---:|---|---:|---:|""")
 for service in services:
     print(f"| {service} | {rss[service]} | ≤ 150 MB: {mark(rss[service] <= 150)} | {cpu[service]} | {r['cpu_us_per_submission'][service]} |")
-print(f"| broker (Tansu) | — | — | {r['broker_cpu_seconds_e2e']} | {r['cpu_us_per_submission']['broker']} |")
+print(f"| broker (Tansu) | {r['broker_rss_mb']:,} (every message of the run, the baselines' too, in memory) | — | {r['broker_cpu_seconds_e2e']} | {r['cpu_us_per_submission']['broker']} |")
 
 print("""
 ### Where the time goes (perf, during the end-to-end run)

@@ -154,8 +154,11 @@ for i in "${!SERVICES[@]}"; do
   rss[$i]=$(( rss_now > rss[$i] ? rss_now : rss[$i] ))
 done
 
+# The broker keeps every message of the run in memory, the baselines' too.
+broker_rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$broker_pid/status")
+
 # latest.json and the Markdown section, from the outputs above.
-export RUN SIZE BENCH_COUNT LATENCY_RATE LATENCY_SECONDS SUSTAINED_RATE WRK_SECONDS ADDRESSES BROKER_CPU_SECONDS="$broker_cpu" SETTLE_SECONDS="$settle_seconds"
+export BROKER_RSS_MB="$broker_rss" RUN SIZE BENCH_COUNT LATENCY_RATE LATENCY_SECONDS SUSTAINED_RATE WRK_SECONDS ADDRESSES BROKER_CPU_SECONDS="$broker_cpu" SETTLE_SECONDS="$settle_seconds"
 export SERVICE_NAMES="${SERVICES[*]}" RSS_MB="${rss[*]}" CPU_SECONDS="${cpu_used[*]}"
 python3 "$ROOT/scripts/bench-report.py" "$RESULTS/latest.json" > "$RUN/pipeline.md" || die "could not write the results"
 say "wrote bench/results/latest.json"
