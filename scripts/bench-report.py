@@ -177,6 +177,8 @@ print("""
 (top rows, demangled; full lists in `bench/results/profile-*.txt`).
 """)
 results_dir = os.path.dirname(os.path.abspath(sys.argv[1]))
+if not any(os.path.exists(os.path.join(results_dir, f"profile-{service}.txt")) for service in services):
+    print("No profile in this run: `PROFILE=0`, or perf could not attach (see `perf_event_paranoid`).\n")
 for service in services:
     path = os.path.join(results_dir, f"profile-{service}.txt")
     if not os.path.exists(path):

@@ -5,11 +5,17 @@
 # latency to visibility at 5,000/s, lookups against /health/live, memory and CPU per service),
 # schema decoding, and audit trail growth. Writes bench/results/latest.json and BENCHMARKS.md.
 #
-#   SIZE=100000         people stored before the end-to-end run (SIZE=10000000: the growth figure)
-#   BENCH_COUNT=1000000 submissions in the end-to-end run (and messages in the raw baseline)
+#   SIZE=100000         people stored before the end-to-end run (SIZE=10000000 is the growth
+#                       figure; the in-memory broker needs about 40 GB for it, see BENCHMARKS.md)
+#   BENCH_COUNT=1000000 submissions in the end-to-end run (and messages in each baseline)
 #   LATENCY_RATE=5000 LATENCY_SECONDS=30   the latency run's offered rate and length
 #   SUSTAINED_RATE=1500 a second latency run below the pipeline's capacity (0 skips it)
 #   WRK_SECONDS=15      each wrk run
+#   PROFILE=1 PROFILE_SECONDS=20   perf on each service during the end-to-end run (0: none)
+#   SCHEMA_BENCH_ITERATIONS=200000 AUDIT_GROWTH_RECORDS=1000000   the two micro-benchmarks
+#   BENCH_ADDRESSES=100000 BENCH_BROKER_PORT=19092 BENCH_PORT_BASE=18080
+# Writes bench/results/latest.json and BENCHMARKS.md (bench/REPRODUCE.md, the figures, then
+# bench/PROFILE.md); bench/REPRODUCE.md says how to run it.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -26,6 +32,8 @@ SERVICES=(registration-intake address-index notification audit)
 export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-dev-only-secret-change-me-0123456789}
 
 "$ROOT/scripts/bootstrap.sh" || exit 1
+# perf, for the profile of where the time goes; PROFILE=0 does without it.
+if [ "${PROFILE:-1}" = 1 ]; then install_debian_packages linux-perf || exit 1; fi
 cd "$ROOT"
 # Taken before this run writes its own results into bench/ and BENCHMARKS.md.
 export GIT_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
@@ -40,6 +48,8 @@ use_project_librdkafka
 RUN="$ROOT/var/bench"
 RESULTS="$ROOT/bench/results"
 rm -rf "$RUN" && mkdir -p "$RUN" "$RESULTS"
+# A run without a profile must not show an earlier run's.
+rm -f "$RESULTS"/profile-*.txt
 pids=()
 cleanup() {
   trap - EXIT INT TERM
@@ -174,6 +184,8 @@ out=$(mktemp)
   echo "- Memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo "- $(swift --version 2>/dev/null | head -1)"
   echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo
+  cat "$ROOT/bench/REPRODUCE.md"
   echo
   cat "$RUN/pipeline.md"
   echo

@@ -9,20 +9,9 @@ command -v swift >/dev/null || die "Swift 6 is not on PATH. Install the Swift to
 
 packages=(librdkafka-dev pkg-config libsqlite3-dev kcat wrk python3 curl)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
-command -v docker-compose >/dev/null || packages+=(docker-compose)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
-done
 # docker-compose may come from elsewhere (pip, a newer Debian); it is needed only to validate.
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
-    die "need root or sudo to install: ${missing[*]}"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+command -v docker-compose >/dev/null || packages+=(docker-compose)
+install_debian_packages "${packages[@]}"
 
 stamp="$VENV/.requirements.sha256"
 wanted=$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)
