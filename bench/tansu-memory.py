@@ -2,42 +2,41 @@
 # How much memory the local broker (Tansu, in memory) keeps per message, and whether it can let
 # go of messages already read: what bounds `SIZE=10000000 make bench` on this machine.
 #
-#   .venv/bin/python bench/tansu-memory.py [messages]      (default 2000000; run from the root)
+#   .venv/bin/python bench/tansu-memory.py [messages]      (default 2000000)
 #
-# Starts its own broker on a free port, produces `messages` of 539 bytes (the load generator's
-# submission size) to 12 partitions and prints the broker's resident memory every 500,000.
+# Starts its own broker on a free port (scripts/broker.sh), produces `messages` of 539 bytes (the
+# load generator's submission size) to 12 partitions and prints the broker's resident memory
+# every 500,000.
 # Then asks it to delete the first half of each partition (Kafka's DeleteRecords, the only way
 # to free a topic's messages while its consumers' offsets stay valid) and prints the answer and
 # the memory again.
-import socket, subprocess, sys, time
+import os, socket, subprocess, sys, tempfile, time
 
 from confluent_kafka import Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 total = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
 partitions, step, value = 12, 500_000, b"x" * 539
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-url = f"tcp://127.0.0.1:{port}"
-broker = subprocess.Popen([".venv/bin/tansu", "broker", "--listener-url", url, "--advertised-listener-url", url],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+broker_dir = tempfile.mkdtemp(prefix="tansu-memory-")
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = str(probe.getsockname()[1])
+# The project's broker script starts Tansu as the tests do and returns once it answers.
+subprocess.run([os.path.join(root, "scripts/broker.sh"), "start", port, broker_dir], check=True)
+with open(os.path.join(broker_dir, "broker.pid")) as pid_file:
+    broker_pid = int(pid_file.read())
 
 
 def rss_mb():
-    with open(f"/proc/{broker.pid}/status") as status:
+    with open(f"/proc/{broker_pid}/status") as status:
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
 
 
 try:
     bootstrap = f"127.0.0.1:{port}"
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    for deadline in range(100):
-        try:
-            admin.create_topics([NewTopic("memory", partitions, 1)])["memory"].result()
-            break
-        except Exception:
-            time.sleep(0.1)
+    admin.create_topics([NewTopic("memory", partitions, 1)])["memory"].result()
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "batch.num.messages": 10_000})
     print(f"broker started: {rss_mb()} MB resident", flush=True)
     for produced in range(1, total + 1):
@@ -61,4 +60,4 @@ try:
     time.sleep(2)
     print(f"after DeleteRecords: {rss_mb():,} MB resident")
 finally:
-    broker.kill()
+    subprocess.run([os.path.join(root, "scripts/broker.sh"), "stop", broker_dir], check=False)
