@@ -37,6 +37,8 @@ trap 'exit 143' TERM
 
 "$ROOT/scripts/broker.sh" start "$BROKER_PORT" "$RUN_DIR"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"
+# A development machine: the development JWT secret and keys inside DATA_DIR are allowed.
+export REGISTRY_DEV_MODE=true
 if [ -z "${REGISTRY_JWT_SECRET:-}" ]; then
   export REGISTRY_JWT_SECRET="$DEV_JWT_SECRET"
   say "REGISTRY_JWT_SECRET is not set: using the development secret '$DEV_JWT_SECRET' (never in production)"

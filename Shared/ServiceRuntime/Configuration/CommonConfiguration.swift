@@ -25,6 +25,9 @@ public struct CommonConfiguration: Sendable {
     public var rateLimit: Double?
     /// `HTTP_RATE_BURST`: how many requests an actor may make at once.
     public var rateBurst: Double
+    /// `REGISTRY_DEV_MODE`: a development machine (`make run`, tests). Only then may a service
+    /// start with the published development secret or keep a signing key inside `DATA_DIR`.
+    public var developmentMode: Bool
 
     /// The shared variables with their defaults for a service.
     /// - Parameters:
@@ -43,6 +46,7 @@ public struct CommonConfiguration: Sendable {
             ConfigurationVariable("LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error or critical."),
             ConfigurationVariable("HTTP_RATE_LIMIT", default: "200", "Requests per second per caller (token role+sub, else client address; fractions allowed); 0 turns the limit off."),
             ConfigurationVariable("HTTP_RATE_BURST", default: "400", "Requests a caller may make at once before HTTP_RATE_LIMIT applies."),
+            ConfigurationVariable("REGISTRY_DEV_MODE", default: "false", "true on a development machine only (make run sets it): allows the development JWT secret and keys inside DATA_DIR."),
         ]
     }
 
@@ -68,6 +72,7 @@ public struct CommonConfiguration: Sendable {
         }
         rateLimit = limit == 0 ? nil : limit
         rateBurst = Double(try reader.int(variables["HTTP_RATE_BURST"]!, in: 1...10_000_000))
+        developmentMode = try reader.choice(variables["REGISTRY_DEV_MODE"]!, from: ["true", "false"]) == "true"
         if kafka.bootstrapServers.isEmpty {
             throw ConfigurationError(variable: "KAFKA_BOOTSTRAP_SERVERS", problem: "must name at least one broker")
         }
