@@ -61,7 +61,8 @@ public enum NotificationService: RegistryService {
         let engine = DeliveryEngine(
             store: store, relay: environment.relay, timeout: try duration(timeout), schedule: schedule,
             concurrency: try settings.int(concurrency, in: 1...1024), receiverConcurrency: try settings.int(receiverConcurrency, in: 1...256),
-            retention: try duration(retention), outcomeTopic: topics.name(for: .notificationOutcome), source: descriptor.eventSource, wakeups: wakeups, logger: environment.logger)
+            retention: try duration(retention), outcomeTopic: topics.name(for: .notificationOutcome), source: descriptor.eventSource, allowLocal: local,
+            wakeups: wakeups, logger: environment.logger)
         let processor = NotificationProcessor(topics: topics, source: descriptor.eventSource, ownerAlerts: ownerAlerts, newDeliveries: wakeups)
         let catalogRead = CatchUpGate(name: topics.name(for: .addressCatalog))
         var inputs: [RegistryTopic] = [.addressChanged, .addressAlerts]

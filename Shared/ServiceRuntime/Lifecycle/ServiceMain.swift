@@ -112,8 +112,13 @@ public enum ServiceMain {
         }
     }
 
-    /// The token verifier the configuration asks for: the JWKS file's keys, else HS256.
+    /// The token verifier the configuration asks for: the JWKS file's keys, else HS256, with the
+    /// configured lifetime, issuer and audience.
     static func tokenVerifier(_ configuration: CommonConfiguration) async throws -> TokenVerifier {
+        try await keyVerifier(configuration).requiring(configuration.tokenRules)
+    }
+
+    private static func keyVerifier(_ configuration: CommonConfiguration) async throws -> TokenVerifier {
         if let path = configuration.jwksFile {
             guard let json = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ConfigurationError(variable: "REGISTRY_JWT_JWKS_FILE", problem: "cannot read \(path)")

@@ -4,6 +4,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import RegistrySchema
 
 /// Sends webhook requests with async-http-client: pooled keep-alive connections, a connect and a
@@ -15,7 +16,9 @@ final class WebhookSender: Sendable {
 
     /// - Parameter connectionsPerReceiver: Pooled connections per host, matched to the engine's
     ///   per-receiver limit so no admitted attempt waits for a connection inside the client.
-    init(timeout: Duration, connectionsPerReceiver: Int) {
+    static let refusedAddress = "the receiver's address is not allowed (loopback, private or other special-purpose)"
+
+    init(timeout: Duration, connectionsPerReceiver: Int, resolver: any WebhookResolver = SystemResolver(), allowLocal: Bool) {
         self.timeout = timeout
         var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerReceiver
@@ -63,5 +66,37 @@ final class WebhookSender: Sendable {
     /// Closes the pooled connections.
     func shutdown() async {
         try? await client.shutdown()
+    }
+}
+
+/// Finds the addresses of a webhook's host: the system resolver in service, one the test
+/// controls in tests.
+protocol WebhookResolver: Sendable {
+    /// Every address `host` resolves to, in the order to try them.
+    func addresses(of host: String) async throws -> [ReceiverAddress]
+}
+
+/// `getaddrinfo`, on NIO's blocking-work pool (it blocks), as async-http-client would use it.
+struct SystemResolver: WebhookResolver {
+    struct Failure: Error {}
+
+    func addresses(of host: String) async throws -> [ReceiverAddress] {
+        try await NIOThreadPool.singleton.runIfActive { try Self.lookUp(host) }
+    }
+
+    static func lookUp(_ host: String) throws -> [ReceiverAddress] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { throw Failure() }
+        defer { freeaddrinfo(first) }
+        var found: [ReceiverAddress] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor {
+            if let address = entry.pointee.ai_addr.flatMap({ ReceiverAddress(UnsafePointer($0)) }), !found.contains(address) { found.append(address) }
+            cursor = entry.pointee.ai_next
+        }
+        return found
     }
 }
