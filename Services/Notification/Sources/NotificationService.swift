@@ -43,12 +43,7 @@ public enum NotificationService: RegistryService {
 
     public static func parts(in environment: ServiceEnvironment) throws -> ServiceParts {
         let settings = environment.settings
-        func duration(_ variable: ConfigurationVariable) throws -> Duration {
-            guard let text = settings.string(variable), let value = RetrySchedule.duration(text), value > .zero else {
-                throw ConfigurationError(variable: variable.name, problem: "'\(settings.string(variable) ?? "")' is not a duration such as 500ms, 5s, 2m, 1h or 3d")
-            }
-            return value
-        }
+        let duration = settings.duration
         guard let text = settings.string(retrySchedule), let steps = RetrySchedule.durations(text) else {
             throw ConfigurationError(variable: retrySchedule.name, problem: "'\(settings.string(retrySchedule) ?? "")' is not a comma-separated list of durations such as 5s,30s,2m")
         }

@@ -61,6 +61,20 @@ public struct RegistryTokenClaims: JWTPayload, Equatable {
         if let iat, iat.value > now.addingTimeInterval(Self.clockSkew) {
             throw TokenRejection(reason: "the token was issued in the future (iat)")
         }
+        if let nbf, nbf.value > now.addingTimeInterval(Self.clockSkew) {
+            throw TokenRejection(reason: "the token is not valid yet (nbf)")
+        }
+        // Without iat the lifetime is measured from the start of its validity, or from now.
+        let start = iat?.value ?? nbf?.value ?? now
+        guard exp.value.timeIntervalSince(start) <= rules.maxLifetime else {
+            throw TokenRejection(reason: "the token's lifetime (exp - iat) is over the \(TokenRules.describe(rules.maxLifetime)) this service accepts")
+        }
+        if let issuer = rules.issuer, iss?.value != issuer {
+            throw TokenRejection(reason: "the token was not issued by the issuer this service trusts (iss)")
+        }
+        if let audience = rules.audience, !(aud?.value.contains(audience) ?? false) {
+            throw TokenRejection(reason: "the token is not meant for this service (aud)")
+        }
         guard Role(rawValue: role) != nil else {
             throw TokenRejection(reason: "the token's role '\(role)' is unknown")
         }

@@ -22,7 +22,7 @@ public struct EnvironmentReader: Sendable {
     public init(environment: [String: String], secrets: [ConfigurationVariable]) {
         var environment = environment
         var problem: ConfigurationError?
-        for variable in secrets where variable.isSecret && !variable.name.hasSuffix("_FILE") && Bool("false")! {
+        for variable in secrets where variable.isSecret && !variable.name.hasSuffix("_FILE") {
             let fileVariable = variable.name + "_FILE"
             guard let path = environment[fileVariable], !path.isEmpty else { continue }
             if let direct = environment[variable.name], !direct.isEmpty {

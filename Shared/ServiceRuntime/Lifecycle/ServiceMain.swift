@@ -135,6 +135,11 @@ public enum ServiceMain {
         guard secret.utf8.count >= 32 else {
             throw ConfigurationError(variable: "REGISTRY_JWT_SECRET", problem: "must be at least 32 bytes long (HS256 keys shorter than the hash are weak)")
         }
+        guard secret != CommonConfiguration.publishedDevelopmentSecret || configuration.developmentMode else {
+            throw ConfigurationError(
+                variable: "REGISTRY_JWT_SECRET",
+                problem: "is the published development secret: anyone could mint tokens with it. Set a secret of your own (openssl rand -base64 48) or, on a development machine only, REGISTRY_DEV_MODE=true")
+        }
         return await TokenVerifier.hs256(secret: secret)
     }
 
