@@ -69,6 +69,19 @@ public final class TrustedClock: Sendable {
     public func observe(timestampMilliseconds: Int64) {
         let stamped = Date(timeIntervalSince1970: Double(timestampMilliseconds) / 1000)
         let wall = wallClock()
+        guard stamped.timeIntervalSince(wall) <= maxAhead.inSeconds else {
+            ignoredFuture.increment()
+            let first = state.withLock { state in
+                defer { state.loggedFutureTimestamp = true }
+                return !state.loggedFutureTimestamp
+            }
+            if first {
+                logger.warning(
+                    "ignored a consumed message's timestamp too far ahead of the host clock (CLOCK_MAX_AHEAD); its producer's clock or the message is wrong. Further ones are only counted in clock_future_timestamps_ignored_total.",
+                    metadata: ["aheadSeconds": "\(Int(stamped.timeIntervalSince(wall)))", "maxAheadSeconds": "\(Int(maxAhead.inSeconds))"])
+            }
+            return
+        }
         let (bound, warn): (Date, Bool) = state.withLock { state in
             if state.reading.map({ stamped > $0.bound }) ?? true {
                 state.reading = Reading(stamped: stamped, arrived: .now)
