@@ -20,9 +20,9 @@ enum NotificationFixtures {
     static let otherAgency = "990140000334"
     static let purpose = "pension recalculation"
 
-    static func token(_ role: Role = .agency, _ sub: String = agency, scope: String? = "subscriptions:write address:read") async throws -> String {
+    static func token(_ role: Role = .agency, _ sub: String = agency, scope: String? = "subscriptions:write address:read", sources: [String]? = nil) async throws -> String {
         let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
-        return try await keys.sign(RegistryTokenClaims(sub: sub, role: role, scope: scope, org: "Test agency", expires: Date().addingTimeInterval(600)))
+        return try await keys.sign(RegistryTokenClaims(sub: sub, role: role, scope: scope, org: "Test agency", expires: Date().addingTimeInterval(600), sources: sources))
     }
 
     static func headers(_ token: String, purpose: String? = NotificationFixtures.purpose) -> HTTPFields {

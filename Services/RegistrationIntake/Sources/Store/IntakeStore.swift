@@ -41,14 +41,11 @@ struct IntakeStore {
 
     // MARK: Submissions
 
-    /// The status of a submission, if intake knows it and `submitter` may see it: one received
-    /// over HTTP is visible only to the system that posted it; one read from Kafka to any.
-    func status(of reference: SubmissionReference, visibleTo submitter: String? = nil) throws -> SubmissionStatus? {
-        let statement = try db.cachedStatement(sql: """
-            SELECT status, sequence, reasons FROM intake_submission
-            WHERE source = ? AND id = ? AND (? IS NULL OR submitter IS NULL OR submitter = ?)
-            """)
-        guard let row = try Row.fetchOne(statement, arguments: [reference.source, reference.id, submitter, submitter]) else { return nil }
+    /// The status of a submission, if intake knows it. (Who may see it is decided by source,
+    /// before: DESIGN §5.1.)
+    func status(of reference: SubmissionReference) throws -> SubmissionStatus? {
+        let statement = try db.cachedStatement(sql: "SELECT status, sequence, reasons FROM intake_submission WHERE source = ? AND id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [reference.source, reference.id]) else { return nil }
         let reasons: Data? = row["reasons"]
         return SubmissionStatus(
             status: SubmissionStatus.State(rawValue: row["status"]) ?? .pending, sequence: row["sequence"],
