@@ -96,7 +96,7 @@ import TestSupport
                 Probe(method: .post, path: "/v1/subscriptions/\(encoded(value))/replay", body: Array(#"{"since":"2026-01-01T00:00:00Z"}"#.utf8)),
             ]
         }
-        try await attack(notification, token: try await token(.agency, "123456789012", scope: "subscriptions:write"), probes)
+        try await attack(notification, token: try await token(.agency, "123456789012", scope: "subscriptions:write address:read"), probes)
         let subscriptions = try await notification.environment.store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM subscription") }
         #expect(subscriptions == 0, "no hostile subscription was stored")
 

@@ -6,20 +6,22 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// The agencies' subscriptions API (DESIGN §5.2). Only agencies with `subscriptions:write`; each
-/// sees and manages only its own (its token's `sub`): another agency's subscription answers 404
-/// exactly like one that does not exist.
+/// The agencies' subscriptions API (DESIGN §5.2). Only agencies with `subscriptions:write` and
+/// `address:read` (a subscription is an address feed: it is a read); each sees and manages only
+/// its own (its token's `sub`): another agency's subscription answers 404 exactly like one that
+/// does not exist. ``SubscriptionLimits`` bound what one agency can subscribe to and replay.
 struct SubscriptionRoutes: Sendable {
     let store: ServiceStore
     let newDeliveries: WakeSignal
     /// `WEBHOOK_ALLOW_LOCAL`.
     let allowLocal: Bool
+    let limits: SubscriptionLimits
 
     /// A watch-list of 100,000 IINs is about 1.6 MB of JSON; other bodies stay under 1 MiB.
     static let subscriptionBodyLimit = 4 << 20
 
     func add(to routes: RouteTable) {
-        let agencies = AccessPolicy(.scope(.agency, "subscriptions:write"))
+        let agencies = AccessPolicy(.scopes(.agency, ["subscriptions:write", "address:read"]))
         routes.add(.post, "/v1/subscriptions", policy: agencies) { request, context, caller -> Response in
             let body = try await request.body.collect(upTo: Self.subscriptionBodyLimit)
             let new: NewSubscription
@@ -30,8 +32,24 @@ struct SubscriptionRoutes: Sendable {
             } catch {
                 throw Problem.badRequest("The subscription is not valid: \(error)")
             }
-            let agency = caller.principal.subject
-            let view = try await store.write { try SubscriptionStore($0).create(new, agency: agency, at: Timestamp(.now)) }
+            let (agency, org, purpose) = (caller.principal.subject, caller.principal.organisation, caller.purpose)
+            let limits = self.limits
+            let view = try await store.write { db in
+                let subscriptions = SubscriptionStore(db)
+                let used = try subscriptions.usage(agency: agency)
+                guard used.subscriptions < limits.subscriptions else {
+                    throw Problem(
+                        .tooManyRequests,
+                        detail: "This agency has \(used.subscriptions) subscriptions, the most it may have (SUBSCRIPTIONS_PER_AGENCY); delete one it no longer needs first.")
+                }
+                let watching = new.filter.iins.map { Set($0).count } ?? 0
+                guard used.watchedIINs + watching <= limits.watchedIINs else {
+                    throw Problem(
+                        .tooManyRequests,
+                        detail: "This agency's watch-lists hold \(used.watchedIINs) IINs; \(watching) more would pass the \(limits.watchedIINs) it may watch (WATCHED_IINS_PER_AGENCY).")
+                }
+                return try subscriptions.create(new, agency: agency, org: org, purpose: purpose, at: Timestamp(.now))
+            }
             var answer = try Self.object(view)
             if let issued = new.issuedSecret { answer["secret"] = issued }
             return try JSONAnswer.response(answer, status: .created, headers: [.location: "/v1/subscriptions/\(view.id)"])
@@ -79,7 +97,7 @@ struct SubscriptionRoutes: Sendable {
             let (id, agency) = (try Self.id(context), caller.principal.subject)
             let replay = try await request.decode(as: Replay.self, context: context)
             guard let since = Timestamp(replay.since) else { throw Problem.badRequest("since must be an RFC 3339 timestamp, e.g. 2026-11-24T00:00:00Z") }
-            guard try await store.read({ try SubscriptionStore($0).owns(id, agency: agency) }) else { throw Self.missing }
+            try await admitReplay(of: id, agency: agency, since: since, now: Timestamp(.now).milliseconds)
             // In chunks, each its own transaction, so a long replay does not hold up consumers.
             var queued = 0
             var after: Int64 = 0
@@ -95,6 +113,32 @@ struct SubscriptionRoutes: Sendable {
             }
             newDeliveries.signal()
             return try JSONAnswer.response(["subscriptionId": id, "since": since.description, "queued": queued], status: .accepted)
+        }
+    }
+
+    /// Checks, in this order, that `agency` owns subscription `id` (404: another agency's looks
+    /// missing), that `since` is within `REPLAY_MAX_SPAN` (400) and that the agency has a replay
+    /// left this hour (429), and counts this one. The hour is a sliding window: `Retry-After`
+    /// says when the oldest replay in it leaves it.
+    private func admitReplay(of id: String, agency: String, since: Timestamp, now: Int64) async throws {
+        let (perHour, span) = (limits.replaysPerHour, limits.replaySpan)
+        try await store.write { db in
+            guard try SubscriptionStore(db).owns(id, agency: agency) else { throw Self.missing }
+            guard since.milliseconds >= now - span.milliseconds else {
+                throw Problem.badRequest(
+                    "since reaches further back than a replay may (REPLAY_MAX_SPAN, \(SubscriptionLimits.describe(span))): replay from \(Timestamp(milliseconds: now - span.milliseconds)) or later.")
+            }
+            let hourAgo = now - 3_600_000
+            try db.execute(sql: "DELETE FROM replay_request WHERE at_ms <= ?", arguments: [hourAgo])
+            let recent = try Int64.fetchAll(db, sql: "SELECT at_ms FROM replay_request WHERE agency = ? ORDER BY at_ms", arguments: [agency])
+            if recent.count >= perHour {
+                let wait = max(1, (recent[recent.count - perHour] - hourAgo + 999) / 1000)
+                throw Problem(
+                    .tooManyRequests,
+                    detail: "This agency has asked for \(recent.count) replays in the last hour, the most it may (REPLAYS_PER_HOUR); retry after \(wait) s.",
+                    headers: [.retryAfter: "\(wait)"])
+            }
+            try db.execute(sql: "INSERT INTO replay_request (agency, at_ms) VALUES (?, ?)", arguments: [agency, now])
         }
     }
 
