@@ -67,7 +67,7 @@ public struct RegistryTokenClaims: JWTPayload, Equatable {
         // Without iat the lifetime is measured from the start of its validity, or from now.
         let start = iat?.value ?? nbf?.value ?? now
         guard exp.value.timeIntervalSince(start) <= rules.maxLifetime else {
-            throw TokenRejection(reason: "the token's lifetime (exp - iat) is over the \(TokenRules.describe(rules.maxLifetime)) this service accepts")
+            throw TokenRejection(reason: "the token's lifetime (exp - iat) is over the \(EnvironmentReader.describe(.seconds(rules.maxLifetime))) this service accepts (REGISTRY_JWT_MAX_LIFETIME)")
         }
         if let issuer = rules.issuer, iss?.value != issuer {
             throw TokenRejection(reason: "the token was not issued by the issuer this service trusts (iss)")
@@ -104,13 +104,5 @@ public struct TokenRules: Sendable, Hashable {
         self.maxLifetime = maxLifetime
         self.issuer = issuer
         self.audience = audience
-    }
-
-    /// `24 h`, `90 min`, `45 s`.
-    static func describe(_ interval: TimeInterval) -> String {
-        let seconds = Int(interval)
-        if seconds % 3600 == 0 { return "\(seconds / 3600) h" }
-        if seconds % 60 == 0 { return "\(seconds / 60) min" }
-        return "\(seconds) s"
     }
 }

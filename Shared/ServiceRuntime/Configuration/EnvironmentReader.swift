@@ -91,6 +91,15 @@ public struct EnvironmentReader: Sendable {
         return nil
     }
 
+    /// A whole number of seconds written as a duration variable would be: `7d`, `24h`, `90m`, `45s`.
+    public static func describe(_ duration: Duration) -> String {
+        let seconds = duration.components.seconds
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds != 0 && seconds % size == 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+
     /// The variable as one of `choices`.
     /// - Throws: ``ConfigurationError`` listing the accepted values.
     public func choice(_ variable: ConfigurationVariable, from choices: [String]) throws -> String {

@@ -126,7 +126,7 @@ struct SubscriptionRoutes: Sendable {
             guard try SubscriptionStore(db).owns(id, agency: agency) else { throw Self.missing }
             guard since.milliseconds >= now - span.milliseconds else {
                 throw Problem.badRequest(
-                    "since reaches further back than a replay may (REPLAY_MAX_SPAN, \(SubscriptionLimits.describe(span))): replay from \(Timestamp(milliseconds: now - span.milliseconds)) or later.")
+                    "since reaches further back than a replay may (REPLAY_MAX_SPAN, \(EnvironmentReader.describe(span))): replay from \(Timestamp(milliseconds: now - span.milliseconds)) or later.")
             }
             let hourAgo = now - 3_600_000
             try db.execute(sql: "DELETE FROM replay_request WHERE at_ms <= ?", arguments: [hourAgo])

@@ -12,13 +12,4 @@ struct SubscriptionLimits: Sendable {
     var replaySpan = Duration.seconds(7 * 86_400)
     /// `REPLAYS_PER_HOUR`: replays one agency may ask for in any hour.
     var replaysPerHour = 6
-
-    /// `7 d`, `36 h`, `90 min`, `45 s`.
-    static func describe(_ duration: Duration) -> String {
-        let seconds = duration.components.seconds
-        if seconds % 86_400 == 0 { return "\(seconds / 86_400) d" }
-        if seconds % 3600 == 0 { return "\(seconds / 3600) h" }
-        if seconds % 60 == 0 { return "\(seconds / 60) min" }
-        return "\(seconds) s"
-    }
 }
