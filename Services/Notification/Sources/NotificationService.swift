@@ -80,7 +80,12 @@ public enum NotificationService: RegistryService {
                 .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: ownerAlerts),
                 ConsumerPart(processor: processor, topics: inputs.map(topics.name(for:)), startsAfter: catalogRead),
             ],
-            routes: { routes in SubscriptionRoutes(store: store, newDeliveries: wakeups, allowLocal: local, limits: limits).add(to: routes) },
+            routes: { routes in
+                SubscriptionRoutes(
+                    store: store, newDeliveries: wakeups, allowLocal: local, limits: limits, relay: environment.relay,
+                    accessTopic: topics.name(for: .accessLogged), source: descriptor.eventSource
+                ).add(to: routes)
+            },
             services: [engine])
     }
 

@@ -16,6 +16,10 @@ struct SubscriptionRoutes: Sendable {
     /// `WEBHOOK_ALLOW_LOCAL`.
     let allowLocal: Bool
     let limits: SubscriptionLimits
+    /// Where replays' `access.logged` events go (written with the deliveries they queue).
+    let relay: OutboxRelay
+    let accessTopic: String
+    let source: String
 
     /// A watch-list of 100,000 IINs is about 1.6 MB of JSON; other bodies stay under 1 MiB.
     static let subscriptionBodyLimit = 4 << 20
@@ -59,9 +63,11 @@ struct SubscriptionRoutes: Sendable {
             let list = try await store.read { try SubscriptionStore($0).list(agency: agency) }
             return try JSONAnswer.response(["subscriptions": try list.map(Self.object)])
         }
-        routes.add(.get, "/v1/subscriptions/:id", policy: agencies) { _, context, caller -> Response in
+        // The watch-list is a list of people: reading it back is a disclosure like any lookup.
+        routes.add(.get, "/v1/subscriptions/:id", policy: agencies, disclosing: Disclosure(action: "subscription.read")) { _, context, caller -> Response in
             let (id, agency) = (try Self.id(context), caller.principal.subject)
             guard let view = try await store.read({ try SubscriptionStore($0).find(id, agency: agency) }) else { throw Self.missing }
+            caller.disclose((view.filter.iins ?? []).map(\.rawValue))
             return try JSONAnswer.response(try Self.object(view))
         }
         routes.add(.delete, "/v1/subscriptions/:id", policy: agencies) { _, context, caller -> Response in
@@ -98,14 +104,24 @@ struct SubscriptionRoutes: Sendable {
             let replay = try await request.decode(as: Replay.self, context: context)
             guard let since = Timestamp(replay.since) else { throw Problem.badRequest("since must be an RFC 3339 timestamp, e.g. 2026-11-24T00:00:00Z") }
             try await admitReplay(of: id, agency: agency, since: since, now: Timestamp(.now).milliseconds)
-            // In chunks, each its own transaction, so a long replay does not hold up consumers.
+            // In chunks, each its own transaction, so a long replay does not hold up consumers. Each
+            // records what it queued for delivery in the same transaction, under this request's purpose.
             var queued = 0
             var after: Int64 = 0
+            let (purpose, accessTopic, source) = (caller.purpose, self.accessTopic, self.source)
             while true {
                 let from = after
                 let chunk = try await store.write { db in
-                    try EventRouter(db).replay(subscription: id, since: since, after: from, now: Timestamp(.now).milliseconds)
+                    let now = Timestamp(.now)
+                    let chunk = try EventRouter(db).replay(subscription: id, since: since, after: from, now: now.milliseconds)
+                    var disclosures = QueuedDisclosures()
+                    if !chunk.people.isEmpty { disclosures.add(.replay, subscription: id, people: chunk.people) }
+                    for access in try disclosures.events(in: db, service: NotificationService.descriptor.name, purpose: purpose, at: now) {
+                        try Outbox.append(try AccessLog.message(access, topic: accessTopic, source: source), in: db)
+                    }
+                    return chunk
                 }
+                if !chunk.people.isEmpty { relay.wake() }
                 queued += chunk.queued
                 newDeliveries.signal()
                 guard let last = chunk.lastSeq else { break }

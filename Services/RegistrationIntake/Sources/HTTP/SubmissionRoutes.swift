@@ -30,7 +30,8 @@ struct SubmissionRoutes: Sendable {
         routes.add(.post, "/v1/submissions", policy: upstream) { request, context, caller in
             try await submit(request, context: context, caller: caller)
         }
-        routes.add(.get, "/v1/submissions/:id", policy: upstream) { request, context, caller in
+        // A status (its reasons above all) tells about the person: a read, recorded as one.
+        routes.add(.get, "/v1/submissions/:id", policy: upstream, disclosing: Disclosure(action: "submission.status")) { request, context, caller in
             try await status(request, context: context, caller: caller)
         }
     }
@@ -66,7 +67,7 @@ struct SubmissionRoutes: Sendable {
         let state = try await store.write { db in
             let intake = IntakeStore(db)
             // A repeated POST publishes nothing new and answers with what intake knows.
-            guard try intake.recordReceived(reference, submitter: submitter) else {
+            guard try intake.recordReceived(reference, submitter: submitter, iin: key) else {
                 return try intake.status(of: reference)?.status ?? .pending
             }
             try Outbox.append(message, in: db)
@@ -90,7 +91,12 @@ struct SubmissionRoutes: Sendable {
         }
         guard caller.principal.mayUse(source: source) else { throw Self.otherSource(source) }
         let reference = SubmissionReference(source: source, id: id)
-        guard let status = try await store.read({ try IntakeStore($0).status(of: reference) }) else {
+        let (status, iin) = try await store.read { db in
+            let intake = IntakeStore(db)
+            return (try intake.status(of: reference), try intake.iin(of: reference))
+        }
+        if let iin { caller.disclose([iin]) }
+        guard let status else {
             throw Problem.notFound("Intake has no submission \(id) from \(source) (yet: one published to Kafka is known once processed).")
         }
         return status

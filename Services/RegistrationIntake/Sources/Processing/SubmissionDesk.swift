@@ -58,7 +58,7 @@ struct SubmissionDesk: Sendable {
         switch decision {
         case .accepted(let state, let accepted):
             // Recording the decision is the dedupe, so it comes before any other write.
-            guard try store.recordDecision(reference, SubmissionStatus(status: .accepted, sequence: accepted.sequence)) else {
+            guard try store.recordDecision(reference, SubmissionStatus(status: .accepted, sequence: accepted.sequence), iin: iin.rawValue) else {
                 return MessageOutcome(kind: .duplicate)
             }
             try store.savePerson(iin, state)
@@ -119,7 +119,7 @@ struct SubmissionDesk: Sendable {
     }
 
     private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore) throws -> MessageOutcome {
-        guard try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons)) else {
+        guard try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons), iin: iin) else {
             return MessageOutcome(kind: .duplicate)
         }
         let rejected = RegistrationRejected(submission: reference, iin: iin, reasons: reasons)
