@@ -8,7 +8,8 @@ import Synchronization
 /// A route that answers with personal data: the action it performs and where its subjects are.
 ///
 /// Every answer such a route gives to an admitted caller (any 2xx, and 404, which also tells
-/// something about the subject) is recorded as an `access.logged` event before it is sent.
+/// something about the subject) is recorded as an `access.logged` event before it is sent, and
+/// carries `Cache-Control: no-store`: no shared or browser cache may keep personal data.
 public struct Disclosure: Sendable {
     /// What is done, e.g. `registration.read` (the event's `action`).
     public let action: String
@@ -22,21 +23,27 @@ public struct Disclosure: Sendable {
         self.subjectParameter = subjectParameter
     }
 
+    /// `Cache-Control` of every answer that carries personal data.
+    public static let noStore = "no-store"
+
     /// Wraps an admitted caller's handler so its answer leaves only after it is recorded.
     func auditing<Output: ResponseGenerator>(
         _ handler: @escaping @Sendable (Request, RegistryRequestContext, Caller) async throws -> Output,
         log: AccessLog, service: String
     ) -> @Sendable (Request, RegistryRequestContext, Caller) async throws -> Response {
         { request, context, caller in
-            let response: Response
+            var response: Response
             do {
                 response = try await handler(request, context, caller).response(from: request, context: context)
             } catch let problem as Problem where problem.status == .notFound {
                 try await record(status: problem.status, request: request, context: context, caller: caller, log: log, service: service)
-                throw problem
+                var headers = problem.headers
+                headers[.cacheControl] = Self.noStore
+                throw Problem(problem.status, type: problem.type, title: problem.title, detail: problem.detail, headers: headers)
             }
             if (200..<300).contains(response.status.code) {
                 try await record(status: response.status, request: request, context: context, caller: caller, log: log, service: service)
+                response.headers[.cacheControl] = Self.noStore
             }
             return response
         }

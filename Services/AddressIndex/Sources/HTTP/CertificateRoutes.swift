@@ -25,7 +25,8 @@ struct CertificateRoutes: Sendable {
         }
         let body = try JSONSerialization.data(
             withJSONObject: ["valid": valid, "status": status as Any? ?? NSNull(), "claims": claims], options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: Disclosure.noStore], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     /// What a verification discloses: whether the certified registration is still current.
@@ -49,7 +50,11 @@ struct CertificateRoutes: Sendable {
     func add(to routes: RouteTable) {
         let jwks = try? JSONSerialization.data(withJSONObject: certificates.jwks, options: [.sortedKeys])
         routes.add(.get, "/.well-known/jwks.json") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/jwk-set+json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: jwks ?? Data())))
+            // Public keys, the same for every caller: banks' verifiers may keep them an hour (a
+            // rotated key reaches them within that; docs/operations.md, Keys).
+            Response(
+                status: .ok, headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=3600"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: jwks ?? Data())))
         }
         let (accessLog, service) = (routes.accessLog, routes.service)
         routes.add(.post, "/v1/certificates/verify") { request, context -> Response in
