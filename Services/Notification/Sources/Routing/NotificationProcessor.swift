@@ -11,6 +11,8 @@ import ServiceRuntime
 /// Applies a batch in the engine's transaction: catalog messages update the owners' catalog copy;
 /// `address.changed` and `address.occupancy-alert` events are routed to subscriptions; submissions
 /// leave their owner's consent and accepted registrations at owned dwellings become owner alerts.
+/// Every delivery it queues that carries personal data is recorded as `access.logged` in that same
+/// transaction (``QueuedDisclosures``).
 struct NotificationProcessor: BatchProcessor {
     let topics: TopicNames
     let source: String
