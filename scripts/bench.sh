@@ -30,6 +30,8 @@ BROKER_PORT=${BENCH_BROKER_PORT:-19092}
 PORT_BASE=${BENCH_PORT_BASE:-18080}
 SERVICES=(registration-intake address-index notification audit)
 export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-dev-only-secret-change-me-0123456789}
+# The published development secret is refused outside development mode; a bench machine is one.
+export REGISTRY_DEV_MODE=${REGISTRY_DEV_MODE:-true}
 
 "$ROOT/scripts/bootstrap.sh" || exit 1
 # perf, for the profile of where the time goes (Debian's linux-perf; elsewhere install it by
