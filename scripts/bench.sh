@@ -30,8 +30,9 @@ BROKER_PORT=${BENCH_BROKER_PORT:-19092}
 PORT_BASE=${BENCH_PORT_BASE:-18080}
 SERVICES=(registration-intake address-index notification audit)
 export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-dev-only-secret-change-me-0123456789}
-# A development machine's stack: the audit's checkpoint key is generated outside its data folder.
-export REGISTRY_DEV_MODE=true
+# A development machine: the published development secret is allowed, and the audit's
+# checkpoint key is generated (outside its data folder, below) on the first start.
+export REGISTRY_DEV_MODE=${REGISTRY_DEV_MODE:-true}
 
 "$ROOT/scripts/bootstrap.sh" || exit 1
 # perf, for the profile of where the time goes (Debian's linux-perf; elsewhere install it by

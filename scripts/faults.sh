@@ -13,7 +13,7 @@ say "fault suites: $FAULT_PEOPLE people, $FAULT_KILLS kills per service, $FUZZ_I
 status=0
 # One suite at a time: at full size they would otherwise compete for the two cores and time out
 # waiting for each other's brokers rather than find faults.
-suites=(FuzzTests FaultPipelineTests PipelineOutageTests BrokerLossTests DiskTroubleTests ClockSkewTests CrashTests NotificationCrashTests BrokerOutageTests
+suites=(FuzzTests FaultPipelineTests PipelineOutageTests BrokerLossTests DiskTroubleTests ClockSkewTests ClockPoisoningTests WebhookSSRFTests CrashTests NotificationCrashTests BrokerOutageTests
         SubmissionBackpressureTests PoisonMessageTests HostileInputTests RateLimitTests AuthorizationMatrixTests)
 : > "$log"
 for suite in "${suites[@]}"; do

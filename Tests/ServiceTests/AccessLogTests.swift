@@ -73,6 +73,7 @@ enum DisclosingProbeService: RegistryService {
             let purpose: HTTPFields = [.authorization: "Bearer \(agency)", HTTPField.Name("X-Purpose")!: "school enrolment"]
             try await client.execute(uri: "/v1/persons/\(citizen)/registration", method: .get, headers: purpose) { response in
                 #expect(response.status == .ok)
+                #expect(response.headers[.cacheControl] == "no-store", "personal data must not be kept by caches")
                 let events = try await pendingAccessEvents(application)
                 #expect(events.count == 1, "the access event is committed before the response arrives")
                 let access = try #require(events.first)
@@ -90,6 +91,7 @@ enum DisclosingProbeService: RegistryService {
             // A 404 to an admitted caller tells something about the person: it is logged too.
             try await client.execute(uri: "/v1/persons/790512400220/registration", method: .get, headers: purpose) { response in
                 #expect(response.status == .notFound)
+                #expect(response.headers[.cacheControl] == "no-store", "a 404 also tells something about the person")
                 let events = try await pendingAccessEvents(application)
                 #expect(events.last?.event.data.status == 404)
             }

@@ -23,7 +23,7 @@ import TestSupport
 
     func token(_ role: Role, _ sub: String, scope: String?) async throws -> String {
         let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
-        return try await keys.sign(RegistryTokenClaims(sub: sub, role: role, scope: scope, org: "Test", expires: Date().addingTimeInterval(600)))
+        return try await keys.sign(RegistryTokenClaims(sub: sub, role: role, scope: scope, org: "Test", expires: Date().addingTimeInterval(600), sources: role == .upstream ? ["/"] : nil))
     }
 
     struct Probe {
@@ -68,7 +68,8 @@ import TestSupport
         let intake = try await TestApplication.make(RegistrationIntakeService.self, environment: ["HTTP_RATE_LIMIT": "0"])
         var probes = Self.hostileBodies(array: "data").map { Probe(method: .post, path: "/v1/submissions", body: $0) }
         for value in Self.nasty {
-            probes.append(Probe(method: .get, path: "/v1/submissions/\(encoded(value))?source=\(encoded(value))"))
+            // A source the token does not hold is refused before anything is looked up (403).
+            probes.append(Probe(method: .get, path: "/v1/submissions/\(encoded(value))?source=\(encoded(value))", allowed: [400, 403, 404, 405, 413, 414, 415, 422]))
         }
         try await attack(intake, token: try await token(.upstream, "egov-portal", scope: nil), probes)
         let queued = try await intake.environment.store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox WHERE topic LIKE '%submitted%'") }
@@ -95,7 +96,7 @@ import TestSupport
                 Probe(method: .post, path: "/v1/subscriptions/\(encoded(value))/replay", body: Array(#"{"since":"2026-01-01T00:00:00Z"}"#.utf8)),
             ]
         }
-        try await attack(notification, token: try await token(.agency, "123456789012", scope: "subscriptions:write"), probes)
+        try await attack(notification, token: try await token(.agency, "123456789012", scope: "subscriptions:write address:read"), probes)
         let subscriptions = try await notification.environment.store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM subscription") }
         #expect(subscriptions == 0, "no hostile subscription was stored")
 

@@ -86,11 +86,15 @@ import TestSupport
         #expect(events[1].data.previousAddress == Self.first.snapshot)
         #expect(events[1].data.address == Self.second.snapshot)
         #expect(events.allSatisfy { $0.source == "/registry/intake" })
+        #expect(events.allSatisfy { $0.data.submission.submitter == nil }, "published to Kafka directly: no submitter")
+        #expect(String(decoding: accepted[0].value ?? [], as: UTF8.self).contains(#""submitter":null"#))
 
         // HTTP: an upstream system posts a submission and follows it to "accepted".
         let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
-        let token = try await keys.sign(RegistryTokenClaims(sub: "egov-portal", role: .upstream, scope: nil, org: "eGov", expires: Date().addingTimeInterval(600)))
+        let token = try await keys.sign(RegistryTokenClaims(sub: "egov-portal", role: .upstream, scope: nil, org: "eGov", expires: Date().addingTimeInterval(600), sources: ["/egov/portal"]))
         let auth = ["Authorization": "Bearer \(token)", "Content-Type": "application/cloudevents+json"]
+        let bankToken = try await keys.sign(RegistryTokenClaims(sub: "bank-system", role: .upstream, scope: nil, org: "Bank", expires: Date().addingTimeInterval(600), sources: ["/bank/"]))
+        let bank = ["Authorization": "Bearer \(bankToken)", "Content-Type": "application/cloudevents+json"]
         let base = "http://127.0.0.1:\(port)"
         let other = IIN(rawValue: "790512400220")!
         try await waitUntil("intake answers HTTP", timeout: .seconds(30)) { await httpGet(base + "/health/live")?.status == 200 }
@@ -103,6 +107,16 @@ import TestSupport
             return status.contains("accepted")
         }
         #expect(status.contains(#""sequence":1"#))
+        // The submitting system travels with the decision (and so into the audit).
+        let byHTTP = try await TestBroker.consume([topics.name(for: .registrationAccepted)], count: 3)
+            .map { try decoder.decode(RegistrationAccepted.self, from: $0.value ?? []).data }.first { $0.submission.id == "http-1" }
+        #expect(byHTTP?.submission.submitter == "egov-portal")
+        // Another system can neither submit under this source (taking its idempotency keys) nor read its statuses.
+        let impersonated = await httpRequest("POST", base + "/v1/submissions", headers: bank, body: Data(try submission("http-2", rca: Self.first.rca, iin: other)))
+        #expect(impersonated?.status == 403, "\(impersonated.map { "\($0.status) \($0.body)" } ?? "no answer")")
+        let peeked = await httpGet(base + "/v1/submissions/http-1?source=/egov/portal", headers: bank)
+        #expect(peeked?.status == 403 && peeked?.body.contains("accepted") == false, "\(peeked.map { "\($0.status) \($0.body)" } ?? "no answer")")
+        #expect(await httpGet(base + "/v1/submissions/http-2?source=/egov/portal", headers: auth)?.status == 404, "the impersonating submission was not taken")
         let bad = await httpRequest("POST", base + "/v1/submissions", headers: auth, body: Data(#"{"specversion":"1.0","id":"x","source":"/s","type":"kz.registry.registration.submitted.v1","data":{"kind":"permanent"}}"#.utf8))
         #expect(bad?.status == 400)
         #expect(bad?.body.contains("data.person") == true, "the 400 names the missing field")

@@ -17,7 +17,7 @@ import TestSupport
         let application = try await TestApplication.make(
             RegistrationIntakeService.self, environment: ["KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "INTAKE_OUTBOX_LIMIT": "2"])
         let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
-        let token = try await keys.sign(RegistryTokenClaims(sub: "egov-portal", role: .upstream, scope: nil, org: nil, expires: Date().addingTimeInterval(600)))
+        let token = try await keys.sign(RegistryTokenClaims(sub: "egov-portal", role: .upstream, scope: nil, org: nil, expires: Date().addingTimeInterval(600), sources: ["/egov/portal"]))
         let encoder = RegistryEventEncoder()
         @Sendable func body(_ id: String) throws -> ByteBuffer {
             let data = RegistrationSubmitted(

@@ -74,7 +74,7 @@ done | python3 "$ROOT/scripts/personal-data-scan.py" "$log" || status=1
 export REGISTRY_JWT_SECRET=dev-only-secret-change-me-0123456789
 agency=$("$BIN/registryctl" token --role agency --sub 123456789012 --org "Contract test" --scope "address:read address:bulk residents:read subscriptions:write")
 declare -A callers=(
-  [1]=$("$BIN/registryctl" token --role upstream --sub egov-portal)
+  [1]=$("$BIN/registryctl" token --role upstream --sub egov-portal --source /)
   [2]=$agency [3]=$agency
   [4]=$("$BIN/registryctl" token --role auditor --sub auditor-1)
 )

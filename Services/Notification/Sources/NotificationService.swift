@@ -24,6 +24,14 @@ public enum NotificationService: RegistryService {
         "NOTIFICATION_RETENTION", default: "30d", "How long routed events and finished deliveries are kept (replay reaches this far back).")
     static let ownerAlertURL = ConfigurationVariable(
         "OWNER_ALERT_WEBHOOK_URL", default: "", "Where owner alerts go (an SMS/e-mail gateway); empty: no owner alerts.")
+    static let subscriptionsPerAgency = ConfigurationVariable(
+        "SUBSCRIPTIONS_PER_AGENCY", default: "20", "Live subscriptions one agency may have; one more is answered 429.")
+    static let watchedIINsPerAgency = ConfigurationVariable(
+        "WATCHED_IINS_PER_AGENCY", default: "200000", "IINs over all of one agency's watch-lists; a subscription that would pass it is answered 429.")
+    static let replayMaxSpan = ConfigurationVariable(
+        "REPLAY_MAX_SPAN", default: "7d", "How far back a replay's since may reach (further: 400).")
+    static let replaysPerHour = ConfigurationVariable(
+        "REPLAYS_PER_HOUR", default: "6", "Replays one agency may ask for in any hour (more: 429 with Retry-After).")
     static let ownerAlertSecret = ConfigurationVariable(
         "OWNER_ALERT_WEBHOOK_SECRET", default: nil, "Signing secret of owner alerts (whsec_ + base64, or 24+ bytes); required with the URL.", secret: true)
 
@@ -34,6 +42,7 @@ public enum NotificationService: RegistryService {
         defaultPort: 8083,
         variables: [
             retrySchedule, retryRepeat, retryGiveUp, timeout, concurrency, receiverConcurrency, allowLocal, retention, ownerAlertURL, ownerAlertSecret,
+            subscriptionsPerAgency, watchedIINsPerAgency, replayMaxSpan, replaysPerHour,
         ]
     )
 
@@ -43,12 +52,7 @@ public enum NotificationService: RegistryService {
 
     public static func parts(in environment: ServiceEnvironment) throws -> ServiceParts {
         let settings = environment.settings
-        func duration(_ variable: ConfigurationVariable) throws -> Duration {
-            guard let text = settings.string(variable), let value = RetrySchedule.duration(text), value > .zero else {
-                throw ConfigurationError(variable: variable.name, problem: "'\(settings.string(variable) ?? "")' is not a duration such as 500ms, 5s, 2m, 1h or 3d")
-            }
-            return value
-        }
+        let duration = settings.duration
         guard let text = settings.string(retrySchedule), let steps = RetrySchedule.durations(text) else {
             throw ConfigurationError(variable: retrySchedule.name, problem: "'\(settings.string(retrySchedule) ?? "")' is not a comma-separated list of durations such as 5s,30s,2m")
         }
@@ -58,10 +62,14 @@ public enum NotificationService: RegistryService {
         let local = try settings.choice(allowLocal, from: ["true", "false"]) == "true"
         let ownerAlerts = try configureOwnerAlerts(settings, store: store, allowLocal: local)
         let wakeups = WakeSignal()
+        let limits = SubscriptionLimits(
+            subscriptions: try settings.int(subscriptionsPerAgency, in: 1...100_000), watchedIINs: try settings.int(watchedIINsPerAgency, in: 1...100_000_000),
+            replaySpan: try duration(replayMaxSpan), replaysPerHour: try settings.int(replaysPerHour, in: 1...100_000))
         let engine = DeliveryEngine(
             store: store, relay: environment.relay, timeout: try duration(timeout), schedule: schedule,
             concurrency: try settings.int(concurrency, in: 1...1024), receiverConcurrency: try settings.int(receiverConcurrency, in: 1...256),
-            retention: try duration(retention), outcomeTopic: topics.name(for: .notificationOutcome), source: descriptor.eventSource, wakeups: wakeups, logger: environment.logger)
+            retention: try duration(retention), outcomeTopic: topics.name(for: .notificationOutcome), source: descriptor.eventSource, allowLocal: local,
+            wakeups: wakeups, logger: environment.logger)
         let processor = NotificationProcessor(topics: topics, source: descriptor.eventSource, ownerAlerts: ownerAlerts, newDeliveries: wakeups)
         let catalogRead = CatchUpGate(name: topics.name(for: .addressCatalog))
         var inputs: [RegistryTopic] = [.addressChanged, .addressAlerts]
@@ -72,7 +80,12 @@ public enum NotificationService: RegistryService {
                 .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: ownerAlerts),
                 ConsumerPart(processor: processor, topics: inputs.map(topics.name(for:)), startsAfter: catalogRead),
             ],
-            routes: { routes in SubscriptionRoutes(store: store, newDeliveries: wakeups, allowLocal: local).add(to: routes) },
+            routes: { routes in
+                SubscriptionRoutes(
+                    store: store, newDeliveries: wakeups, allowLocal: local, limits: limits, relay: environment.relay,
+                    accessTopic: topics.name(for: .accessLogged), source: descriptor.eventSource
+                ).add(to: routes)
+            },
             services: [engine])
     }
 

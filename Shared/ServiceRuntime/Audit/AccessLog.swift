@@ -22,7 +22,7 @@ public final class AccessLog: Sendable {
     }
 
     private struct Pending {
-        let message: KafkaProducerMessage
+        let messages: [KafkaProducerMessage]
         let continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -57,14 +57,31 @@ public final class AccessLog: Sendable {
         failures = Counter(label: "access_log_failures_total", dimensions: [("service", service)])
     }
 
+    /// The outbox message of an access record: what ``record(_:)`` commits, and what a
+    /// processor that discloses in a consumed batch emits in its own transaction.
+    /// - Parameters:
+    ///   - topic: `access.logged.v1` with the environment's prefix.
+    ///   - source: The CloudEvent `source` of the recording service.
+    public static func message(_ access: AccessLogged, topic: String, source: String) throws -> KafkaProducerMessage {
+        let event = CloudEvent(id: EventID.make(), source: source, time: access.at, data: access)
+        return try KafkaProducerMessage.event(event, topic: topic, key: access.actor.sub)
+    }
+
     /// Commits one access record and returns when it is durable.
     /// - Throws: ``Unrecorded`` when the store refused the commit.
     public func record(_ access: AccessLogged) async throws {
-        let event = CloudEvent(id: EventID.make(), source: source, time: access.at, data: access)
-        let message = try KafkaProducerMessage.event(event, topic: topic, key: access.actor.sub)
+        try await record([access])
+    }
+
+    /// Commits access records together (one disclosure split into several events) and returns
+    /// when they are durable.
+    /// - Throws: ``Unrecorded`` when the store refused the commit.
+    public func record(_ accesses: [AccessLogged]) async throws {
+        let messages = try accesses.map { try Self.message($0, topic: topic, source: source) }
+        guard !messages.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let leads = state.withLock { state -> Bool in
-                state.pending.append(Pending(message: message, continuation: continuation))
+                state.pending.append(Pending(messages: messages, continuation: continuation))
                 guard !state.committing else { return false }
                 state.committing = true
                 return true
@@ -83,13 +100,13 @@ public final class AccessLog: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            let messages = batch.map(\.message)
+            let messages = batch.flatMap(\.messages)
             do {
                 try await store.write { db in
                     for message in messages { try Outbox.append(message, in: db) }
                 }
                 commits.increment()
-                recorded.increment(by: batch.count)
+                recorded.increment(by: messages.count)
                 relay.wake()
                 for pending in batch { pending.continuation.resume() }
             } catch {

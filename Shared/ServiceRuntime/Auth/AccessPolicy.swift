@@ -31,6 +31,8 @@ public struct AccessPolicy: Sendable {
         case role(Role)
         /// A caller with this role holding this scope.
         case scope(Role, String)
+        /// A caller with this role holding every one of these scopes.
+        case scopes(Role, Set<String>)
         /// A citizen whose `sub` equals the named path parameter (their own data).
         case selfOnly(Role, parameter: String)
         /// A decision that needs data (e.g. "owns this dwelling"); return true to admit.
@@ -61,6 +63,8 @@ public struct AccessPolicy: Sendable {
                 admitted = principal.role == role
             case .scope(let role, let scope):
                 admitted = principal.role == role && principal.scopes.contains(scope)
+            case .scopes(let role, let scopes):
+                admitted = principal.role == role && scopes.isSubset(of: principal.scopes)
             case .selfOnly(let role, let parameter):
                 admitted = principal.role == role && context.parameters.get(parameter) == principal.subject
             case .check(let role, let decide):

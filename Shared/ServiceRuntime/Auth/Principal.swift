@@ -15,12 +15,22 @@ public struct Principal: Sendable, Hashable {
     public let scopes: Set<String>
     /// `org`: the organisation's display name.
     public let organisation: String?
+    /// `sources` (upstream systems): the CloudEvent sources it may submit under; an entry ending
+    /// in `/` is a prefix. Empty when the token has none.
+    public let sources: [String]
 
     /// Creates a principal.
-    public init(subject: String, role: Role, scopes: Set<String>, organisation: String?) {
+    public init(subject: String, role: Role, scopes: Set<String>, organisation: String?, sources: [String] = []) {
         self.subject = subject
         self.role = role
         self.scopes = scopes
         self.organisation = organisation
+        self.sources = sources
+    }
+
+    /// Whether the token's `sources` allow the CloudEvent source `source`: an entry equal to it,
+    /// or an entry ending in `/` that it starts with.
+    public func mayUse(source: String) -> Bool {
+        sources.contains { allowed in allowed == source || (allowed.hasSuffix("/") && source.hasPrefix(allowed)) }
     }
 }

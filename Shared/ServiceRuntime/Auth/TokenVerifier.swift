@@ -5,13 +5,16 @@ import JWTKit
 
 /// Verifies access tokens. The accepted algorithms come from configuration, never from the
 /// token: HS256 with `REGISTRY_JWT_SECRET` (development), or the ES256/EdDSA keys of
-/// `REGISTRY_JWT_JWKS_FILE` (production). `exp` is required; 60 s of clock skew is allowed.
+/// `REGISTRY_JWT_JWKS_FILE` (production). `exp` is required; 60 s of clock skew is allowed; the
+/// ``TokenRules`` bound the lifetime and name the issuer and audience.
 public struct TokenVerifier: Sendable {
     private let keys: JWTKeyCollection
     /// The `alg` values a token header may carry.
     public let acceptedAlgorithms: Set<String>
     /// Where `exp` and `iat` are checked against; the host clock when `nil`.
     private var clock: TrustedClock?
+    /// Lifetime, issuer and audience requirements.
+    public private(set) var rules = TokenRules()
     /// Tokens already verified (signature and parsing are skipped; times are checked again).
     private let verified = VerifiedTokens()
 
@@ -25,6 +28,13 @@ public struct TokenVerifier: Sendable {
     public func checkingTime(against clock: TrustedClock) -> TokenVerifier {
         var verifier = self
         verifier.clock = clock
+        return verifier
+    }
+
+    /// This verifier, also requiring `rules` (lifetime, issuer, audience).
+    public func requiring(_ rules: TokenRules) -> TokenVerifier {
+        var verifier = self
+        verifier.rules = rules
         return verifier
     }
 
@@ -58,11 +68,7 @@ public struct TokenVerifier: Sendable {
     /// - Throws: ``TokenRejection`` saying why the token is not accepted.
     public func verify(_ token: String) async throws -> Principal {
         if let known = verified.claims(of: token) {
-            do {
-                try known.verify(at: clock?.latestNow ?? Date())
-            } catch let error as JWTError {
-                throw TokenRejection(reason: Self.describe(error))
-            }
+            try known.verify(at: clock?.latestNow ?? Date(), rules: rules)
             return known.principal
         }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
@@ -75,9 +81,12 @@ public struct TokenVerifier: Sendable {
         }
         let claims: RegistryTokenClaims
         do {
-            claims = try await RegistryTokenClaims.$verificationTime.withValue(clock?.latestNow) {
+            let check = RegistryTokenClaims.Check(now: clock?.latestNow ?? Date(), rules: rules)
+            claims = try await RegistryTokenClaims.$check.withValue(check) {
                 try await keys.verify(token, as: RegistryTokenClaims.self)
             }
+        } catch let rejection as TokenRejection {
+            throw rejection
         } catch let error as JWTError {
             throw TokenRejection(reason: Self.describe(error))
         } catch {

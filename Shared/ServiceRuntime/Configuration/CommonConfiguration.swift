@@ -28,6 +28,15 @@ public struct CommonConfiguration: Sendable {
     /// `REGISTRY_DEV_MODE`: a development machine (`make run`, tests). Only then may a service
     /// start with the published development secret or keep a signing key inside `DATA_DIR`.
     public var developmentMode: Bool
+    /// `REGISTRY_JWT_MAX_LIFETIME`, `REGISTRY_JWT_ISSUER`, `REGISTRY_JWT_AUDIENCE`.
+    public var tokenRules: TokenRules
+    /// `CLOCK_MAX_AHEAD`: how far ahead of the host clock a consumed message's timestamp may be
+    /// and still count as evidence of the time (``TrustedClock``).
+    public var clockMaxAhead: Duration
+
+    /// The development JWT secret that README.md and `make run` publish: anyone can mint tokens
+    /// with it, so a service refuses it outside `REGISTRY_DEV_MODE`.
+    public static let publishedDevelopmentSecret = "dev-only-secret-change-me-0123456789"
 
     /// The shared variables with their defaults for a service.
     /// - Parameters:
@@ -47,12 +56,17 @@ public struct CommonConfiguration: Sendable {
             ConfigurationVariable("HTTP_RATE_LIMIT", default: "200", "Requests per second per caller (token role+sub, else client address; fractions allowed); 0 turns the limit off."),
             ConfigurationVariable("HTTP_RATE_BURST", default: "400", "Requests a caller may make at once before HTTP_RATE_LIMIT applies."),
             ConfigurationVariable("REGISTRY_DEV_MODE", default: "false", "true on a development machine only (make run sets it): allows the development JWT secret and keys inside DATA_DIR."),
+            ConfigurationVariable("REGISTRY_JWT_MAX_LIFETIME", default: "24h", "Tokens whose lifetime (exp - iat) is longer are refused (units s, m, h, d)."),
+            ConfigurationVariable("REGISTRY_JWT_ISSUER", default: nil, "When set, a token's iss must equal it."),
+            ConfigurationVariable("REGISTRY_JWT_AUDIENCE", default: nil, "When set, a token's aud must contain it."),
+            ConfigurationVariable("CLOCK_MAX_AHEAD", default: "5m", "Consumed messages stamped further ahead of the host clock are ignored as evidence of the time (counted in clock_future_timestamps_ignored_total)."),
         ]
     }
 
     /// Reads and validates the shared variables.
     /// - Throws: ``ConfigurationError`` naming the first bad variable.
     public init(reader: EnvironmentReader, service: String, port: Int) throws {
+        try reader.checkSecretFiles()
         let variables = Dictionary(uniqueKeysWithValues: Self.variables(service: service, port: port).map { ($0.name, $0) })
         kafka = KafkaClientConfiguration.fromEnvironment(reader.environment, clientID: service)
         // Client statistics feed /metrics (queue depth, consumer lag); KAFKA_STATISTICS_INTERVAL_MS overrides.
@@ -73,6 +87,10 @@ public struct CommonConfiguration: Sendable {
         rateLimit = limit == 0 ? nil : limit
         rateBurst = Double(try reader.int(variables["HTTP_RATE_BURST"]!, in: 1...10_000_000))
         developmentMode = try reader.choice(variables["REGISTRY_DEV_MODE"]!, from: ["true", "false"]) == "true"
+        tokenRules = TokenRules(
+            maxLifetime: Double(try reader.duration(variables["REGISTRY_JWT_MAX_LIFETIME"]!).components.seconds),
+            issuer: reader.string(variables["REGISTRY_JWT_ISSUER"]!), audience: reader.string(variables["REGISTRY_JWT_AUDIENCE"]!))
+        clockMaxAhead = try reader.duration(variables["CLOCK_MAX_AHEAD"]!)
         if kafka.bootstrapServers.isEmpty {
             throw ConfigurationError(variable: "KAFKA_BOOTSTRAP_SERVERS", problem: "must name at least one broker")
         }

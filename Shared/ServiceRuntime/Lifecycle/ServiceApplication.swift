@@ -47,7 +47,7 @@ public struct ServiceApplication: Sendable {
         let relay = OutboxRelay(store: store, producer: producer, service: descriptor.name, logger: logger)
         let topics = TopicNames(prefix: configuration.topicPrefix)
         let accessLog = AccessLog(store: store, relay: relay, topics: topics, service: descriptor.name, source: descriptor.eventSource)
-        let clock = TrustedClock(service: descriptor.name, logger: logger)
+        let clock = TrustedClock(service: descriptor.name, logger: logger, maxAhead: configuration.clockMaxAhead)
         environment = ServiceEnvironment(
             descriptor: descriptor, configuration: configuration, settings: settings, store: store,
             producer: producer, relay: relay, accessLog: accessLog, topics: topics, clock: clock, logger: logger)

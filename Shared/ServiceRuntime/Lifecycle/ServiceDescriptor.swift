@@ -48,6 +48,8 @@ public struct ServiceDescriptor: Sendable {
             Configured through the environment (DESIGN.md §7):
             \(rows.joined(separator: "\n"))
 
+            Every secret (REGISTRY_JWT_SECRET, …) may also be given as <NAME>_FILE: a file that holds it.
+
             SIGTERM or SIGINT stops it gracefully.
             """
     }

@@ -112,8 +112,13 @@ public enum ServiceMain {
         }
     }
 
-    /// The token verifier the configuration asks for: the JWKS file's keys, else HS256.
+    /// The token verifier the configuration asks for: the JWKS file's keys, else HS256, with the
+    /// configured lifetime, issuer and audience.
     static func tokenVerifier(_ configuration: CommonConfiguration) async throws -> TokenVerifier {
+        try await keyVerifier(configuration).requiring(configuration.tokenRules)
+    }
+
+    private static func keyVerifier(_ configuration: CommonConfiguration) async throws -> TokenVerifier {
         if let path = configuration.jwksFile {
             guard let json = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ConfigurationError(variable: "REGISTRY_JWT_JWKS_FILE", problem: "cannot read \(path)")
@@ -129,6 +134,11 @@ public enum ServiceMain {
         }
         guard secret.utf8.count >= 32 else {
             throw ConfigurationError(variable: "REGISTRY_JWT_SECRET", problem: "must be at least 32 bytes long (HS256 keys shorter than the hash are weak)")
+        }
+        guard secret != CommonConfiguration.publishedDevelopmentSecret || configuration.developmentMode else {
+            throw ConfigurationError(
+                variable: "REGISTRY_JWT_SECRET",
+                problem: "is the published development secret: anyone could mint tokens with it. Set a secret of your own (openssl rand -base64 48) or, on a development machine only, REGISTRY_DEV_MODE=true")
         }
         return await TokenVerifier.hs256(secret: secret)
     }

@@ -31,7 +31,8 @@ public struct BatchTransaction {
     /// Messages appended to the outbox by this transaction.
     public private(set) var emitted = 0
 
-    init(db: Database) {
+    /// A transaction over `db` (the engine makes one per batch; tests apply batches with one).
+    public init(db: Database) {
         self.db = db
     }
 

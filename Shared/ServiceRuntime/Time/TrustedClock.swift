@@ -20,6 +20,12 @@ import Synchronization
 ///
 /// When the wall clock is behind the bound by more than ``tolerance``, it logs a warning (at most
 /// every 10 minutes) and the `clock_behind_messages_seconds` gauge shows by how much.
+///
+/// A timestamp is only evidence if it is plausible: anyone who may produce to a topic the service
+/// reads chooses its messages' timestamps, and one message stamped in the year 2100 would
+/// otherwise make every token look expired until a restart. Timestamps more than ``maxAhead``
+/// (`CLOCK_MAX_AHEAD`) ahead of the host clock are ignored, counted in
+/// `clock_future_timestamps_ignored_total`, and logged once.
 public final class TrustedClock: Sendable {
     /// Differences up to this are ordinary (clock jitter, NTP steps); beyond it the clock is called skewed.
     public static let tolerance: TimeInterval = 60
@@ -33,25 +39,49 @@ public final class TrustedClock: Sendable {
     private struct State {
         var reading: Reading?
         var lastWarning: ContinuousClock.Instant?
+        var loggedFutureTimestamp = false
     }
 
     private let state = Mutex(State())
     private let wallClock: @Sendable () -> Date
     private let behind: Gauge
+    private let ignoredFuture: Counter
     private let logger: Logger
+    /// How far ahead of the host clock a timestamp may be and still count.
+    public let maxAhead: Duration
+
+    /// The default of `CLOCK_MAX_AHEAD`: 5 minutes.
+    public static let defaultMaxAhead = Duration.seconds(300)
 
     /// Creates a clock.
-    /// - Parameter wallClock: The host clock (replaceable by tests).
-    public init(service: String, logger: Logger, wallClock: @escaping @Sendable () -> Date = { Date() }) {
+    /// - Parameters:
+    ///   - maxAhead: `CLOCK_MAX_AHEAD`.
+    ///   - wallClock: The host clock (replaceable by tests).
+    public init(service: String, logger: Logger, maxAhead: Duration = TrustedClock.defaultMaxAhead, wallClock: @escaping @Sendable () -> Date = { Date() }) {
         self.wallClock = wallClock
         self.logger = logger
+        self.maxAhead = maxAhead
         behind = Gauge(label: "clock_behind_messages_seconds", dimensions: [("service", service)])
+        ignoredFuture = Counter(label: "clock_future_timestamps_ignored_total", dimensions: [("service", service)])
     }
 
     /// Takes in the newest producer timestamp of a batch of consumed messages, in milliseconds since 1970.
     public func observe(timestampMilliseconds: Int64) {
         let stamped = Date(timeIntervalSince1970: Double(timestampMilliseconds) / 1000)
         let wall = wallClock()
+        guard stamped.timeIntervalSince(wall) <= maxAhead.inSeconds else {
+            ignoredFuture.increment()
+            let first = state.withLock { state in
+                defer { state.loggedFutureTimestamp = true }
+                return !state.loggedFutureTimestamp
+            }
+            if first {
+                logger.warning(
+                    "ignored a consumed message's timestamp too far ahead of the host clock (CLOCK_MAX_AHEAD); its producer's clock or the message is wrong. Further ones are only counted in clock_future_timestamps_ignored_total.",
+                    metadata: ["aheadSeconds": "\(Int(stamped.timeIntervalSince(wall)))", "maxAheadSeconds": "\(Int(maxAhead.inSeconds))"])
+            }
+            return
+        }
         let (bound, warn): (Date, Bool) = state.withLock { state in
             if state.reading.map({ stamped > $0.bound }) ?? true {
                 state.reading = Reading(stamped: stamped, arrived: .now)

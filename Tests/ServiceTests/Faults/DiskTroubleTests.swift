@@ -43,7 +43,7 @@ import TestSupport
         defer { Task { await intake.kill() } }
         let base = "http://127.0.0.1:\(port)"
         try await waitUntil("intake answers", timeout: .seconds(30)) { await httpGet(base + "/health/live")?.status == 200 }
-        let token = try await NotificationFixtures.token(.upstream, "egov-portal", scope: nil)
+        let token = try await NotificationFixtures.token(.upstream, "egov-portal", scope: nil, sources: ["/egov/portal"])
         let headers = ["Authorization": "Bearer \(token)", "Content-Type": "application/cloudevents+json"]
 
         // Fill it: a catalog and thousands of submissions do not fit in 1 MiB.

@@ -48,7 +48,7 @@ import TestSupport
             }
         }
         // Intake keeps taking submissions into its outbox up to its limit, then answers 503.
-        let upstream = try await NotificationFixtures.token(.upstream, "egov-portal", scope: nil)
+        let upstream = try await NotificationFixtures.token(.upstream, "egov-portal", scope: nil, sources: ["/outage/http"])
         let people = NotificationFixtures.people(60, born: "1970-01-01")
         var accepted: [Int] = []
         var refusal: (status: Int, body: String)?

@@ -20,9 +20,9 @@ enum NotificationFixtures {
     static let otherAgency = "990140000334"
     static let purpose = "pension recalculation"
 
-    static func token(_ role: Role = .agency, _ sub: String = agency, scope: String? = "subscriptions:write") async throws -> String {
+    static func token(_ role: Role = .agency, _ sub: String = agency, scope: String? = "subscriptions:write address:read", sources: [String]? = nil) async throws -> String {
         let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
-        return try await keys.sign(RegistryTokenClaims(sub: sub, role: role, scope: scope, org: "Test agency", expires: Date().addingTimeInterval(600)))
+        return try await keys.sign(RegistryTokenClaims(sub: sub, role: role, scope: scope, org: "Test agency", expires: Date().addingTimeInterval(600), sources: sources))
     }
 
     static func headers(_ token: String, purpose: String? = NotificationFixtures.purpose) -> HTTPFields {
@@ -83,10 +83,9 @@ enum NotificationFixtures {
     static func apply(_ application: ServiceApplication, _ messages: [KafkaConsumerMessage], ownerAlerts: Bool = false) async throws {
         let processor = NotificationProcessor(topics: TopicNames(), source: "/registry/notification", ownerAlerts: ownerAlerts, newDeliveries: WakeSignal())
         try await application.environment.store.write { db in
-            for message in messages {
-                let handled = try processor.handle(message, in: db, now: Timestamp(.now).milliseconds)
-                if let reason = handled.deadLetter { throw FixtureError(description: "unexpected dead letter: \(reason)") }
-            }
+            var transaction = BatchTransaction(db: db)
+            try processor.apply(messages, in: &transaction)
+            if let (_, reason) = transaction.deadLetters.first { throw FixtureError(description: "unexpected dead letter: \(reason)") }
         }
         (application.services.first as? DeliveryEngine)?.wakeups.signal()
     }

@@ -69,10 +69,17 @@ import TestSupport
             (F.webhook("https://user:pass@agency.example/h"), "credentials"),
             (F.webhook("/relative"), "http:// or https://"),
             (F.webhook("http://agency.example/h"), "must use https://"),
-            (F.webhook("https://127.0.0.1:9000/h"), "loopback, private or link-local"),
-            (F.webhook("https://169.254.169.254/latest/meta-data"), "loopback, private or link-local"),
-            (F.webhook("https://10.1.2.3/h"), "loopback, private or link-local"),
-            (F.webhook("https://localhost/h"), "loopback, private or link-local"),
+            (F.webhook("https://127.0.0.1:9000/h"), "loopback, private or other special-purpose"),
+            (F.webhook("https://169.254.169.254/latest/meta-data"), "loopback, private or other special-purpose"),
+            (F.webhook("https://10.1.2.3/h"), "loopback, private or other special-purpose"),
+            (F.webhook("https://localhost/h"), "loopback, private or other special-purpose"),
+            (F.webhook("https://2130706433/h"), "loopback, private or other special-purpose"),
+            (F.webhook("https://127.1/h"), "loopback, private or other special-purpose"),
+            (F.webhook("https://0x7f.0.0.1/h"), "loopback, private or other special-purpose"),
+            (F.webhook("https://[::0:1]/h"), "loopback, private or other special-purpose"),
+            (F.webhook("https://localhost./h"), "loopback, private or other special-purpose"),
+            (F.webhook("https://198.18.0.1/h"), "loopback, private or other special-purpose"),
+            (F.webhook("https://240.0.0.1/h"), "loopback, private or other special-purpose"),
             (#"{"delivery":{"type":"email","url":"https://a.example/h"}}"#, "delivery.type"),
             (#"{"delivery":{"type":"webhook","url":"https://a.example/h","secret":"too short"}}"#, "24 to 512 bytes"),
             (F.webhook("https://a.example/h", filter: #"{"katoPrefixes":["75x"]}"#), "filter.katoPrefixes[0]"),
@@ -93,6 +100,53 @@ import TestSupport
                 }
             }
             try await client.execute(uri: "/v1/subscriptions", method: .get, headers: F.headers(token)) { #expect(String(buffer: $0.body) == #"{"subscriptions":[]}"#) }
+        }
+    }
+
+    static func post(_ client: some TestClientProtocol, _ body: String, _ token: String) async throws -> (HTTPResponse.Status, String) {
+        try await client.execute(uri: "/v1/subscriptions", method: .post, headers: F.headers(token), body: ByteBuffer(string: body)) {
+            ($0.status, String(buffer: $0.body))
+        }
+    }
+
+    @Test func aSubscriptionIsAReadQuotasAndReplayBoundsAnswerWithAClearProblem() async throws {
+        let application = try await TestApplication.make(NotificationService.self, environment: [
+            "SUBSCRIPTIONS_PER_AGENCY": "2", "WATCHED_IINS_PER_AGENCY": "5", "REPLAY_MAX_SPAN": "1d", "REPLAYS_PER_HOUR": "2",
+        ])
+        let mine = try await F.token()
+        let writeOnly = try await F.token(.agency, F.agency, scope: "subscriptions:write")
+        let theirs = try await F.token(.agency, F.otherAgency)
+        try await application.http.test(.live) { client in
+            // A subscription is a nationwide address feed: it needs address:read like any lookup.
+            let refused = try await Self.post(client, F.webhook("https://a.example/h"), writeOnly)
+            #expect(refused.0 == .forbidden, "\(refused)")
+
+            let first = try await F.subscribe(client, F.webhook("https://a.example/h"), token: mine)
+            _ = try await F.subscribe(client, F.webhook("https://a.example/h"), token: mine)
+            let third = try await Self.post(client, F.webhook("https://a.example/h"), mine)
+            #expect(third.0 == .tooManyRequests, "\(third)")
+            #expect(third.1.contains("2 subscriptions") && third.1.contains(#""status":429"#), "\(third.1)")
+            // Another agency has its own quota; deleting one makes room.
+            _ = try await F.subscribe(client, F.webhook("https://b.example/h", filter: #"{"iins":["\#(F.people(3).map(\.rawValue).joined(separator: #"",""#))"]}"#), token: theirs)
+            let overWatched = try await Self.post(client, F.webhook("https://b.example/h", filter: #"{"iins":["\#(F.people(3, born: "1990-01-01").map(\.rawValue).joined(separator: #"",""#))"]}"#), theirs)
+            #expect(overWatched.0 == .tooManyRequests && overWatched.1.contains("5"), "watch-lists over the agency's total: \(overWatched)")
+            try await client.execute(uri: "/v1/subscriptions/\(first)", method: .delete, headers: F.headers(mine)) { #expect($0.status == .noContent) }
+            _ = try await F.subscribe(client, F.webhook("https://a.example/h"), token: mine)
+
+            // Replays: not further back than REPLAY_MAX_SPAN, not more often than REPLAYS_PER_HOUR.
+            let list = try await client.execute(uri: "/v1/subscriptions", method: .get, headers: F.headers(mine)) { String(buffer: $0.body) }
+            let id = try #require(list.split(separator: "\"").first { $0.hasPrefix("sub_") }.map(String.init))
+            func replay(since: Timestamp) async throws -> (HTTPResponse.Status, String, String?) {
+                try await client.execute(
+                    uri: "/v1/subscriptions/\(id)/replay", method: .post, headers: F.headers(mine), body: ByteBuffer(string: #"{"since":"\#(since)"}"#)
+                ) { ($0.status, String(buffer: $0.body), $0.headers[.retryAfter]) }
+            }
+            let tooFar = try await replay(since: Timestamp(.now).adding(seconds: -2 * 86_400))
+            #expect(tooFar.0 == .badRequest && tooFar.1.contains("REPLAY_MAX_SPAN"), "\(tooFar)")
+            #expect(try await replay(since: Timestamp(.now).adding(seconds: -3600)).0 == .accepted)
+            #expect(try await replay(since: Timestamp(.now).adding(seconds: -3600)).0 == .accepted)
+            let tooOften = try await replay(since: Timestamp(.now).adding(seconds: -3600))
+            #expect(tooOften.0 == .tooManyRequests && tooOften.2 != nil && tooOften.1.contains("REPLAYS_PER_HOUR"), "\(tooOften)")
         }
     }
 

@@ -15,6 +15,8 @@ final class WebhookReceiver: Sendable {
         let timestamp: String
         let signature: String
         let contentType: String
+        /// The `Host` header.
+        let host: String
         let body: [UInt8]
         let arrived: ContinuousClock.Instant
         /// How many requests with this `webhook-id` arrived, this one included.
@@ -41,8 +43,10 @@ final class WebhookReceiver: Sendable {
     private let task: Task<Void, any Error>
 
     /// Starts listening on a free port.
-    /// - Parameter answer: Decides each answer from the request.
-    init(_ answer: @escaping @Sendable (Request) -> Answer = { _ in .status(204) }) async throws {
+    /// - Parameters:
+    ///   - host: The address to listen on (`::` for IPv6 and IPv4 loopback both).
+    ///   - answer: Decides each answer from the request.
+    init(host: String = "127.0.0.1", _ answer: @escaping @Sendable (Request) -> Answer = { _ in .status(204) }) async throws {
         let port = try ChildProcess.freePort()
         let record = self.record
         let router = Router()
@@ -54,7 +58,7 @@ final class WebhookReceiver: Sendable {
                 requests.perID[id, default: 0] += 1
                 let entry = Request(
                     id: id, timestamp: header("webhook-timestamp"), signature: header("webhook-signature"), contentType: header("content-type"),
-                    body: Array(buffer: body), arrived: .now, arrival: requests.perID[id]!)
+                    host: request.head.authority ?? header("host"), body: Array(buffer: body), arrived: .now, arrival: requests.perID[id]!)
                 requests.list.append(entry)
                 return entry
             }
@@ -74,7 +78,7 @@ final class WebhookReceiver: Sendable {
         router.get("/ready") { _, _ in "ready" }
         var logger = Logger(label: "receiver")
         logger.logLevel = .critical
-        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        let application = Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
         self.port = port
         task = Task { try await application.runService(gracefulShutdownSignals: []) }
         try await waitUntil("the webhook receiver listens") { await httpGet("http://127.0.0.1:\(port)/ready")?.status == 200 }

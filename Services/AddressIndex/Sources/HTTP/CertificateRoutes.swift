@@ -5,7 +5,8 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// Certificate verification without an account (DESIGN §5.2).
+/// Certificate verification without an account (DESIGN §5.2); each verification of a genuine
+/// certificate is recorded as an access to the person's data.
 struct CertificateRoutes: Sendable {
     let store: ServiceStore
     let clock: IndexClock
@@ -24,14 +25,38 @@ struct CertificateRoutes: Sendable {
         }
         let body = try JSONSerialization.data(
             withJSONObject: ["valid": valid, "status": status as Any? ?? NSNull(), "claims": claims], options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: Disclosure.noStore], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// What a verification discloses: whether the certified registration is still current.
+    static let verification = Disclosure(action: "certificate.verify")
+
+    /// Who asked: the token's caller when a valid token came with the request (a bank with an
+    /// account), else the client's address (verification needs no account).
+    static func asker(_ context: RegistryRequestContext) -> AccessActor {
+        if let principal = context.principal {
+            return AccessActor(sub: principal.subject, role: principal.role.rawValue, org: principal.organisation)
+        }
+        return AccessActor(sub: context.clientAddress ?? "unknown", role: "anonymous", org: nil)
+    }
+
+    /// The `X-Purpose` the asker gave, if any (at most 200 characters are kept).
+    static func purpose(_ request: Request) -> String? {
+        guard let text = request.headers[AccessPolicy.purposeHeader]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        return String(text.prefix(200))
     }
 
     func add(to routes: RouteTable) {
         let jwks = try? JSONSerialization.data(withJSONObject: certificates.jwks, options: [.sortedKeys])
         routes.add(.get, "/.well-known/jwks.json") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/jwk-set+json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: jwks ?? Data())))
+            // Public keys, the same for every caller: banks' verifiers may keep them an hour (a
+            // rotated key reaches them within that; docs/operations.md, Keys).
+            Response(
+                status: .ok, headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=3600"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: jwks ?? Data())))
         }
+        let (accessLog, service) = (routes.accessLog, routes.service)
         routes.add(.post, "/v1/certificates/verify") { request, context -> Response in
             let body = try await request.decode(as: VerifyRequest.self, context: context)
             guard let claims = await certificates.verify(body.certificate) else { return try Self.answer(valid: false, status: nil, token: nil) }
@@ -39,6 +64,11 @@ struct CertificateRoutes: Sendable {
             let today = clock.today
             let now = try await store.readOneStatement { try IndexStore($0).registration(certified.iin, on: today) }
             let current = now.map { $0.sameRegistration(as: certified) } ?? false
+            // Whether the person still lives there is personal data: recorded before it is told,
+            // with whoever asked (a token's caller, else the client address) and their purpose.
+            try await Self.verification.record(
+                actor: Self.asker(context), purpose: Self.purpose(request), subjects: [certified.iin.rawValue], request: request, status: .ok,
+                log: accessLog, service: service)
             return try Self.answer(valid: true, status: current ? "current" : "superseded", token: body.certificate)
         }
     }

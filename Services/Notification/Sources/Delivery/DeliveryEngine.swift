@@ -32,6 +32,8 @@ public final class DeliveryEngine: Service, Sendable {
     let retention: Duration
     let outcomeTopic: String
     let source: String
+    /// `WEBHOOK_ALLOW_LOCAL`: receivers on loopback and private addresses are allowed.
+    let allowLocal: Bool
     let logger: Logger
     /// Signalled when deliveries were queued or an attempt finished.
     let wakeups: WakeSignal
@@ -54,7 +56,7 @@ public final class DeliveryEngine: Service, Sendable {
 
     init(
         store: ServiceStore, relay: OutboxRelay, timeout: Duration, schedule: RetrySchedule, concurrency: Int, receiverConcurrency: Int,
-        retention: Duration, outcomeTopic: String, source: String, wakeups: WakeSignal, logger: Logger
+        retention: Duration, outcomeTopic: String, source: String, allowLocal: Bool, wakeups: WakeSignal, logger: Logger
     ) {
         self.store = store
         self.relay = relay
@@ -65,6 +67,7 @@ public final class DeliveryEngine: Service, Sendable {
         self.retention = retention
         self.outcomeTopic = outcomeTopic
         self.source = source
+        self.allowLocal = allowLocal
         self.wakeups = wakeups
         self.logger = logger
     }
@@ -72,8 +75,13 @@ public final class DeliveryEngine: Service, Sendable {
     /// Delivers until graceful shutdown, then lets the attempts in flight finish (each is bounded
     /// by the timeout) and closes the HTTP client.
     public func run() async throws {
+        try await run(resolving: SystemResolver())
+    }
+
+    /// ``run()`` with receivers' names resolved by `resolver` (tests control what names mean).
+    func run(resolving resolver: any WebhookResolver) async throws {
         // The client lives exactly as long as the engine runs (it must be shut down explicitly).
-        let sender = WebhookSender(timeout: timeout, connectionsPerReceiver: receiverConcurrency)
+        let sender = WebhookSender(timeout: timeout, connectionsPerReceiver: receiverConcurrency, resolver: resolver, allowLocal: allowLocal)
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !self.state.withLock({ $0.stopping }) && !Task.isCancelled {

@@ -2,6 +2,7 @@
 
 import Foundation
 import Kafka
+import ServiceRuntime
 
 /// The back-off of DESIGN §5.2: the listed pauses (default 5 s, 30 s, 2 m, 10 m, 30 m, 1 h, 3 h),
 /// then a fixed pause (default 6 h) for as long as the total, with the most jitter, stays within
@@ -53,13 +54,7 @@ public struct RetrySchedule: Sendable, Hashable {
 
     /// Reads a duration such as `250ms`, `5s`, `2m`, `1h` or `3d`.
     public static func duration(_ text: String) -> Duration? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
-        for (suffix, seconds) in units where trimmed.hasSuffix(suffix) {
-            guard let amount = Double(trimmed.dropLast(suffix.count)), amount >= 0, amount.isFinite else { return nil }
-            return .milliseconds(Int64((amount * seconds * 1000).rounded()))
-        }
-        return nil
+        EnvironmentReader.duration(text)
     }
 
     /// Reads a comma-separated list of durations (`5s,30s,2m`).

@@ -6,20 +6,26 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// The agencies' subscriptions API (DESIGN §5.2). Only agencies with `subscriptions:write`; each
-/// sees and manages only its own (its token's `sub`): another agency's subscription answers 404
-/// exactly like one that does not exist.
+/// The agencies' subscriptions API (DESIGN §5.2). Only agencies with `subscriptions:write` and
+/// `address:read` (a subscription is an address feed: it is a read); each sees and manages only
+/// its own (its token's `sub`): another agency's subscription answers 404 exactly like one that
+/// does not exist. ``SubscriptionLimits`` bound what one agency can subscribe to and replay.
 struct SubscriptionRoutes: Sendable {
     let store: ServiceStore
     let newDeliveries: WakeSignal
     /// `WEBHOOK_ALLOW_LOCAL`.
     let allowLocal: Bool
+    let limits: SubscriptionLimits
+    /// Where replays' `access.logged` events go (written with the deliveries they queue).
+    let relay: OutboxRelay
+    let accessTopic: String
+    let source: String
 
     /// A watch-list of 100,000 IINs is about 1.6 MB of JSON; other bodies stay under 1 MiB.
     static let subscriptionBodyLimit = 4 << 20
 
     func add(to routes: RouteTable) {
-        let agencies = AccessPolicy(.scope(.agency, "subscriptions:write"))
+        let agencies = AccessPolicy(.scopes(.agency, ["subscriptions:write", "address:read"]))
         routes.add(.post, "/v1/subscriptions", policy: agencies) { request, context, caller -> Response in
             let body = try await request.body.collect(upTo: Self.subscriptionBodyLimit)
             let new: NewSubscription
@@ -30,8 +36,24 @@ struct SubscriptionRoutes: Sendable {
             } catch {
                 throw Problem.badRequest("The subscription is not valid: \(error)")
             }
-            let agency = caller.principal.subject
-            let view = try await store.write { try SubscriptionStore($0).create(new, agency: agency, at: Timestamp(.now)) }
+            let (agency, org, purpose) = (caller.principal.subject, caller.principal.organisation, caller.purpose)
+            let limits = self.limits
+            let view = try await store.write { db in
+                let subscriptions = SubscriptionStore(db)
+                let used = try subscriptions.usage(agency: agency)
+                guard used.subscriptions < limits.subscriptions else {
+                    throw Problem(
+                        .tooManyRequests,
+                        detail: "This agency has \(used.subscriptions) subscriptions, the most it may have (SUBSCRIPTIONS_PER_AGENCY); delete one it no longer needs first.")
+                }
+                let watching = new.filter.iins.map { Set($0).count } ?? 0
+                guard used.watchedIINs + watching <= limits.watchedIINs else {
+                    throw Problem(
+                        .tooManyRequests,
+                        detail: "This agency's watch-lists hold \(used.watchedIINs) IINs; \(watching) more would pass the \(limits.watchedIINs) it may watch (WATCHED_IINS_PER_AGENCY).")
+                }
+                return try subscriptions.create(new, agency: agency, org: org, purpose: purpose, at: Timestamp(.now))
+            }
             var answer = try Self.object(view)
             if let issued = new.issuedSecret { answer["secret"] = issued }
             return try JSONAnswer.response(answer, status: .created, headers: [.location: "/v1/subscriptions/\(view.id)"])
@@ -41,9 +63,11 @@ struct SubscriptionRoutes: Sendable {
             let list = try await store.read { try SubscriptionStore($0).list(agency: agency) }
             return try JSONAnswer.response(["subscriptions": try list.map(Self.object)])
         }
-        routes.add(.get, "/v1/subscriptions/:id", policy: agencies) { _, context, caller -> Response in
+        // The watch-list is a list of people: reading it back is a disclosure like any lookup.
+        routes.add(.get, "/v1/subscriptions/:id", policy: agencies, disclosing: Disclosure(action: "subscription.read")) { _, context, caller -> Response in
             let (id, agency) = (try Self.id(context), caller.principal.subject)
             guard let view = try await store.read({ try SubscriptionStore($0).find(id, agency: agency) }) else { throw Self.missing }
+            caller.disclose((view.filter.iins ?? []).map(\.rawValue))
             return try JSONAnswer.response(try Self.object(view))
         }
         routes.add(.delete, "/v1/subscriptions/:id", policy: agencies) { _, context, caller -> Response in
@@ -79,15 +103,25 @@ struct SubscriptionRoutes: Sendable {
             let (id, agency) = (try Self.id(context), caller.principal.subject)
             let replay = try await request.decode(as: Replay.self, context: context)
             guard let since = Timestamp(replay.since) else { throw Problem.badRequest("since must be an RFC 3339 timestamp, e.g. 2026-11-24T00:00:00Z") }
-            guard try await store.read({ try SubscriptionStore($0).owns(id, agency: agency) }) else { throw Self.missing }
-            // In chunks, each its own transaction, so a long replay does not hold up consumers.
+            try await admitReplay(of: id, agency: agency, since: since, now: Timestamp(.now).milliseconds)
+            // In chunks, each its own transaction, so a long replay does not hold up consumers. Each
+            // records what it queued for delivery in the same transaction, under this request's purpose.
             var queued = 0
             var after: Int64 = 0
+            let (purpose, accessTopic, source) = (caller.purpose, self.accessTopic, self.source)
             while true {
                 let from = after
                 let chunk = try await store.write { db in
-                    try EventRouter(db).replay(subscription: id, since: since, after: from, now: Timestamp(.now).milliseconds)
+                    let now = Timestamp(.now)
+                    let chunk = try EventRouter(db).replay(subscription: id, since: since, after: from, now: now.milliseconds)
+                    var disclosures = QueuedDisclosures()
+                    if !chunk.people.isEmpty { disclosures.add(.replay, subscription: id, people: chunk.people) }
+                    for access in try disclosures.events(in: db, service: NotificationService.descriptor.name, purpose: purpose, at: now) {
+                        try Outbox.append(try AccessLog.message(access, topic: accessTopic, source: source), in: db)
+                    }
+                    return chunk
                 }
+                if !chunk.people.isEmpty { relay.wake() }
                 queued += chunk.queued
                 newDeliveries.signal()
                 guard let last = chunk.lastSeq else { break }
@@ -95,6 +129,32 @@ struct SubscriptionRoutes: Sendable {
             }
             newDeliveries.signal()
             return try JSONAnswer.response(["subscriptionId": id, "since": since.description, "queued": queued], status: .accepted)
+        }
+    }
+
+    /// Checks, in this order, that `agency` owns subscription `id` (404: another agency's looks
+    /// missing), that `since` is within `REPLAY_MAX_SPAN` (400) and that the agency has a replay
+    /// left this hour (429), and counts this one. The hour is a sliding window: `Retry-After`
+    /// says when the oldest replay in it leaves it.
+    private func admitReplay(of id: String, agency: String, since: Timestamp, now: Int64) async throws {
+        let (perHour, span) = (limits.replaysPerHour, limits.replaySpan)
+        try await store.write { db in
+            guard try SubscriptionStore(db).owns(id, agency: agency) else { throw Self.missing }
+            guard since.milliseconds >= now - span.milliseconds else {
+                throw Problem.badRequest(
+                    "since reaches further back than a replay may (REPLAY_MAX_SPAN, \(EnvironmentReader.describe(span))): replay from \(Timestamp(milliseconds: now - span.milliseconds)) or later.")
+            }
+            let hourAgo = now - 3_600_000
+            try db.execute(sql: "DELETE FROM replay_request WHERE at_ms <= ?", arguments: [hourAgo])
+            let recent = try Int64.fetchAll(db, sql: "SELECT at_ms FROM replay_request WHERE agency = ? ORDER BY at_ms", arguments: [agency])
+            if recent.count >= perHour {
+                let wait = max(1, (recent[recent.count - perHour] - hourAgo + 999) / 1000)
+                throw Problem(
+                    .tooManyRequests,
+                    detail: "This agency has asked for \(recent.count) replays in the last hour, the most it may (REPLAYS_PER_HOUR); retry after \(wait) s.",
+                    headers: [.retryAfter: "\(wait)"])
+            }
+            try db.execute(sql: "INSERT INTO replay_request (agency, at_ms) VALUES (?, ?)", arguments: [agency, now])
         }
     }
 

@@ -21,9 +21,10 @@ struct EventRouter {
     ///   - orderKey: Deliveries with the same key go out in routing order (the IIN, the RCA, or the
     ///     owner of an owner alert).
     ///   - channel: For owner alerts: the one subscription that gets them.
-    /// - Returns: How many deliveries were queued (0 for a repeat).
+    /// - Returns: The subscriptions a delivery was queued for (none for a repeat): each is a
+    ///   disclosure to record (``QueuedDisclosures``).
     @discardableResult
-    func route(id: String, time: Timestamp, body: [UInt8], facts: EventFacts, orderKey: String, channel: String? = nil, now: Int64) throws -> Int {
+    func route(id: String, time: Timestamp, body: [UInt8], facts: EventFacts, orderKey: String, channel: String? = nil, now: Int64) throws -> [String] {
         try db.cachedStatement(sql: """
             INSERT INTO notification_event (event_id, kind, change, katos, iin, order_key, time_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (event_id) DO NOTHING
@@ -32,7 +33,7 @@ struct EventRouter {
                 id, facts.kind.rawValue, facts.change?.rawValue, facts.katos.map(\.rawValue).joined(separator: ","), facts.iin?.rawValue, orderKey,
                 time.milliseconds, Data(body),
             ])
-        guard db.changesCount > 0 else { return 0 }
+        guard db.changesCount > 0 else { return [] }
         let seq = db.lastInsertedRowID
         let targets = try channel.map { try channelTargets($0, createdBy: time.milliseconds) } ?? subscribers(facts, createdBy: time.milliseconds)
         let insert = try db.cachedStatement(sql: """
@@ -40,7 +41,7 @@ struct EventRouter {
             ON CONFLICT (subscription_id, event_seq) DO NOTHING
             """)
         for subscription in targets { try insert.execute(arguments: [subscription, seq, orderKey, now]) }
-        return targets.count
+        return targets
     }
 
     /// The channel, if it is on and was switched on at or before `createdBy`.
@@ -82,9 +83,10 @@ struct EventRouter {
     /// (whatever its creation time): new deliveries for events it never had, and finished ones
     /// (`delivered`, `dead`) back to `pending` with a fresh schedule. Waiting ones stay as they are.
     /// Works through at most `chunk` events after the one numbered `after`.
-    /// - Returns: How many deliveries were queued, and the last event looked at (`nil` when done).
-    func replay(subscription: String, since: Timestamp, after: Int64, chunk: Int = 5_000, now: Int64) throws -> (queued: Int, lastSeq: Int64?) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, changes, kato_prefixes, watches_iins, alerts FROM subscription WHERE id = ?", arguments: [subscription]) else { return (0, nil) }
+    /// - Returns: How many deliveries were queued, the people they concern (to record the
+    ///   disclosure), and the last event looked at (`nil` when done).
+    func replay(subscription: String, since: Timestamp, after: Int64, chunk: Int = 5_000, now: Int64) throws -> (queued: Int, people: [String], lastSeq: Int64?) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, changes, kato_prefixes, watches_iins, alerts FROM subscription WHERE id = ?", arguments: [subscription]) else { return (0, [], nil) }
         let filter = Self.filter(row)
         let watchList = filter.watchesIINs
             ? Set(try String.fetchAll(db, sql: "SELECT iin FROM subscription_iin WHERE subscription_id = ?", arguments: [subscription])) : []
@@ -94,6 +96,7 @@ struct EventRouter {
             WHERE status IN ('delivered', 'dead')
             """)
         var queued = 0
+        var people: [String] = []
         var last: Int64?
         let events = try Row.fetchCursor(db, sql: """
             SELECT seq, kind, change, katos, iin, order_key FROM notification_event WHERE seq > ? AND time_ms >= ? AND kind != 'owner-alert' ORDER BY seq LIMIT ?
@@ -107,7 +110,8 @@ struct EventRouter {
             guard filter.matches(facts, watched: iin.map(watchList.contains) ?? false) else { continue }
             try queue.execute(arguments: [subscription, event["seq"], event["order_key"], now])
             queued += db.changesCount
+            if db.changesCount > 0, let iin { people.append(iin) }
         }
-        return (queued, last)
+        return (queued, people, last)
     }
 }

@@ -11,9 +11,13 @@ import ServiceRuntime
 /// Applies a batch in the engine's transaction: catalog messages update the owners' catalog copy;
 /// `address.changed` and `address.occupancy-alert` events are routed to subscriptions; submissions
 /// leave their owner's consent and accepted registrations at owned dwellings become owner alerts.
+/// Every delivery it queues that carries personal data is recorded as `access.logged` in that same
+/// transaction (``QueuedDisclosures``).
 struct NotificationProcessor: BatchProcessor {
     let topics: TopicNames
     let source: String
+    /// The service name, as `access.logged` reports it.
+    let service = NotificationService.descriptor.name
     /// Whether owner alerts are configured.
     let ownerAlerts: Bool
     /// Wakes the delivery engine after each committed batch.
@@ -23,12 +27,15 @@ struct NotificationProcessor: BatchProcessor {
     static let consentKey = Array(#""ownerConsent""#.utf8)
 
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
-        var queued = 0
         let now = Timestamp(.now).milliseconds
+        var disclosures = QueuedDisclosures()
         for message in messages {
-            let handled = try handle(message, in: transaction.db, now: now)
-            queued += handled.queued
-            if let reason = handled.deadLetter { transaction.deadLetter(message, reason: reason) }
+            if let reason = try handle(message, in: transaction.db, now: now, disclosures: &disclosures) { transaction.deadLetter(message, reason: reason) }
+        }
+        // Every delivery queued here discloses personal data: recorded in the same transaction.
+        let accessTopic = topics.name(for: .accessLogged)
+        for access in try disclosures.events(in: transaction.db, service: service, at: Timestamp(milliseconds: now)) {
+            try transaction.emit(AccessLog.message(access, topic: accessTopic, source: source))
         }
     }
 
@@ -38,12 +45,12 @@ struct NotificationProcessor: BatchProcessor {
         newDeliveries.signal()
     }
 
-    /// Applies one message.
-    /// - Returns: How many deliveries it queued, and why it is unusable if it is (to dead-letter it).
-    func handle(_ message: KafkaConsumerMessage, in db: Database, now: Int64) throws -> (queued: Int, deadLetter: String?) {
+    /// Applies one message, noting the disclosures of the deliveries it queues.
+    /// - Returns: Why it is unusable, if it is (to dead-letter it).
+    func handle(_ message: KafkaConsumerMessage, in db: Database, now: Int64, disclosures: inout QueuedDisclosures) throws -> String? {
         switch message.topic {
         case topics.name(for: .addressCatalog):
-            return (0, try keeper.apply(message, to: AddressCatalog(db)))
+            return try keeper.apply(message, to: AddressCatalog(db))
         case topics.name(for: .registrationSubmitted):
             // Intake judges submissions (and dead-letters unreadable ones); only consents matter
             // here, and most submissions carry none: those are not decoded at all. (A key spelled
@@ -51,41 +58,46 @@ struct NotificationProcessor: BatchProcessor {
             guard let value = message.value, value.firstRange(of: Self.consentKey) != nil,
                 let submitted = try? decoder.decode(RegistrationSubmitted.self, from: value),
                 let consent = submitted.data.ownerConsent
-            else { return (0, nil) }
+            else { return nil }
             try db.cachedStatement(sql: "INSERT INTO owner_consent (source, id, owner_iin, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
                 .execute(arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue, now])
-            return (0, nil)
+            return nil
         default:
-            guard let body = message.value else { return (0, "no value (a tombstone where an event was expected)") }
+            guard let body = message.value else { return "no value (a tombstone where an event was expected)" }
             let event: RegistryEvent
-            do { event = try decoder.decodeEvent(from: body) } catch { return (0, "\(error.rejectionCode.rawValue) \(error)") }
+            do { event = try decoder.decodeEvent(from: body) } catch { return "\(error.rejectionCode.rawValue) \(error)" }
             let router = EventRouter(db)
             switch event {
             case .addressChanged(let changed):
                 let data = changed.data
                 let facts = EventFacts(kind: .change, change: data.change, katos: [data.address?.kato, data.previousAddress?.kato].compactMap { $0 }, iin: data.iin)
-                return (try router.route(id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue, now: now), nil)
+                let targets = try router.route(id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue, now: now)
+                for subscription in targets { disclosures.add(.delivery, subscription: subscription, people: [data.iin.rawValue]) }
+                return nil
             case .occupancyAlert(let alert):
                 let facts = EventFacts(kind: .alert, change: nil, katos: [alert.data.kato], iin: nil)
-                return (try router.route(id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue, now: now), nil)
+                // A dwelling and a count, no person: not a disclosure of personal data.
+                try router.route(id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue, now: now)
+                return nil
             case .registrationAccepted(let accepted):
-                return (ownerAlerts ? try alertOwners(accepted, router: router, now: now) : 0, nil)
+                if ownerAlerts { try alertOwners(accepted, router: router, now: now, disclosures: &disclosures) }
+                return nil
             default:
-                return (0, "UNSUPPORTED_TYPE \(event.eventType.rawValue) does not belong on \(message.topic)")
+                return "UNSUPPORTED_TYPE \(event.eventType.rawValue) does not belong on \(message.topic)"
             }
         }
     }
 
     /// One alert per owner of the dwelling (other than the newcomer), named only to the owner who
-    /// consented to this registration.
-    func alertOwners(_ accepted: CloudEvent<RegistrationAccepted>, router: EventRouter, now: Int64) throws -> Int {
+    /// consented to this registration. Each discloses the registration to the owner (through the
+    /// gateway): the owner and the newcomer are its subjects.
+    func alertOwners(_ accepted: CloudEvent<RegistrationAccepted>, router: EventRouter, now: Int64, disclosures: inout QueuedDisclosures) throws {
         let data = accepted.data
         guard data.kind != .deregistration, let address = data.address,
             let entry = try AddressCatalog(router.db).entry(address.rca), !entry.owners.isEmpty
-        else { return 0 }
+        else { return }
         let consenting = try String.fetchOne(
             router.db, sql: "SELECT owner_iin FROM owner_consent WHERE source = ? AND id = ?", arguments: [data.submission.source, data.submission.id])
-        var queued = 0
         for owner in entry.owners where owner != data.person.iin {
             let newcomer = consenting == owner.rawValue
                 ? OwnerAlert.Newcomer(surname: data.person.surname, givenName: data.person.givenName, patronymic: data.person.patronymic) : nil
@@ -95,10 +107,10 @@ struct NotificationProcessor: BatchProcessor {
             let time = accepted.time ?? Timestamp(.now)
             let event = CloudEvent(id: id, source: source, type: OwnerAlert.eventType, time: time, subject: address.rca.rawValue, data: alert)
             let body = try RegistryEventEncoder().encodeBytes(event)
-            queued += try router.route(
+            let targets = try router.route(
                 id: id, time: time, body: body, facts: EventFacts(kind: .ownerAlert, change: nil, katos: [address.kato], iin: nil),
                 orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, now: now)
+            for channel in targets { disclosures.add(.ownerAlert, subscription: channel, people: [owner.rawValue, data.person.iin.rawValue]) }
         }
-        return queued
     }
 }

@@ -83,5 +83,16 @@ enum NotificationMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("notification-2") { db in
+            // What a subscription discloses is recorded with the purpose and organisation it was
+            // created under (NULL for subscriptions made before). Replays are counted per agency
+            // for REPLAYS_PER_HOUR.
+            try db.execute(sql: """
+                ALTER TABLE subscription ADD COLUMN purpose TEXT;
+                ALTER TABLE subscription ADD COLUMN org TEXT;
+                CREATE TABLE replay_request (agency TEXT NOT NULL, at_ms INTEGER NOT NULL);
+                CREATE INDEX replay_request_by_agency ON replay_request (agency, at_ms);
+                """)
+        }
     }
 }

@@ -50,8 +50,10 @@ struct SubscriptionRequest: Decodable, Sendable {
 
     /// `host:port` of a webhook URL: the unit of the per-receiver concurrency limit.
     /// - Throws: When the URL is not an absolute https URL with a host and without credentials,
-    ///   or (unless `allowLocal`) is plain http or names a loopback, private or link-local
-    ///   address: deliveries carry personal data, and must not be aimed at our own network.
+    ///   or (unless `allowLocal`) is plain http or names a special-purpose address in any form the
+    ///   system resolver would read (``namesSpecialAddress(_:)``): deliveries carry personal data,
+    ///   and must not be aimed at our own network. Names that resolve to such addresses are caught
+    ///   when each delivery connects (``WebhookSender``).
     static func receiver(_ text: String, allowLocal: Bool) throws(SubscriptionRequestError) -> String {
         guard text.count <= 2048 else { throw .init("delivery.url is longer than 2048 characters") }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
@@ -64,30 +66,22 @@ struct SubscriptionRequest: Decodable, Sendable {
         guard components.fragment == nil else { throw .init("delivery.url must not have a #fragment") }
         if !allowLocal {
             guard scheme == "https" else { throw .init("delivery.url must use https:// (deliveries carry personal data)") }
-            guard !Self.isLocal(host) else { throw .init("delivery.url must not name a loopback, private or link-local address") }
+            guard !Self.namesSpecialAddress(host) else { throw .init(Self.specialAddress) }
         }
         return "\(host.lowercased()):\(components.port ?? (scheme == "https" ? 443 : 80))"
     }
-}
 
-extension SubscriptionRequest {
-    /// Whether `host` is `localhost` or an IP literal in a loopback, private, shared, link-local
-    /// or unspecified range. Names that resolve to such addresses are not caught here (that takes
-    /// a check at connection time).
-    static func isLocal(_ host: String) -> Bool {
-        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    /// The one answer for every form of an internal address.
+    static let specialAddress = "delivery.url must not name a loopback, private or other special-purpose address"
+
+    /// Whether `host` is `localhost` (or a name under it, with or without the root's trailing
+    /// dot) or an IP literal, in any form `inet_aton`/`inet_pton` read (`2130706433`, `127.1`,
+    /// `0x7f.0.0.1`, `[::0:1]`, `[::ffff:127.0.0.1]`), that is not a public unicast address.
+    static func namesSpecialAddress(_ host: String) -> Bool {
+        var name = host.lowercased()
+        while name.hasSuffix(".") { name.removeLast() }
         if name == "localhost" || name.hasSuffix(".localhost") { return true }
-        let octets = name.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
-        if octets.count == 4, octets.allSatisfy({ $0 != nil && (0...255).contains($0!) }) {
-            let (a, b) = (octets[0]!, octets[1]!)
-            return a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168)
-                || (a == 100 && (64...127).contains(b))
-        }
-        if name.contains(":") {
-            return name == "::1" || name == "::" || name.hasPrefix("fc") || name.hasPrefix("fd") || name.hasPrefix("fe8") || name.hasPrefix("fe9")
-                || name.hasPrefix("fea") || name.hasPrefix("feb") || name.hasPrefix("::ffff:")
-        }
-        return false
+        return ReceiverAddress.literal(name).map { !$0.isPublic } ?? false
     }
 }
 

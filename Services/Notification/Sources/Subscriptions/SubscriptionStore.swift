@@ -29,18 +29,22 @@ struct SubscriptionStore {
     /// The channel owner alerts go through (`OWNER_ALERT_WEBHOOK_URL`); not an agency's.
     static let ownerAlertChannel = "owner-alerts"
 
-    /// Stores a new subscription of `agency`.
-    func create(_ new: NewSubscription, agency: String, id: String = "sub_" + UUID().uuidString.lowercased(), at time: Timestamp) throws -> SubscriptionView {
+    /// Stores a new subscription of `agency` (its `org`), made for `purpose` (the `X-Purpose` of
+    /// the request: the legal ground its deliveries are recorded under).
+    func create(
+        _ new: NewSubscription, agency: String, org: String? = nil, purpose: String? = nil, id: String = "sub_" + UUID().uuidString.lowercased(),
+        at time: Timestamp
+    ) throws -> SubscriptionView {
         let watchList = new.filter.iins.map { Set($0.map(\.rawValue)) }
         try db.execute(
             sql: """
-                INSERT INTO subscription (id, agency, created_ms, changes, kato_prefixes, watches_iins, iin_count, alerts, url, receiver, secret)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO subscription (id, agency, created_ms, changes, kato_prefixes, watches_iins, iin_count, alerts, url, receiver, secret, org, purpose)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET url = excluded.url, receiver = excluded.receiver, secret = excluded.secret, deleted = 0
                 """,
             arguments: [
                 id, agency, time.milliseconds, StoredFilter.column(new.filter.changes?.map(\.rawValue)), StoredFilter.column(new.filter.katoPrefixes),
-                watchList != nil, watchList?.count ?? 0, new.filter.alerts ?? false, new.url, new.receiver, Data(new.secret.key),
+                watchList != nil, watchList?.count ?? 0, new.filter.alerts ?? false, new.url, new.receiver, Data(new.secret.key), org, purpose,
             ])
         if let watchList {
             let insert = try db.cachedStatement(sql: "INSERT INTO subscription_iin (iin, subscription_id) VALUES (?, ?)")
@@ -77,6 +81,13 @@ struct SubscriptionStore {
         try db.execute(sql: "DELETE FROM subscription_iin WHERE subscription_id = ?", arguments: [id])
         try db.execute(sql: "UPDATE delivery SET status = 'cancelled' WHERE subscription_id = ? AND status IN ('pending', 'retrying')", arguments: [id])
         return true
+    }
+
+    /// How many live subscriptions `agency` has, and how many IINs their watch-lists hold.
+    func usage(agency: String) throws -> (subscriptions: Int, watchedIINs: Int) {
+        let row = try Row.fetchOne(
+            db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(iin_count), 0) AS iins FROM subscription WHERE agency = ? AND deleted = 0", arguments: [agency])
+        return (row?["n"] ?? 0, row?["iins"] ?? 0)
     }
 
     /// Whether `agency` has a live subscription `id`.

@@ -6,7 +6,9 @@ import Kafka
 import RegistrySchema
 import ServiceRuntime
 
-/// Intake's HTTP face for upstream systems that cannot publish to Kafka themselves.
+/// Intake's HTTP face for upstream systems that cannot publish to Kafka themselves. A system
+/// submits and reads statuses only under the CloudEvent sources its token's `sources` claim
+/// allows.
 struct SubmissionRoutes: Sendable {
     let store: ServiceStore
     let relay: OutboxRelay
@@ -28,7 +30,8 @@ struct SubmissionRoutes: Sendable {
         routes.add(.post, "/v1/submissions", policy: upstream) { request, context, caller in
             try await submit(request, context: context, caller: caller)
         }
-        routes.add(.get, "/v1/submissions/:id", policy: upstream) { request, context, caller in
+        // A status (its reasons above all) tells about the person: a read, recorded as one.
+        routes.add(.get, "/v1/submissions/:id", policy: upstream, disclosing: Disclosure(action: "submission.status")) { request, context, caller in
             try await status(request, context: context, caller: caller)
         }
     }
@@ -44,20 +47,27 @@ struct SubmissionRoutes: Sendable {
                 detail: error.description)
         }
         let reference = event.attributes.submissionReference
+        // Before anything is looked up: another system's source (and its idempotency keys) is not
+        // this caller's to use, and whether it has such a submission is not its to learn.
+        guard caller.principal.mayUse(source: reference.source) else { throw Self.otherSource(reference.source) }
         // A repeat needs no room in the outbox: it is answered with what intake knows.
         if let known = try await store.read({ try IntakeStore($0).status(of: reference) }) {
             return EditedResponse(status: .accepted, response: Receipt(source: reference.source, id: reference.id, status: known.status))
         }
         try await refuseWhenBackedUp()
         let key = event.data.person.iin.rawValue
+        let submitter = caller.principal.subject
+        // The submitting system travels with the submission to its decision (and so to the audit).
         let message = KafkaProducerMessage(
             topic: submittedTopic, key: Array(key.utf8), value: [UInt8](bytes),
-            headers: [KafkaHeader(key: CloudEventsContentType.headerName, string: CloudEventsContentType.structuredJSON)])
-        let submitter = caller.principal.subject
+            headers: [
+                KafkaHeader(key: CloudEventsContentType.headerName, string: CloudEventsContentType.structuredJSON),
+                KafkaHeader(key: SubmissionDesk.submitterHeader, string: submitter),
+            ])
         let state = try await store.write { db in
             let intake = IntakeStore(db)
             // A repeated POST publishes nothing new and answers with what intake knows.
-            guard try intake.recordReceived(reference, submitter: submitter) else {
+            guard try intake.recordReceived(reference, submitter: submitter, iin: key) else {
                 return try intake.status(of: reference)?.status ?? .pending
             }
             try Outbox.append(message, in: db)
@@ -79,12 +89,24 @@ struct SubmissionRoutes: Sendable {
         guard let id = context.parameters.get("id"), let source = request.uri.queryParameters.get("source"), !source.isEmpty else {
             throw Problem.badRequest("The query parameter 'source' (the submission's CloudEvent source) is required.")
         }
+        guard caller.principal.mayUse(source: source) else { throw Self.otherSource(source) }
         let reference = SubmissionReference(source: source, id: id)
-        let submitter = caller.principal.subject
-        guard let status = try await store.read({ try IntakeStore($0).status(of: reference, visibleTo: submitter) }) else {
+        let (status, iin) = try await store.read { db in
+            let intake = IntakeStore(db)
+            return (try intake.status(of: reference), try intake.iin(of: reference))
+        }
+        if let iin { caller.disclose([iin]) }
+        guard let status else {
             throw Problem.notFound("Intake has no submission \(id) from \(source) (yet: one published to Kafka is known once processed).")
         }
         return status
+    }
+}
+
+extension SubmissionRoutes {
+    /// 403 for a source the token's `sources` claim does not allow (DESIGN §5.1).
+    static func otherSource(_ source: String) -> Problem {
+        Problem(.forbidden, detail: "This token may not use the source '\(source)': it is not among the sources of its sources claim.")
     }
 }
 

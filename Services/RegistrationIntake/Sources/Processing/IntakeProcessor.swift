@@ -30,7 +30,8 @@ struct IntakeProcessor: BatchProcessor {
                 let problem = try keeper.apply(message, to: store.catalog)
                 outcome = MessageOutcome(kind: problem == nil ? .catalogUpdated : .unreadable, deadLetter: problem)
             } else {
-                outcome = try desk.handle(message.value, arrival: Self.arrival(of: message), store: store)
+                let submitter = message.headers.string(for: SubmissionDesk.submitterHeader)
+                outcome = try desk.handle(message.value, arrival: Self.arrival(of: message), submitter: submitter, store: store)
             }
             for event in outcome.emitted { try transaction.emit(event) }
             if let reason = outcome.deadLetter { transaction.deadLetter(message, reason: reason) }

@@ -30,8 +30,14 @@ struct SubmissionDesk: Sendable {
         self.source = source
     }
 
+    /// The Kafka header with the `sub` of the upstream token that posted a submission over HTTP
+    /// (set by intake's HTTP route; a submission published to Kafka directly has none, unless its
+    /// producer sets it: who may produce to `registration.submitted.v1` is Kafka's ACLs' call).
+    static let submitterHeader = "registry-submitter"
+
     /// Handles one message value that arrived at `arrival`.
-    func handle(_ value: [UInt8]?, arrival: Date, store: IntakeStore) throws -> MessageOutcome {
+    /// - Parameter submitter: The ``submitterHeader`` of the message.
+    func handle(_ value: [UInt8]?, arrival: Date, submitter: String? = nil, store: IntakeStore) throws -> MessageOutcome {
         guard let value else {
             return MessageOutcome(kind: .unreadable, deadLetter: "MALFORMED no value (a tombstone where a submission was expected)")
         }
@@ -39,9 +45,10 @@ struct SubmissionDesk: Sendable {
         do {
             event = try decoder.decode(RegistrationSubmitted.self, from: value)
         } catch {
-            return try refuse(Data(value), error: error, store: store)
+            return try refuse(Data(value), error: error, submitter: submitter, store: store)
         }
-        let reference = event.attributes.submissionReference
+        var reference = event.attributes.submissionReference
+        reference.submitter = submitter
         let submission = event.data
         let iin = submission.person.iin
         let eventTime = event.time ?? Timestamp(arrival)
@@ -51,7 +58,7 @@ struct SubmissionDesk: Sendable {
         switch decision {
         case .accepted(let state, let accepted):
             // Recording the decision is the dedupe, so it comes before any other write.
-            guard try store.recordDecision(reference, SubmissionStatus(status: .accepted, sequence: accepted.sequence)) else {
+            guard try store.recordDecision(reference, SubmissionStatus(status: .accepted, sequence: accepted.sequence), iin: iin.rawValue) else {
                 return MessageOutcome(kind: .duplicate)
             }
             try store.savePerson(iin, state)
@@ -64,11 +71,12 @@ struct SubmissionDesk: Sendable {
         }
     }
 
-    private func refuse(_ bytes: Data, error: EnvelopeError, store: IntakeStore) throws -> MessageOutcome {
+    private func refuse(_ bytes: Data, error: EnvelopeError, submitter: String?, store: IntakeStore) throws -> MessageOutcome {
         let poison = error.rejectionCode == .malformed ? "\(error.rejectionCode.rawValue) \(error)" : nil
-        guard let reference = decoder.submissionReference(from: bytes) else {
+        guard var reference = decoder.submissionReference(from: bytes) else {
             return MessageOutcome(kind: .unreadable, deadLetter: poison ?? "\(error.rejectionCode.rawValue) \(error)")
         }
+        reference.submitter = submitter
         var reasons = [RejectionReason(code: error.rejectionCode, message: error.description)]
         if error.rejectionCode == .invalidIIN, let readable = try rulesDespiteInvalidIINs(bytes, store: store) { reasons = readable }
         var outcome = try reject(reference, iin: Self.submittedIIN(in: bytes), reasons: reasons, store: store)
@@ -111,7 +119,7 @@ struct SubmissionDesk: Sendable {
     }
 
     private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore) throws -> MessageOutcome {
-        guard try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons)) else {
+        guard try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons), iin: iin) else {
             return MessageOutcome(kind: .duplicate)
         }
         let rejected = RegistrationRejected(submission: reference, iin: iin, reasons: reasons)

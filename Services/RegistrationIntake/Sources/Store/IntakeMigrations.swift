@@ -35,5 +35,9 @@ enum IntakeMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("intake-3") { db in
+            // Whose submission it is: a status read discloses it (access.logged names the person).
+            try db.execute(sql: "ALTER TABLE intake_submission ADD COLUMN iin TEXT")
+        }
     }
 }

@@ -41,18 +41,21 @@ struct IntakeStore {
 
     // MARK: Submissions
 
-    /// The status of a submission, if intake knows it and `submitter` may see it: one received
-    /// over HTTP is visible only to the system that posted it; one read from Kafka to any.
-    func status(of reference: SubmissionReference, visibleTo submitter: String? = nil) throws -> SubmissionStatus? {
-        let statement = try db.cachedStatement(sql: """
-            SELECT status, sequence, reasons FROM intake_submission
-            WHERE source = ? AND id = ? AND (? IS NULL OR submitter IS NULL OR submitter = ?)
-            """)
-        guard let row = try Row.fetchOne(statement, arguments: [reference.source, reference.id, submitter, submitter]) else { return nil }
+    /// The status of a submission, if intake knows it. (Who may see it is decided by source,
+    /// before: DESIGN §5.1.)
+    func status(of reference: SubmissionReference) throws -> SubmissionStatus? {
+        let statement = try db.cachedStatement(sql: "SELECT status, sequence, reasons FROM intake_submission WHERE source = ? AND id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [reference.source, reference.id]) else { return nil }
         let reasons: Data? = row["reasons"]
         return SubmissionStatus(
             status: SubmissionStatus.State(rawValue: row["status"]) ?? .pending, sequence: row["sequence"],
             reasons: try reasons.map { try decoder.decode([RejectionReason].self, from: $0) })
+    }
+
+    /// The IIN a submission concerns, as submitted, if intake knows it.
+    func iin(of reference: SubmissionReference) throws -> String? {
+        let statement = try db.cachedStatement(sql: "SELECT iin FROM intake_submission WHERE source = ? AND id = ?")
+        return try String.fetchOne(statement, arguments: [reference.source, reference.id])
     }
 
     /// Keeps an accepted event's bytes, in publication order.
@@ -64,24 +67,25 @@ struct IntakeStore {
     /// Records the decision on a submission unless one is recorded already (a pending one is
     /// replaced): one statement both dedupes and writes.
     /// - Returns: false when the submission was decided before (nothing is written).
-    func recordDecision(_ reference: SubmissionReference, _ status: SubmissionStatus) throws -> Bool {
+    func recordDecision(_ reference: SubmissionReference, _ status: SubmissionStatus, iin: String? = nil) throws -> Bool {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO intake_submission (source, id, status, sequence, reasons) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (source, id) DO UPDATE SET status = excluded.status, sequence = excluded.sequence, reasons = excluded.reasons
+            INSERT INTO intake_submission (source, id, status, sequence, reasons, iin) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (source, id) DO UPDATE SET status = excluded.status, sequence = excluded.sequence, reasons = excluded.reasons,
+                iin = COALESCE(excluded.iin, intake_submission.iin)
             WHERE intake_submission.status = 'pending'
             """)
         try statement.execute(arguments: [
-            reference.source, reference.id, status.status.rawValue, status.sequence, try status.reasons.map { try encoder.encode($0) },
+            reference.source, reference.id, status.status.rawValue, status.sequence, try status.reasons.map { try encoder.encode($0) }, iin,
         ])
         return db.changesCount == 1
     }
 
     /// Records a submission received over HTTP as pending.
     /// - Returns: false when intake already knows it (nothing is written).
-    func recordReceived(_ reference: SubmissionReference, submitter: String) throws -> Bool {
+    func recordReceived(_ reference: SubmissionReference, submitter: String, iin: String? = nil) throws -> Bool {
         try db.execute(
-            sql: "INSERT INTO intake_submission (source, id, status, submitter) VALUES (?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
-            arguments: [reference.source, reference.id, submitter])
+            sql: "INSERT INTO intake_submission (source, id, status, submitter, iin) VALUES (?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
+            arguments: [reference.source, reference.id, submitter, iin])
         return db.changesCount == 1
     }
 }
