@@ -107,7 +107,7 @@ import TestSupport
             // Entry 36 names the person: the citizen reads it, checks its leaf against the checkpoint.
             let entry = try await client.execute(uri: "/v1/audit/entries/36", method: .get, headers: [.authorization: "Bearer \(citizen)"]) { response in
                 #expect(response.status == .ok)
-                #expect(response.headers[.cacheControl]?.contains("no-store") != false)
+                #expect(response.headers[.cacheControl] == "no-store", "answers with personal data are not cached")
                 return try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as! [String: Any]
             }
             let leaf = try #require(Data(base64Encoded: entry["leaf"] as? String ?? ""))
