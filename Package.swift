@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(name: "SchemaBench", dependencies: ["RegistrySchema"], path: "Benchmarks/SchemaBench"),
         .executableTarget(
             name: "AuditGrowthBench",
-            dependencies: ["Audit", "ServiceRuntime", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Audit", "ServiceRuntime", "Kafka", "RegistrySchema", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/AuditGrowthBench"
         ),
 

@@ -95,6 +95,9 @@ if sustained:
         "samples": int(sustained["latency_samples"]),
         "timed_out": int(sustained["latency_timed_out"]),
     }
+# AuditGrowthBench's figures (audit_*): appending, trails and proofs, without the broker.
+if os.path.exists(os.path.join(run, "audit.json")):
+    results.update(json.load(open(os.path.join(run, "audit.json"))))
 json.dump(results, open(sys.argv[1], "w"), indent=2, sort_keys=True)
 open(sys.argv[1], "a").write("\n")
 # Each size keeps its own last result, so the growth row can set runs with different SIZEs side by side.

@@ -39,6 +39,11 @@ trap 'exit 143' TERM
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"
 # A development machine: the development JWT secret and keys inside DATA_DIR are allowed.
 export REGISTRY_DEV_MODE=true
+# The audit's checkpoint key lives outside its data folder, as in production (generated on the
+# first run; the data folders are emptied at every start, the key is kept).
+export AUDIT_SIGNING_KEY_FILE=${AUDIT_SIGNING_KEY_FILE:-"$RUN_DIR/keys/audit-signing-key.pem"}
+# A checkpoint every 10 s instead of every minute, so a developer sees one promptly.
+export AUDIT_CHECKPOINT_SECONDS=${AUDIT_CHECKPOINT_SECONDS:-10}
 if [ -z "${REGISTRY_JWT_SECRET:-}" ]; then
   export REGISTRY_JWT_SECRET="$DEV_JWT_SECRET"
   say "REGISTRY_JWT_SECRET is not set: using the development secret '$DEV_JWT_SECRET' (never in production)"

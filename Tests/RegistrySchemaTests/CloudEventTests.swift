@@ -164,6 +164,8 @@ struct CloudEventTests {
                 #expect(RCA(rawValue: event.data.eventSubject ?? "") != nil)
             case .accessLogged, .notificationOutcome, .deadLetter:
                 #expect(event.data.eventSubject == nil)
+            case .auditCheckpoint:
+                #expect(event.data.eventSubject == (event.data as? AuditCheckpoint)?.origin && event.attributes.subject == event.data.eventSubject, "\(name)")
             }
         }
     }

@@ -1,6 +1,7 @@
 // registryctl as a real process against the test broker.
 
 import Foundation
+import RegistrySchema
 import Testing
 import TestSupport
 
@@ -11,18 +12,18 @@ import TestSupport
         let first = try ChildProcess("registryctl", arguments: ["topics", "create"], environment: environment)
         #expect(await first.waitForExit(timeout: .seconds(30)) == 0, "\(first.output)")
         let created = first.output.split(separator: "\n").filter { $0.hasPrefix("created") }
-        #expect(created.count == 10, "\(first.output)")
+        #expect(created.count == RegistryTopic.allCases.count, "\(first.output)")
         #expect(first.output.contains("created  \(prefix)address.catalog.v1  partitions=12  cleanup.policy=compact"))
         #expect(first.output.contains("created  \(prefix)registration.accepted.v1  partitions=12  cleanup.policy=delete"))
 
         let second = try ChildProcess("registryctl", arguments: ["topics", "create"], environment: environment)
         #expect(await second.waitForExit(timeout: .seconds(30)) == 0)
-        #expect(second.output.split(separator: "\n").filter { $0.hasPrefix("exists") }.count == 10, "\(second.output)")
+        #expect(second.output.split(separator: "\n").filter { $0.hasPrefix("exists") }.count == RegistryTopic.allCases.count, "\(second.output)")
 
         let list = try ChildProcess("registryctl", arguments: ["topics", "list"], environment: environment)
         #expect(await list.waitForExit(timeout: .seconds(30)) == 0)
         let ours = list.output.split(separator: "\n").filter { $0.hasPrefix(prefix) }
-        #expect(ours.count == 10)
+        #expect(ours.count == RegistryTopic.allCases.count)
         #expect(ours.allSatisfy { $0.hasSuffix("partitions=12") })
     }
 

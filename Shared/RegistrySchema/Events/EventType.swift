@@ -24,6 +24,8 @@ public enum EventType: String, CaseIterable, Sendable, Codable {
     case notificationOutcome = "kz.registry.notification.outcome.v1"
     /// `kz.registry.deadletter.v1` (DESIGN §4.8), data ``DeadLetter``.
     case deadLetter = "kz.registry.deadletter.v1"
+    /// `kz.registry.audit.checkpoint.v1`, data ``AuditCheckpoint``.
+    case auditCheckpoint = "kz.registry.audit.checkpoint.v1"
 
     /// Decodes a type string; an unknown one throws with an ``UnknownValueError``.
     public init(from decoder: any Decoder) throws {
@@ -44,6 +46,7 @@ public enum EventType: String, CaseIterable, Sendable, Codable {
         case .accessLogged: AccessLogged.self
         case .notificationOutcome: NotificationOutcome.self
         case .deadLetter: DeadLetter.self
+        case .auditCheckpoint: AuditCheckpoint.self
         }
     }
 
@@ -64,6 +67,7 @@ public enum EventType: String, CaseIterable, Sendable, Codable {
         case .accessLogged: .accessLogged
         case .notificationOutcome: .notificationOutcome
         case .deadLetter: .deadLetter
+        case .auditCheckpoint: .auditCheckpoints
         }
     }
 }

@@ -23,6 +23,9 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
     case notificationOutcome = "notification.outcome.v1"
     /// `deadletter.v1`: poison messages, keyed by their original key, kept long.
     case deadLetter = "deadletter.v1"
+    /// `audit.checkpoints.v1`: the audit's signed checkpoints, keyed by log origin, kept long,
+    /// so that they are published where the audit's operator cannot take them back.
+    case auditCheckpoints = "audit.checkpoints.v1"
 
     /// How a topic's old messages are removed (Kafka's `cleanup.policy`).
     public enum CleanupPolicy: String, Sendable {
@@ -50,6 +53,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         case .accessLogged: "actor subject"
         case .notificationOutcome: "subscription id"
         case .deadLetter: "original key"
+        case .auditCheckpoints: "log origin"
         }
     }
 
@@ -64,7 +68,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
     /// Whether messages are kept without a time limit ("delete (long)" in DESIGN §3).
     public var isLongRetention: Bool {
         switch self {
-        case .registrationAccepted, .addressChanged, .accessLogged, .deadLetter: true
+        case .registrationAccepted, .addressChanged, .accessLogged, .deadLetter, .auditCheckpoints: true
         default: false
         }
     }

@@ -96,11 +96,11 @@ private let faultPeople = Int(ProcessInfo.processInfo.environment["FAULT_PEOPLE"
         #expect(try await rows(clean, "address-index", people) == (try await rows(faulty, "address-index", people)))
         #expect(try await rows(faulty, "address-index", "SELECT iin FROM index_pending").isEmpty, "no sequence gap is waiting")
 
-        // The audit chain verifies and holds every message of every audited topic exactly once.
-        let audited = RegistryTopic.allCases.filter { $0 != .addressCatalog }
+        // The audit log verifies and holds every message of every audited topic exactly once.
+        let audited = AuditService.auditedTopics
         let messages = try await faulty.messages(in: audited, admin)
         let (verification, records) = try await faulty.store("audit").read { db in
-            (try AuditLedger(db).verify(), try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_record") ?? 0)
+            (try AuditLedger(db).verify(verifier: RegistryStack.auditVerifier), try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_record") ?? 0)
         }
         #expect(verification.valid && records == messages, "audit: \(records) records for \(messages) messages, chain valid: \(verification.valid)")
 

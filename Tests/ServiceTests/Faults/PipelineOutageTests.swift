@@ -1,5 +1,6 @@
 // The broker goes away under load with the whole pipeline running, then comes back.
 
+import Audit
 import Foundation
 import GRDB
 import Kafka
@@ -81,7 +82,7 @@ import TestSupport
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM intake_submission WHERE status = 'pending'") ?? 0)
         }
         #expect(decided == accepted.count && pendingHTTP == 0, "every submission taken during the outage was decided")
-        let audited = RegistryTopic.allCases.filter { $0 != .addressCatalog }
+        let audited = AuditService.auditedTopics
         let messages = try await stack.messages(in: audited, admin)
         let records = try await stack.store("audit").read { try Int64.fetchOne($0, sql: "SELECT COUNT(*) FROM audit_record") ?? 0 }
         #expect(records == messages)

@@ -1,5 +1,7 @@
 // The four services as real processes on the test broker, under one topic prefix.
 
+import Audit
+import Crypto
 import Foundation
 import GRDB
 import Kafka
@@ -17,6 +19,11 @@ final class RegistryStack: @unchecked Sendable {
     private(set) var ports: [String: Int] = [:]
     private var children: [String: ChildProcess] = [:]
     private let extra: [String: String]
+    /// The audit's checkpoint key, outside every data directory.
+    let auditSigningKeyFile: String
+    /// The key that verifies the audit's checkpoints (of ``TestSecrets/auditSigningKey``).
+    static let auditVerifier = try! NoteVerifierKey(
+        name: "address-registry/audit", publicKey: Curve25519.Signing.PrivateKey(pemRepresentation: TestSecrets.auditSigningKey).publicKey)
     /// The broker the services use (the test broker unless given).
     let bootstrapServers: String
 
@@ -28,6 +35,7 @@ final class RegistryStack: @unchecked Sendable {
         root = NSTemporaryDirectory() + "stack-\(label)-" + UUID().uuidString
         self.bootstrapServers = try bootstrapServers ?? TestBroker.bootstrapServers()
         self.extra = extra
+        auditSigningKeyFile = try TestSecrets.auditSigningKeyFile()
         let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: self.bootstrapServers, clientID: "stack"), logger: TestBroker.outageLogger)
         try await admin.createTopics(RegistryTopic.allCases.map { KafkaTopicSpecification(name: topics.name(for: $0), partitions: 3) })
         for service in Self.services { ports[service] = try ChildProcess.freePort() }
@@ -36,7 +44,7 @@ final class RegistryStack: @unchecked Sendable {
     func environment(_ service: String) -> [String: String] {
         var environment = [
             "KAFKA_BOOTSTRAP_SERVERS": bootstrapServers, "REGISTRY_TOPIC_PREFIX": prefix, "DATA_DIR": "\(root)/\(service)", "HTTP_PORT": "\(ports[service]!)", "REGISTRY_JWT_SECRET": TestSecrets.jwt,
-            "LOG_LEVEL": "warning", "WEBHOOK_ALLOW_LOCAL": "true", "WEBHOOK_RETRY_SCHEDULE": "200ms,500ms,1s", "HTTP_RATE_LIMIT": "0",
+            "LOG_LEVEL": "warning", "WEBHOOK_ALLOW_LOCAL": "true", "AUDIT_SIGNING_KEY_FILE": auditSigningKeyFile, "WEBHOOK_RETRY_SCHEDULE": "200ms,500ms,1s", "HTTP_RATE_LIMIT": "0",
         ]
         environment.merge(extra) { _, new in new }
         return environment
@@ -88,7 +96,7 @@ final class RegistryStack: @unchecked Sendable {
 
     /// The groups of each service and the topics they read.
     var consumerGroups: [(group: String, topics: [RegistryTopic])] {
-        let audited = RegistryTopic.allCases.filter { $0 != .addressCatalog }
+        let audited = AuditService.auditedTopics
         return [
             (prefix + "registration-intake", [.registrationSubmitted]), (prefix + "registration-intake.catalog", [.addressCatalog]),
             (prefix + "address-index", [.registrationAccepted]), (prefix + "address-index.catalog", [.addressCatalog]),
