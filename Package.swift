@@ -148,7 +148,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "RegistrySchemaTests",
-            dependencies: ["RegistrySchema"],
+            dependencies: ["RegistrySchema", "TestSupport"],
             path: "Tests/RegistrySchemaTests",
             resources: [.copy("Vectors")]
         ),
