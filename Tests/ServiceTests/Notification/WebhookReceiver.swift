@@ -15,6 +15,8 @@ final class WebhookReceiver: Sendable {
         let timestamp: String
         let signature: String
         let contentType: String
+        /// The W3C `traceparent` header ("" when absent).
+        let traceparent: String
         let body: [UInt8]
         let arrived: ContinuousClock.Instant
         /// How many requests with this `webhook-id` arrived, this one included.
@@ -54,7 +56,7 @@ final class WebhookReceiver: Sendable {
                 requests.perID[id, default: 0] += 1
                 let entry = Request(
                     id: id, timestamp: header("webhook-timestamp"), signature: header("webhook-signature"), contentType: header("content-type"),
-                    body: Array(buffer: body), arrived: .now, arrival: requests.perID[id]!)
+                    traceparent: header("traceparent"), body: Array(buffer: body), arrived: .now, arrival: requests.perID[id]!)
                 requests.list.append(entry)
                 return entry
             }

@@ -48,7 +48,7 @@ struct NotificationProcessor: BatchProcessor {
             // Intake judges submissions (and dead-letters unreadable ones); only consents matter
             // here, and most submissions carry none: those are not decoded at all. (A key spelled
             // with \u escapes is missed: the owner is then alerted without the newcomer's name.)
-            guard let value = message.value, value.firstRange(of: Self.consentKey) != nil,
+            guard let value = message.structuredValue, value.firstRange(of: Self.consentKey) != nil,
                 let submitted = try? decoder.decode(RegistrationSubmitted.self, from: value),
                 let consent = submitted.data.ownerConsent
             else { return (0, nil) }
@@ -56,7 +56,7 @@ struct NotificationProcessor: BatchProcessor {
                 .execute(arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue, now])
             return (0, nil)
         default:
-            guard let body = message.value else { return (0, "no value (a tombstone where an event was expected)") }
+            guard let body = message.structuredValue else { return (0, "no value (a tombstone where an event was expected)") }
             let event: RegistryEvent
             do { event = try decoder.decodeEvent(from: body) } catch { return (0, "\(error.rejectionCode.rawValue) \(error)") }
             let router = EventRouter(db)
@@ -64,12 +64,16 @@ struct NotificationProcessor: BatchProcessor {
             case .addressChanged(let changed):
                 let data = changed.data
                 let facts = EventFacts(kind: .change, change: data.change, katos: [data.address?.kato, data.previousAddress?.kato].compactMap { $0 }, iin: data.iin)
-                return (try router.route(id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue, now: now), nil)
+                return (try router.route(
+                    id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue,
+                    trace: EventTracing.trace(of: message, event: changed.trace), now: now), nil)
             case .occupancyAlert(let alert):
                 let facts = EventFacts(kind: .alert, change: nil, katos: [alert.data.kato], iin: nil)
-                return (try router.route(id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue, now: now), nil)
+                return (try router.route(
+                    id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue,
+                    trace: EventTracing.trace(of: message, event: alert.trace), now: now), nil)
             case .registrationAccepted(let accepted):
-                return (ownerAlerts ? try alertOwners(accepted, router: router, now: now) : 0, nil)
+                return (ownerAlerts ? try alertOwners(accepted, trace: EventTracing.trace(of: message, event: accepted.trace), router: router, now: now) : 0, nil)
             default:
                 return (0, "UNSUPPORTED_TYPE \(event.eventType.rawValue) does not belong on \(message.topic)")
             }
@@ -77,8 +81,8 @@ struct NotificationProcessor: BatchProcessor {
     }
 
     /// One alert per owner of the dwelling (other than the newcomer), named only to the owner who
-    /// consented to this registration.
-    func alertOwners(_ accepted: CloudEvent<RegistrationAccepted>, router: EventRouter, now: Int64) throws -> Int {
+    /// consented to this registration. The alerts carry the registration's trace.
+    func alertOwners(_ accepted: CloudEvent<RegistrationAccepted>, trace: EventTrace? = nil, router: EventRouter, now: Int64) throws -> Int {
         let data = accepted.data
         guard data.kind != .deregistration, let address = data.address,
             let entry = try AddressCatalog(router.db).entry(address.rca), !entry.owners.isEmpty
@@ -93,11 +97,11 @@ struct NotificationProcessor: BatchProcessor {
             // No IIN in ids: they travel into webhook headers and logs.
             let id = "owner-alert-" + SHA256.hash(data: Data("\(accepted.source)/\(accepted.id)/\(owner.rawValue)".utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
             let time = accepted.time ?? Timestamp(.now)
-            let event = CloudEvent(id: id, source: source, type: OwnerAlert.eventType, time: time, subject: address.rca.rawValue, data: alert)
+            let event = CloudEvent(id: id, source: source, type: OwnerAlert.eventType, time: time, subject: address.rca.rawValue, data: alert, trace: trace)
             let body = try RegistryEventEncoder().encodeBytes(event)
             queued += try router.route(
                 id: id, time: time, body: body, facts: EventFacts(kind: .ownerAlert, change: nil, katos: [address.kato], iin: nil),
-                orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, now: now)
+                orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, trace: trace, now: now)
         }
         return queued
     }

@@ -83,5 +83,12 @@ enum NotificationMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("notification-2") { db in
+            // The W3C Trace Context of each event, sent with its deliveries (NULL: untraced).
+            try db.execute(sql: """
+                ALTER TABLE notification_event ADD COLUMN traceparent TEXT;
+                ALTER TABLE notification_event ADD COLUMN tracestate TEXT;
+                """)
+        }
     }
 }

@@ -30,7 +30,7 @@ struct IntakeProcessor: BatchProcessor {
                 let problem = try keeper.apply(message, to: store.catalog)
                 outcome = MessageOutcome(kind: problem == nil ? .catalogUpdated : .unreadable, deadLetter: problem)
             } else {
-                outcome = try desk.handle(message.value, arrival: Self.arrival(of: message), store: store)
+                outcome = try desk.handle(message.structuredValue, arrival: Self.arrival(of: message), store: store, headerTrace: message.headerTrace)
             }
             for event in outcome.emitted { try transaction.emit(event) }
             if let reason = outcome.deadLetter { transaction.deadLetter(message, reason: reason) }

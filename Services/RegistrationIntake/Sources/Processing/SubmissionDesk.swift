@@ -15,6 +15,8 @@ import ServiceRuntime
 ///   One without a readable `id` is only dead-lettered.
 /// - Otherwise ``SubmissionRules`` decides; the person's state, the decision and the event are
 ///   written in the engine's transaction, so they happen exactly once.
+/// - The accepted or rejected event carries the submission's trace (its `traceparent` header,
+///   else its CloudEvent attribute; DESIGN §4), through a span when spans are exported.
 struct SubmissionDesk: Sendable {
     let rules: SubmissionRules
     let acceptedTopic: String
@@ -30,8 +32,12 @@ struct SubmissionDesk: Sendable {
         self.source = source
     }
 
-    /// Handles one message value that arrived at `arrival`.
-    func handle(_ value: [UInt8]?, arrival: Date, store: IntakeStore) throws -> MessageOutcome {
+    /// The span of deciding one submission (OpenTelemetry's messaging naming: operation, topic).
+    static let spanName = "process \(RegistryTopic.registrationSubmitted.rawValue)"
+
+    /// Handles one message value (a structured-mode event) that arrived at `arrival`.
+    /// - Parameter headerTrace: The message's `traceparent`/`tracestate` headers, if any.
+    func handle(_ value: [UInt8]?, arrival: Date, store: IntakeStore, headerTrace: EventTrace? = nil) throws -> MessageOutcome {
         guard let value else {
             return MessageOutcome(kind: .unreadable, deadLetter: "MALFORMED no value (a tombstone where a submission was expected)")
         }
@@ -39,8 +45,19 @@ struct SubmissionDesk: Sendable {
         do {
             event = try decoder.decode(RegistrationSubmitted.self, from: value)
         } catch {
-            return try refuse(Data(value), error: error, store: store)
+            let parent = EventTracing.valid(headerTrace) ?? EventTracing.valid((try? decoder.decodeAttributes(from: value))?.trace)
+            return try EventTracing.withSpan(Self.spanName, continuing: parent) { trace in
+                try refuse(Data(value), error: error, store: store, trace: trace)
+            }
         }
+        let parent = EventTracing.valid(headerTrace) ?? EventTracing.valid(event.trace)
+        return try EventTracing.withSpan(Self.spanName, continuing: parent) { trace in
+            try decide(event, arrival: arrival, store: store, trace: trace)
+        }
+    }
+
+    /// Decides a submission that decoded, and records the decision.
+    private func decide(_ event: CloudEvent<RegistrationSubmitted>, arrival: Date, store: IntakeStore, trace: EventTrace?) throws -> MessageOutcome {
         let reference = event.attributes.submissionReference
         let submission = event.data
         let iin = submission.person.iin
@@ -55,23 +72,23 @@ struct SubmissionDesk: Sendable {
                 return MessageOutcome(kind: .duplicate)
             }
             try store.savePerson(iin, state)
-            let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: accepted)
+            let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: accepted, trace: trace)
             let message = try KafkaProducerMessage.event(out, topic: acceptedTopic, key: iin.rawValue)
             try store.recordAccepted(iin, sequence: accepted.sequence, event: message.value ?? [])
             return MessageOutcome(kind: .accepted(sequence: accepted.sequence), emitted: [message])
         case .rejected(let reasons):
-            return try reject(reference, iin: iin.rawValue, reasons: reasons, store: store)
+            return try reject(reference, iin: iin.rawValue, reasons: reasons, store: store, trace: trace)
         }
     }
 
-    private func refuse(_ bytes: Data, error: EnvelopeError, store: IntakeStore) throws -> MessageOutcome {
+    private func refuse(_ bytes: Data, error: EnvelopeError, store: IntakeStore, trace: EventTrace?) throws -> MessageOutcome {
         let poison = error.rejectionCode == .malformed ? "\(error.rejectionCode.rawValue) \(error)" : nil
         guard let reference = decoder.submissionReference(from: bytes) else {
             return MessageOutcome(kind: .unreadable, deadLetter: poison ?? "\(error.rejectionCode.rawValue) \(error)")
         }
         var reasons = [RejectionReason(code: error.rejectionCode, message: error.description)]
         if error.rejectionCode == .invalidIIN, let readable = try rulesDespiteInvalidIINs(bytes, store: store) { reasons = readable }
-        var outcome = try reject(reference, iin: Self.submittedIIN(in: bytes), reasons: reasons, store: store)
+        var outcome = try reject(reference, iin: Self.submittedIIN(in: bytes), reasons: reasons, store: store, trace: trace)
         if outcome.kind != .duplicate { outcome.deadLetter = poison }
         return outcome
     }
@@ -110,12 +127,12 @@ struct SubmissionDesk: Sendable {
         return reasons
     }
 
-    private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore) throws -> MessageOutcome {
+    private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore, trace: EventTrace?) throws -> MessageOutcome {
         guard try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons)) else {
             return MessageOutcome(kind: .duplicate)
         }
         let rejected = RegistrationRejected(submission: reference, iin: iin, reasons: reasons)
-        let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: rejected)
+        let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: rejected, trace: trace)
         // DESIGN §3: keyed by the IIN, or by the submission id when no IIN can be read.
         let message = try KafkaProducerMessage.event(out, topic: rejectedTopic, key: iin ?? reference.id)
         return MessageOutcome(kind: .rejected(reasons.map(\.code.rawValue)), emitted: [message])
