@@ -105,7 +105,7 @@ struct AuditCommand: AsyncParsableCommand {
             do {
                 (data, response) = try await URLSession.shared.data(for: request)
             } catch {
-                print("registryctl: \(address) did not answer: \(error.localizedDescription)")
+                printError("registryctl: \(address) did not answer: \(error.localizedDescription)")
                 throw ExitStatus.brokerUnreachable
             }
             guard (response as? HTTPURLResponse)?.statusCode == 200, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
