@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // The address registry: four services and an operator tool on Kafka, sharing one schema module.
 
 import PackageDescription
@@ -29,6 +29,9 @@ let package = Package(
         // Trace context (DESIGN §4): the tracing API Hummingbird already builds, and W3C parsing.
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
+        // Span export, OTLP over HTTP only: its default traits add the gRPC exporter and with it
+        // grpc-swift, the bulk of the minutes swift-otel was known to add to a clean build.
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // MARK: Shared
@@ -74,6 +77,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             path: "Shared/ServiceRuntime"
         ),

@@ -47,6 +47,9 @@ public struct CommonConfiguration: Sendable {
             ConfigurationVariable("HTTP_RATE_LIMIT", default: "200", "Requests per second per caller (token role+sub, else client address; fractions allowed); 0 turns the limit off."),
             ConfigurationVariable("HTTP_RATE_BURST", default: "400", "Requests a caller may make at once before HTTP_RATE_LIMIT applies."),
             ConfigurationVariable("REGISTRY_DEV_MODE", default: "false", "true on a development machine only (make run sets it): allows the development JWT secret and keys inside DATA_DIR."),
+            ConfigurationVariable(
+                TraceExporter.endpointVariable, default: nil,
+                "OTLP/HTTP collector (e.g. http://otel-collector:4318): exports spans when set; the other OTEL_* variables apply. Trace context is carried either way."),
         ]
     }
 
