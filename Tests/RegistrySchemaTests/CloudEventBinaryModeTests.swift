@@ -71,7 +71,7 @@ struct CloudEventBinaryModeTests {
         let structuredHeaders: [(name: String, value: String)] = [("content-type", "application/cloudevents+json; charset=utf-8"), ("ce_specversion", "1.0")]
         #expect(!CloudEventBinaryMode.isBinary(headers: structuredHeaders, prefix: CloudEventBinaryMode.kafkaPrefix))
         #expect(!CloudEventBinaryMode.isBinary(headers: [("Content-Type", "application/json")], prefix: CloudEventBinaryMode.httpPrefix))
-        #expect(!CloudEventBinaryMode.isBinary(headers: [], prefix: CloudEventBinaryMode.kafkaPrefix))
+        #expect(!CloudEventBinaryMode.isBinary(headers: [(name: String, value: String)](), prefix: CloudEventBinaryMode.kafkaPrefix))
         #expect(CloudEventBinaryMode.isBinary(headers: [("CE_SPECVERSION", "1.0")], prefix: CloudEventBinaryMode.kafkaPrefix))
     }
 

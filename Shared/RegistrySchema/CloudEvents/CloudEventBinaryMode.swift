@@ -21,22 +21,29 @@ public enum CloudEventBinaryMode {
     /// Whether a message with these headers is in binary mode: it has a `specversion` header and
     /// its `content-type` is not a structured-mode one (`application/cloudevents…`). A message
     /// with neither is read as structured JSON, as it always was.
+    ///
+    /// Every consumed message goes through this, so it compares bytes and copies nothing.
     /// - Parameters:
-    ///   - headers: The header names and values (names compared without regard to case).
+    ///   - headers: The header names and values (compared without regard to ASCII case).
     ///   - prefix: ``kafkaPrefix`` or ``httpPrefix``.
-    public static func isBinary<S: Sequence>(headers: S, prefix: String) -> Bool where S.Element == (name: String, value: String) {
+    public static func isBinary<S: Sequence, Value: Collection<UInt8>>(headers: S, prefix: String) -> Bool
+    where S.Element == (name: String, value: Value) {
         var specVersion = false
         for header in headers {
-            if equalsIgnoringCase(header.name, CloudEventsContentType.headerName), isStructuredContentType(header.value) { return false }
-            if equalsIgnoringCase(header.name, prefix + "specversion") { specVersion = true }
+            if equalsIgnoringCase(header.name.utf8, CloudEventsContentType.headerName.utf8) {
+                if hasPrefixIgnoringCase(header.value, structuredPrefix.utf8) { return false }
+            } else if header.name.utf8.count == prefix.utf8.count + specVersionAttribute.utf8.count,
+                hasPrefixIgnoringCase(header.name.utf8, prefix.utf8),
+                equalsIgnoringCase(header.name.utf8.dropFirst(prefix.utf8.count), specVersionAttribute.utf8) {
+                specVersion = true
+            }
         }
         return specVersion
     }
 
-    /// Whether a `content-type` names a structured-mode event format (`application/cloudevents`,
-    /// `application/cloudevents+json`, with or without parameters).
-    public static func isStructuredContentType(_ value: String) -> Bool {
-        hasPrefixIgnoringCase(value, structuredPrefix)
+    /// ``isBinary(headers:prefix:)`` for headers whose values are strings (HTTP).
+    public static func isBinary<S: Sequence>(headers: S, prefix: String) -> Bool where S.Element == (name: String, value: String) {
+        isBinary(headers: headers.lazy.map { (name: $0.name, value: $0.value.utf8) }, prefix: prefix)
     }
 
     /// The structured JSON document of an event received in binary mode.
@@ -52,9 +59,9 @@ public enum CloudEventBinaryMode {
     public static func structuredJSON<S: Sequence>(headers: S, prefix: String, data: [UInt8]?) -> [UInt8] where S.Element == (name: String, value: String) {
         var attributes: [String: String] = [:]
         for header in headers {
-            if equalsIgnoringCase(header.name, CloudEventsContentType.headerName) {
+            if equalsIgnoringCase(header.name.utf8, CloudEventsContentType.headerName.utf8) {
                 attributes["datacontenttype"] = header.value
-            } else if hasPrefixIgnoringCase(header.name, prefix) {
+            } else if hasPrefixIgnoringCase(header.name.utf8, prefix.utf8) {
                 let name = String(header.name.dropFirst(prefix.count)).lowercased()
                 guard name != "data", name != "data_base64", name != "datacontenttype", isAttributeName(name) else { continue }
                 attributes[name] = header.value
@@ -101,6 +108,7 @@ public enum CloudEventBinaryMode {
     }
 
     private static let structuredPrefix = "application/cloudevents"
+    private static let specVersionAttribute = "specversion"
 
     /// CloudEvents attribute names: lower-case ASCII letters and digits.
     static func isAttributeName(_ name: String) -> Bool {
@@ -114,14 +122,13 @@ public enum CloudEventBinaryMode {
         return (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
     }
 
-    private static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && hasPrefixIgnoringCase(a, b)
+    private static func equalsIgnoringCase(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        a.count == b.count && hasPrefixIgnoringCase(a, b)
     }
 
-    /// ASCII case-insensitive prefix test, without making lower-cased copies (every consumed
-    /// message's headers go through ``isBinary(headers:prefix:)``).
-    private static func hasPrefixIgnoringCase(_ text: String, _ prefix: String) -> Bool {
-        text.utf8.count >= prefix.utf8.count && zip(text.utf8, prefix.utf8).allSatisfy { lower($0) == lower($1) }
+    /// ASCII case-insensitive prefix test on bytes, without lower-cased copies.
+    private static func hasPrefixIgnoringCase(_ text: some Collection<UInt8>, _ prefix: some Collection<UInt8>) -> Bool {
+        text.count >= prefix.count && zip(text, prefix).allSatisfy { lower($0) == lower($1) }
     }
 
     private static func lower(_ byte: UInt8) -> UInt8 {

@@ -33,9 +33,10 @@ extension KafkaConsumerMessage {
     /// content mode (`ce_` headers, the value being `data` alone; DESIGN §4), the structured
     /// document it stands for. `nil` for a tombstone.
     public var structuredValue: [UInt8]? {
+        guard let value, CloudEventBinaryMode.isBinary(headers: headers.lazy.map { (name: $0.key, value: $0.value ?? []) }, prefix: CloudEventBinaryMode.kafkaPrefix)
+        else { return value }
         // A header value that is not UTF-8 reads as empty: a required attribute is then refused.
-        let named = headers.lazy.map { (name: $0.key, value: $0.stringValue ?? "") }
-        guard let value, CloudEventBinaryMode.isBinary(headers: named, prefix: CloudEventBinaryMode.kafkaPrefix) else { return value }
+        let named = headers.map { (name: $0.key, value: $0.stringValue ?? "") }
         return CloudEventBinaryMode.structuredJSON(headers: named, prefix: CloudEventBinaryMode.kafkaPrefix, data: value)
     }
 }

@@ -82,9 +82,9 @@ struct SubmissionRoutes: Sendable {
     /// `ce-specversion` header and a `content-type` other than `application/cloudevents…`) the
     /// structured document of the `ce-` headers (percent-decoded) and the body as `data`.
     static func structuredEvent(body: [UInt8], headers: HTTPFields) -> [UInt8] {
-        let named = headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) }
-        guard CloudEventBinaryMode.isBinary(headers: named, prefix: CloudEventBinaryMode.httpPrefix) else { return body }
-        let decoded = named.map { (name: $0.name, value: CloudEventBinaryMode.percentDecoded($0.value)) }
+        guard CloudEventBinaryMode.isBinary(headers: headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) }, prefix: CloudEventBinaryMode.httpPrefix)
+        else { return body }
+        let decoded = headers.map { (name: $0.name.canonicalName, value: CloudEventBinaryMode.percentDecoded($0.value)) }
         return CloudEventBinaryMode.structuredJSON(headers: decoded, prefix: CloudEventBinaryMode.httpPrefix, data: body.isEmpty ? nil : body)
     }
 
