@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // The address registry: four services and an operator tool on Kafka, sharing one schema module.
 
 import PackageDescription
@@ -26,6 +26,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Trace context (DESIGN §4): the tracing API Hummingbird already builds, and W3C parsing.
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
+        // Span export, OTLP over HTTP only: its default traits add the gRPC exporter and with it
+        // grpc-swift, the bulk of the minutes swift-otel was known to add to a clean build.
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // MARK: Shared
@@ -69,6 +75,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             path: "Shared/ServiceRuntime"
         ),
@@ -148,7 +157,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "RegistrySchemaTests",
-            dependencies: ["RegistrySchema"],
+            dependencies: ["RegistrySchema", "TestSupport"],
             path: "Tests/RegistrySchemaTests",
             resources: [.copy("Vectors")]
         ),

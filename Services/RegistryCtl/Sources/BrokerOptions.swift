@@ -31,6 +31,20 @@ struct BrokerOptions: ParsableArguments {
         logger.logLevel = .critical
         return logger
     }
+
+    /// Runs a request to the broker: a timeout (the broker does not answer) is reported on
+    /// standard error and exits 69, another Kafka error exits 1.
+    func answer<T>(_ request: () async throws -> T) async throws -> T {
+        do {
+            return try await request()
+        } catch let error as KafkaError where error.kind == .timedOut || error.codeName == "_TRANSPORT" || error.codeName == "_ALL_BROKERS_DOWN" {
+            printError("registryctl: the broker at \(clientConfiguration.bootstrapServers) did not answer: \(error)")
+            throw ExitStatus.brokerUnreachable
+        } catch let error as KafkaError {
+            printError("registryctl: \(error)")
+            throw ExitCode.failure
+        }
+    }
 }
 
 /// Exit codes scripts can rely on.

@@ -57,6 +57,16 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the topic is keyed by IIN (a rejection without a readable IIN is keyed by its
+    /// submission id, but the topic is one of them). All of these must have one partition count:
+    /// partition *p* of each then holds the same people (co-partitioning, DESIGN §3).
+    public var isKeyedByIIN: Bool {
+        switch self {
+        case .registrationSubmitted, .registrationAccepted, .registrationRejected, .addressChanged, .addressCurrent: true
+        default: false
+        }
+    }
+
     /// The cleanup policy.
     public var cleanupPolicy: CleanupPolicy {
         switch self {

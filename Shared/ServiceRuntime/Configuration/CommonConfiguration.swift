@@ -60,6 +60,9 @@ public struct CommonConfiguration: Sendable {
             ConfigurationVariable("REGISTRY_JWT_ISSUER", default: nil, "When set, a token's iss must equal it."),
             ConfigurationVariable("REGISTRY_JWT_AUDIENCE", default: nil, "When set, a token's aud must contain it."),
             ConfigurationVariable("CLOCK_MAX_AHEAD", default: "5m", "Consumed messages stamped further ahead of the host clock are ignored as evidence of the time (counted in clock_future_timestamps_ignored_total)."),
+            ConfigurationVariable(
+                TraceExporter.endpointVariable, default: nil,
+                "OTLP/HTTP collector (e.g. http://otel-collector:4318): exports spans when set; the other OTEL_* variables apply. Trace context is carried either way."),
         ]
     }
 

@@ -83,6 +83,13 @@ public enum ServiceMain {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "kz.registry.\(descriptor.name)")
+        let spanExport: (any Service)?
+        do {
+            spanExport = try TraceExporter.start(service: descriptor.name, environment: environment, logger: logger)
+        } catch {
+            printError("\(descriptor.name): \(TraceExporter.endpointVariable): \(error)")
+            return .configuration
+        }
 
         let application: ServiceApplication
         do {
@@ -103,7 +110,7 @@ public enum ServiceMain {
                 "store": "\(application.environment.store.path)",
             ])
         do {
-            try await application.run()
+            try await application.run(alongside: spanExport.map { [$0] } ?? [])
             logger.info("stopped")
             return .success
         } catch {

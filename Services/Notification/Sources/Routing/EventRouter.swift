@@ -21,17 +21,21 @@ struct EventRouter {
     ///   - orderKey: Deliveries with the same key go out in routing order (the IIN, the RCA, or the
     ///     owner of an owner alert).
     ///   - channel: For owner alerts: the one subscription that gets them.
+    ///   - trace: The event's trace, sent with every delivery as `traceparent`/`tracestate`.
     /// - Returns: The subscriptions a delivery was queued for (none for a repeat): each is a
     ///   disclosure to record (``QueuedDisclosures``).
     @discardableResult
-    func route(id: String, time: Timestamp, body: [UInt8], facts: EventFacts, orderKey: String, channel: String? = nil, now: Int64) throws -> [String] {
+    func route(
+        id: String, time: Timestamp, body: [UInt8], facts: EventFacts, orderKey: String, channel: String? = nil, trace: EventTrace? = nil, now: Int64
+    ) throws -> [String] {
         try db.cachedStatement(sql: """
-            INSERT INTO notification_event (event_id, kind, change, katos, iin, order_key, time_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO notification_event (event_id, kind, change, katos, iin, order_key, time_ms, body, traceparent, tracestate)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (event_id) DO NOTHING
             """).execute(
             arguments: [
                 id, facts.kind.rawValue, facts.change?.rawValue, facts.katos.map(\.rawValue).joined(separator: ","), facts.iin?.rawValue, orderKey,
-                time.milliseconds, Data(body),
+                time.milliseconds, Data(body), trace?.traceparent, trace?.tracestate,
             ])
         guard db.changesCount > 0 else { return [] }
         let seq = db.lastInsertedRowID

@@ -94,5 +94,12 @@ enum NotificationMigrations {
                 CREATE INDEX replay_request_by_agency ON replay_request (agency, at_ms);
                 """)
         }
+        migrator.registerMigration("notification-3-trace-context") { db in
+            // The W3C Trace Context of each event, sent with its deliveries (NULL: untraced).
+            try db.execute(sql: """
+                ALTER TABLE notification_event ADD COLUMN traceparent TEXT;
+                ALTER TABLE notification_event ADD COLUMN tracestate TEXT;
+                """)
+        }
     }
 }

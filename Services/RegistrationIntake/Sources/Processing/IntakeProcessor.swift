@@ -31,7 +31,8 @@ struct IntakeProcessor: BatchProcessor {
                 outcome = MessageOutcome(kind: problem == nil ? .catalogUpdated : .unreadable, deadLetter: problem)
             } else {
                 let submitter = message.headers.string(for: SubmissionDesk.submitterHeader)
-                outcome = try desk.handle(message.value, arrival: Self.arrival(of: message), submitter: submitter, store: store)
+                outcome = try desk.handle(
+                    message.structuredValue, arrival: Self.arrival(of: message), submitter: submitter, store: store, headerTrace: message.headerTrace)
             }
             for event in outcome.emitted { try transaction.emit(event) }
             if let reason = outcome.deadLetter { transaction.deadLetter(message, reason: reason) }

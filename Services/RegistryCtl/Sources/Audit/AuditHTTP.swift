@@ -32,7 +32,7 @@ struct AuditHTTP {
         do {
             (data, response) = try await URLSession.shared.data(for: request)
         } catch {
-            standardError("registryctl: \(address) did not answer: \(error.localizedDescription)")
+            printError("registryctl: \(address) did not answer: \(error.localizedDescription)")
             throw ExitStatus.brokerUnreachable
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
@@ -53,9 +53,4 @@ struct AuditHTTP {
     func text(_ path: String) async throws -> String {
         String(decoding: try await get(path), as: UTF8.self)
     }
-}
-
-/// Writes a line to standard error.
-func standardError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -48,7 +48,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 
     private func verifyOffline(_ path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
-            standardError("registryctl: no such file: \(path)")
+            printError("registryctl: no such file: \(path)")
             throw ExitCode(66)
         }
         var configuration = Configuration()

@@ -81,7 +81,7 @@ struct AuditWitnessCommand: AsyncParsableCommand {
         do {
             partitions = try await consumer.partitions(of: [topic], timeout: .seconds(10))
         } catch {
-            standardError("registryctl: the broker at \(broker.clientConfiguration.bootstrapServers) did not answer: \(error)")
+            printError("registryctl: the broker at \(broker.clientConfiguration.bootstrapServers) did not answer: \(error)")
             throw ExitStatus.brokerUnreachable
         }
         try consumer.subscribe(to: [topic])
@@ -94,7 +94,7 @@ struct AuditWitnessCommand: AsyncParsableCommand {
                     if let value = message.value, case .auditCheckpoint(let event)? = try? decoder.decodeEvent(from: value) {
                         try await witness.check(note: event.data.note)
                     } else {
-                        standardError("registryctl: skipped \(topic) p\(message.partition)@\(message.offset): not a checkpoint event")
+                        printError("registryctl: skipped \(topic) p\(message.partition)@\(message.offset): not a checkpoint event")
                     }
                     witness.state.offsets[String(message.partition)] = message.offset + 1
                     try witness.save()
@@ -135,7 +135,7 @@ struct Witness {
         var text = given ?? state.verifier
         if text == nil {
             text = try await http.text("/v1/audit/checkpoint/verifier").trimmingCharacters(in: .whitespacesAndNewlines)
-            standardError("registryctl: pinned the key the service serves (trust on first use): \(text!)")
+            printError("registryctl: pinned the key the service serves (trust on first use): \(text!)")
         }
         do {
             key = try NoteVerifierKey(parsing: text!)
@@ -215,7 +215,7 @@ struct Witness {
     }
 
     private func violation(_ text: String) throws -> Never {
-        standardError("registryctl: audit witness: \(text)")
+        printError("registryctl: audit witness: \(text)")
         print("VIOLATION: \(text)")
         Foundation.exit(1)
     }
