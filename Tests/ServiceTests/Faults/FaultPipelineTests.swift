@@ -62,20 +62,21 @@ private let faultPeople = Int(ProcessInfo.processInfo.environment["FAULT_PEOPLE"
         // Each kill counts the work it interrupted, as the killed process's store shows it.
         let killing = Task {
             var g = SystemRandomNumberGenerator()
-            var (kills, interrupted) = (0, 0)
+            var (kills, interrupted, untold) = (0, 0, 0)
             for _ in 0..<Self.killsPerService {
                 for service in RegistryStack.services {
                     try await Task.sleep(for: .milliseconds(Int.random(in: 200...1_200, using: &g)))
                     let unfinished = try await faulty.killAndRestart(service, admin)
                     kills += 1
-                    if unfinished > 0 { interrupted += 1 }
+                    if let unfinished, unfinished > 0 { interrupted += 1 }
+                    if unfinished == nil { untold += 1 }
                 }
             }
-            return (kills, interrupted)
+            return (kills, interrupted, untold)
         }
         _ = try await seed(faulty, row)
-        let (kills, interrupted) = try await killing.value
-        row.injected = "\(kills) kills, \(interrupted) with work in flight"
+        let (kills, interrupted, untold) = try await killing.value
+        row.injected = "\(kills) kills, \(interrupted) with work in flight" + (untold > 0 ? " (\(untold) not told: the broker was too busy to give the ends)" : "")
 
         for (name, stack) in [("clean", clean), ("faulty", faulty)] {
             // At full size every one of ~200,000 changes is also delivered to a webhook.
@@ -92,11 +93,13 @@ private let faultPeople = Int(ProcessInfo.processInfo.environment["FAULT_PEOPLE"
             }
         }
 
-        // The inputs, and what the faulty run put on its output topics, counted by event id.
-        let submitted = try await EventTally.read([faulty.topics.name(for: .registrationSubmitted)], id: EventTally.submissionKey)
+        // The inputs, and what the faulty run put on its output topics, counted by event id (at
+        // full size about a million messages).
+        let reading = Duration.seconds(max(300, Self.people / 100))
+        let submitted = try await EventTally.read([faulty.topics.name(for: .registrationSubmitted)], timeout: reading, id: EventTally.submissionKey)
         let decisions = Mutex<[String: Set<String>]>([:])
         let outputTopics: [RegistryTopic] = [.registrationAccepted, .registrationRejected, .addressChanged, .addressCurrent, .addressAlerts, .accessLogged, .notificationOutcome, .deadLetter]
-        let outputs = try await EventTally.read(outputTopics.map(faulty.topics.name(for:)), id: { try "\($0.topic) \(EventTally.cloudEventID($0))" }) { message in
+        let outputs = try await EventTally.read(outputTopics.map(faulty.topics.name(for:)), timeout: reading, id: { try "\($0.topic) \(EventTally.cloudEventID($0))" }) { message in
             guard let decision = try EventTally.decision(message) else { return }
             decisions.withLock { _ = $0[decision.submission, default: []].insert(decision.id) }
         }

@@ -59,15 +59,20 @@ final class RegistryStack: @unchecked Sendable {
     /// - Returns: The work the killed process left unfinished, read from its store once it was
     ///   gone: messages of its topics that had arrived before the kill and that it had not applied,
     ///   rows in its outbox, and (notification) deliveries pending or retrying. 0: the kill
-    ///   interrupted nothing.
+    ///   interrupted nothing; `nil`: the broker, busy with the load, did not tell the partitions'
+    ///   ends in time, so what was unfinished cannot be told (the kill happens all the same).
     @discardableResult
-    func killAndRestart(_ service: String, _ admin: KafkaAdmin) async throws -> Int {
-        var ends: [KafkaTopicPartition: Int64] = [:]
-        for (group, read) in consumerGroups where group.hasPrefix(prefix + service) {
+    func killAndRestart(_ service: String, _ admin: KafkaAdmin) async throws -> Int? {
+        var ends: [KafkaTopicPartition: Int64]? = [:]
+        probing: for (group, read) in consumerGroups where group.hasPrefix(prefix + service) {
             for topic in read {
                 for partition in 0..<3 {
                     let partition = KafkaTopicPartition(topic: topics.name(for: topic), partition: Int32(partition))
-                    ends[partition] = try await admin.watermarks(of: partition).high
+                    guard let high = try? await admin.watermarks(of: partition, timeout: .seconds(15)).high else {
+                        ends = nil
+                        break probing
+                    }
+                    ends?[partition] = high
                 }
             }
         }
@@ -75,7 +80,10 @@ final class RegistryStack: @unchecked Sendable {
             child.signal(SIGKILL)
             _ = await child.waitForExit(timeout: .seconds(10))
         }
-        let arrived = ends
+        guard let arrived = ends else {
+            try start(service)
+            return nil
+        }
         var unfinished = 0
         if FileManager.default.fileExists(atPath: "\(root)/\(service)/\(service).sqlite") {
             unfinished = try await store(service).read { db in
