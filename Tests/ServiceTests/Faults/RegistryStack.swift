@@ -64,12 +64,51 @@ final class RegistryStack: @unchecked Sendable {
     }
 
     /// SIGKILL, then start again.
-    func killAndRestart(_ service: String) async throws {
+    /// - Returns: The work the killed process left unfinished, read from its store once it was
+    ///   gone: messages of its topics that had arrived before the kill and that it had not applied,
+    ///   rows in its outbox, and (notification) deliveries pending or retrying. 0: the kill
+    ///   interrupted nothing; `nil`: the broker, busy with the load, did not tell the partitions'
+    ///   ends in time, so what was unfinished cannot be told (the kill happens all the same).
+    @discardableResult
+    func killAndRestart(_ service: String, _ admin: KafkaAdmin) async throws -> Int? {
+        var ends: [KafkaTopicPartition: Int64]? = [:]
+        probing: for (group, read) in consumerGroups where group.hasPrefix(prefix + service) {
+            for topic in read {
+                for partition in 0..<3 {
+                    let partition = KafkaTopicPartition(topic: topics.name(for: topic), partition: Int32(partition))
+                    guard let high = try? await admin.watermarks(of: partition, timeout: .seconds(15)).high else {
+                        ends = nil
+                        break probing
+                    }
+                    ends?[partition] = high
+                }
+            }
+        }
         if let child = children[service] {
             child.signal(SIGKILL)
             _ = await child.waitForExit(timeout: .seconds(10))
         }
+        guard let arrived = ends else {
+            try start(service)
+            return nil
+        }
+        var unfinished = 0
+        if FileManager.default.fileExists(atPath: "\(root)/\(service)/\(service).sqlite") {
+            unfinished = try await store(service).read { db in
+                var applied: [KafkaTopicPartition: Int64] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT topic, partition, next_offset FROM consumer_offset") {
+                    applied[KafkaTopicPartition(topic: row["topic"], partition: row["partition"])] = row["next_offset"]
+                }
+                var unfinished = arrived.reduce(0) { $0 + Int(max(0, $1.value - (applied[$1.key] ?? 0))) }
+                unfinished += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+                if service == "notification" {
+                    unfinished += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'retrying')") ?? 0
+                }
+                return unfinished
+            }
+        }
         try start(service)
+        return unfinished
     }
 
     /// Stops `service` and starts it through `registryctl replay` (`--rebuild`), the documented
