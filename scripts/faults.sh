@@ -14,7 +14,7 @@ status=0
 # One suite at a time: at full size they would otherwise compete for the two cores and time out
 # waiting for each other's brokers rather than find faults.
 suites=(FuzzTests FaultPipelineTests PipelineOutageTests BrokerLossTests DiskTroubleTests ClockSkewTests ClockPoisoningTests WebhookSSRFTests CrashTests NotificationCrashTests BrokerOutageTests
-        SubmissionBackpressureTests PoisonMessageTests HostileInputTests RateLimitTests AuthorizationMatrixTests)
+        SubmissionBackpressureTests PoisonMessageTests HostileInputTests RateLimitTests AuthorizationMatrixTests AuditTamperTests)
 : > "$log"
 rows=$(mktemp)
 trap 'rm -f "$rows"' EXIT
@@ -52,6 +52,9 @@ echo
 printf '%s\n' "scenario | injected faults | messages | lost | duplicated | result" "--- | --- | --- | --- | --- | ---"
 sed 's/^faults | //' "$rows"
 grep -h '^personal data in logs' "$live" | sed -E 's/^personal data in logs: looked for (.*): ([0-9]+) found$/personal data in debug logs | whole stack at LOG_LEVEL=debug | \1 | - | - | \2 found/'
+echo
+# The audit tampering scenarios, one line each (AuditTamperTests): which check caught each.
+grep -h '^tamper: ' "$log"
 echo
 [ "$status" -eq 0 ] && say "faults: all held" || say "faults: something FAILED (see $log)"
 exit "$status"

@@ -111,13 +111,15 @@ private let faultPeople = Int(ProcessInfo.processInfo.environment["FAULT_PEOPLE"
         row.check(decidedTwice == 0, "\(decidedTwice) submissions decided twice (different decision events)")
         row.check(outputs.differing.isEmpty, "\(outputs.differing.count) repeated ids carry different events: \(outputs.differing.prefix(3))")
 
-        // The audit log verifies and holds every message of every audited topic exactly once.
+        // The audit log verifies (ours, and an independent Python check) and holds every message of every audited topic exactly once.
         let audited = AuditService.auditedTopics
         let messages = try await faulty.messages(in: audited, admin)
         let (verification, records) = try await faulty.store("audit").read { db in
             (try AuditLedger(db).verify(verifier: RegistryStack.auditVerifier), try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_record") ?? 0)
         }
-        row.check(verification.valid, "the audit chain does not verify")
+        row.check(verification.valid, "the audit log does not verify: \(verification.problems.prefix(3))")
+        let independent = try await IndependentAuditCheck.run(store: faulty.root + "/audit/audit.sqlite", verifier: RegistryStack.auditVerifier)
+        row.check(independent.status == 0, "the independent Python check of the audit log: \(independent.output)")
         row.check(records <= messages, "\(records - messages) audit records more than messages")
 
         // Every change reached the agency's receiver; repeats only under the same webhook-id.
