@@ -48,6 +48,9 @@ public struct ServiceDescriptor: Sendable {
             Configured through the environment (DESIGN.md §7):
             \(rows.joined(separator: "\n"))
 
+            Every secret (\(SecretFiles.names(in: allVariables).joined(separator: ", "))) may instead be
+            given as <NAME>_FILE: the path of a file holding it (e.g. /run/secrets/…).
+
             SIGTERM or SIGINT stops it gracefully.
             """
     }

@@ -58,9 +58,11 @@ public enum ServiceMain {
 
         let mallocTuned = MallocTuning.returnLargeBlocksToTheSystem(environment: environment)
         let configuration: CommonConfiguration
-        let reader = EnvironmentReader(environment: environment, secrets: descriptor.allVariables)
+        let reader: EnvironmentReader
         let verifier: TokenVerifier
         do {
+            let resolved = try SecretFiles.resolve(environment, secrets: descriptor.allVariables)
+            reader = EnvironmentReader(environment: resolved, secrets: descriptor.allVariables)
             configuration = try CommonConfiguration(reader: reader, service: descriptor.name, port: descriptor.defaultPort)
             try KafkaLibrary.requireSupportedVersion()
             verifier = try await tokenVerifier(configuration)
