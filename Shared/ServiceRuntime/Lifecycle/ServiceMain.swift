@@ -78,7 +78,11 @@ public enum ServiceMain {
         }
 
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler
+            switch configuration.logFormat {
+            case .text: handler = StreamLogHandler.standardError(label: label)
+            case .json: handler = JSONLogHandler.standardError(label: label)
+            }
             handler.logLevel = configuration.logLevel
             return handler
         }
