@@ -47,7 +47,7 @@ public enum ServiceMain {
                 return .failure
             }
         case "--version":
-            print("\(descriptor.name) (librdkafka \(KafkaLibrary.version))")
+            print("\(descriptor.name) \(BuildInfo.version) (commit \(BuildInfo.commit), librdkafka \(KafkaLibrary.version))")
             return .success
         case "--rebuild" where S.rebuildsFromTopics:
             break
@@ -87,7 +87,10 @@ public enum ServiceMain {
             return handler
         }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(MetricCatalog.factory(registry: registry))
+        Gauge(label: "build_info", dimensions: [
+            ("service", descriptor.name), ("version", BuildInfo.version), ("commit", BuildInfo.commit), ("librdkafka", KafkaLibrary.version),
+        ]).record(1)
         let logger = Logger(label: "kz.registry.\(descriptor.name)")
 
         let application: ServiceApplication
@@ -105,6 +108,7 @@ public enum ServiceMain {
                 "http": "\(configuration.httpHost):\(configuration.httpPort)",
                 "kafka": "\(configuration.kafka.bootstrapServers)",
                 "librdkafka": "\(KafkaLibrary.version)",
+                "version": "\(BuildInfo.version) (\(BuildInfo.commit))",
                 "mallocMmapThreshold": "\(MallocTuning.describe(applied: mallocTuned, environment: environment))",
                 "store": "\(application.environment.store.path)",
             ])
