@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks on a running stack like `make run` (its own broker port, service ports and run
 # directory, seed 1, LOG_LEVEL=debug):
-#  1. documentation is tested: every ```sh example block of README.md and docs/*.md runs against
+#  1. documentation is tested: every ```sh example block of README.md, docs/*.md and
+#     docs/*/README.md (the example clients) runs against
 #     it and what each command prints is checked (scripts/doc-examples.py says how);
 #  2. no personal data in logs: every IIN and name the run's events carried is looked for in the
 #     services' debug logs (scripts/personal-data-scan.py);
@@ -63,7 +64,7 @@ grep -q "submissions to" "$log" || { tail -20 "$log"; die "the documentation sta
 # The examples' registryctl commands reach the broker through the environment, as with make run.
 status=0
 KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$broker_port" DOC_BROKER="127.0.0.1:$broker_port" DOC_PORT_BASE=$port_base DOC_RUN_DIR="$run_dir" \
-  python3 "$ROOT/scripts/doc-examples.py" README.md docs/*.md || status=1
+  python3 "$ROOT/scripts/doc-examples.py" README.md docs/*.md docs/*/README.md || status=1
 
 # Everything the run carried, then every log line of it.
 use_project_librdkafka
