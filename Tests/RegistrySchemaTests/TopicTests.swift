@@ -1,4 +1,4 @@
-// The topic catalogue of docs/architecture.md §3 and the one place the prefix is applied.
+// The topic catalogue of DESIGN §3 and the one place the prefix is applied.
 
 import Foundation
 import RegistrySchema
@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Topics")
 struct TopicTests {
-    @Test("the ten topics of docs/architecture.md §3")
+    @Test("the ten topics of DESIGN §3")
     func catalogue() {
         #expect(RegistryTopic.allCases.map(\.baseName) == [
             "address.catalog.v1", "registration.submitted.v1", "registration.accepted.v1", "registration.rejected.v1",

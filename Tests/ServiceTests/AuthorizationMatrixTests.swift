@@ -1,4 +1,4 @@
-// The authorisation matrix of docs/architecture.md §5.1 through real HTTP.
+// The authorisation matrix of DESIGN §5.1 through real HTTP.
 
 import Crypto
 import Foundation
@@ -112,7 +112,7 @@ enum GuardedProbeService: RegistryService {
                 }
             }
         }
-        print("authorisation matrix: \(cases.count) cases through real HTTP, each with the status docs/architecture.md §5.1 gives it")
+        print("authorisation matrix: \(cases.count) cases through real HTTP, each with its DESIGN status")
     }
 
     @Test func anHMACTokenMadeWithThePublicKeyIsRefusedWhenOnlyES256IsTrusted() async throws {

@@ -5,7 +5,7 @@ import GRDB
 import RegistrySchema
 import ServiceRuntime
 
-/// The `audit` service (docs/architecture.md §2, §5.2, §6).
+/// The `audit` service (DESIGN §2, §5.2, §6).
 public enum AuditService: RegistryService {
     static let signingKeyFile = ConfigurationVariable(
         "AUDIT_SIGNING_KEY_FILE", default: nil, "Ed25519 private key (PKCS#8 PEM) for checkpoints; default: generated into DATA_DIR on first start.",

@@ -19,7 +19,7 @@ struct LagCommand: AsyncParsableCommand {
             difference. Exits 0, or 69 when the broker does not answer.
             """)
 
-    /// The executables that consume (docs/architecture.md §2); each may have a second group for the catalog.
+    /// The executables that consume (DESIGN §2); each may have a second group for the catalog.
     static let services = ["registration-intake", "address-index", "notification", "audit"]
     static let groupSuffixes = ["", ".catalog"]
 

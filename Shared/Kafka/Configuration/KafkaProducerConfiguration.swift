@@ -2,7 +2,7 @@
 
 /// How a producer batches, acknowledges and times out.
 ///
-/// Defaults follow docs/architecture.md §6: idempotent (`enable.idempotence=true`, `acks=all`), so a retry
+/// Defaults follow DESIGN §6: idempotent (`enable.idempotence=true`, `acks=all`), so a retry
 /// inside librdkafka can neither duplicate nor reorder messages of one partition.
 public struct KafkaProducerConfiguration: Sendable {
     /// Connection settings.
@@ -24,7 +24,7 @@ public struct KafkaProducerConfiguration: Sendable {
     /// `compression.codec`.
     public var compression: String = "none"
 
-    /// Creates a configuration with the given connection settings and the defaults of docs/architecture.md §6.
+    /// Creates a configuration with the given connection settings and DESIGN's defaults.
     public init(client: KafkaClientConfiguration) {
         self.client = client
     }

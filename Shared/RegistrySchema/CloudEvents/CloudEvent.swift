@@ -1,4 +1,4 @@
-// CloudEvent: the CloudEvents 1.0 structured-JSON envelope every message travels in (docs/architecture.md §4).
+// CloudEvent: the CloudEvents 1.0 structured-JSON envelope every message travels in (DESIGN §4).
 
 /// A CloudEvents 1.0 event in structured JSON mode, generic over its `data`.
 ///

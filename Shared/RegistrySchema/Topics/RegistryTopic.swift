@@ -1,6 +1,6 @@
-// The topic catalogue of docs/architecture.md §3.
+// The topic catalogue of DESIGN §3.
 
-/// Every topic of the registry, with its key, cleanup policy, retention and event types (docs/architecture.md §3).
+/// Every topic of the registry, with its key, cleanup policy, retention and event types (DESIGN §3).
 /// The raw value is the name without `REGISTRY_TOPIC_PREFIX`; ``TopicNames`` adds the prefix.
 public enum RegistryTopic: String, CaseIterable, Sendable {
     /// `address.catalog.v1`: the address register's catalog, keyed by RCA, compacted.
@@ -32,7 +32,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         case delete
     }
 
-    /// Partitions a topic is created with (docs/architecture.md §3).
+    /// Partitions a topic is created with (DESIGN §3).
     public static let defaultPartitions: Int32 = 12
 
     /// Retention of the ordinary `delete` topics: 7 days, in milliseconds.
@@ -41,7 +41,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
     /// The name without prefix, e.g. `address.catalog.v1`.
     public var baseName: String { rawValue }
 
-    /// What the message key is (docs/architecture.md §3), for people and `registryctl`.
+    /// What the message key is (DESIGN §3), for people and `registryctl`.
     public var keyDescription: String {
         switch self {
         case .addressCatalog, .addressAlerts: "RCA"
@@ -61,7 +61,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         }
     }
 
-    /// Whether messages are kept without a time limit ("delete (long)" in docs/architecture.md §3).
+    /// Whether messages are kept without a time limit ("delete (long)" in DESIGN §3).
     public var isLongRetention: Bool {
         switch self {
         case .registrationAccepted, .addressChanged, .accessLogged, .deadLetter: true

@@ -1,4 +1,4 @@
-// The claims of a registry access token (docs/architecture.md §5.1).
+// The claims of a registry access token (DESIGN §5.1).
 
 import Foundation
 import JWTKit

@@ -4,12 +4,12 @@ import Kafka
 import RegistrySchema
 
 extension KafkaProducerMessage {
-    /// A registry event in structured JSON mode with the `content-type` header of docs/architecture.md §4.
+    /// A registry event in structured JSON mode with the `content-type` header of DESIGN §4.
     /// - Parameters:
     ///   - event: The event; encoded with ``RegistryEventEncoder`` (sorted keys, stable bytes,
     ///     so a re-sent event is byte-identical).
     ///   - topic: The full topic name (prefix applied).
-    ///   - key: The partitioning key of docs/architecture.md §3.
+    ///   - key: The partitioning key of DESIGN §3.
     /// - Throws: `EncodingError` (not expected for the registry's types).
     public static func event<D: Codable & Sendable>(_ event: CloudEvent<D>, topic: String, key: [UInt8]?) throws -> KafkaProducerMessage {
         KafkaProducerMessage(

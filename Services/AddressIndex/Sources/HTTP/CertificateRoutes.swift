@@ -5,7 +5,7 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// Certificate verification without an account (docs/architecture.md §5.2).
+/// Certificate verification without an account (DESIGN §5.2).
 struct CertificateRoutes: Sendable {
     let store: ServiceStore
     let clock: IndexClock

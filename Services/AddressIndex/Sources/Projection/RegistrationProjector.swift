@@ -9,7 +9,7 @@ import ServiceRuntime
 
 /// Projects accepted registrations into periods, people and residents, and emits
 /// `address.changed.v1`, `address.current.v1` and `address.alerts.v1` through the outbox
-/// (docs/architecture.md §4.7-4.8).
+/// (DESIGN §4.7-4.8).
 ///
 /// Each person's events are applied in `sequence` order: a repeat (sequence already applied) is
 /// ignored; an event beyond the next one is parked until the missing ones arrive (a gap is logged

@@ -6,7 +6,7 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// The audit's queries (docs/architecture.md §5.2). Citizens read their own trail; auditors anything; every
+/// The audit's queries (DESIGN §5.2). Citizens read their own trail; auditors anything; every
 /// read that shows records is itself an access, logged like any other.
 struct AuditRoutes: Sendable {
     let store: ServiceStore

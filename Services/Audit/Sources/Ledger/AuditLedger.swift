@@ -6,7 +6,7 @@ import GRDB
 import Kafka
 import RegistrySchema
 
-/// Appends records to the chain and verifies it (docs/architecture.md §6): each record's
+/// Appends records to the chain and verifies it (DESIGN §6): each record's
 /// `hash = SHA-256(previous hash ‖ canonical record bytes)`, the first one's previous hash being
 /// 32 zero bytes.
 public struct AuditLedger {

@@ -4,7 +4,7 @@ import Foundation
 import Kafka
 import RegistrySchema
 
-/// The audited facts of one message (docs/architecture.md §6: audit integrity).
+/// The audited facts of one message (DESIGN §6: audit integrity).
 public struct AuditRecord: Hashable, Sendable, Codable {
     public var topic: String
     public var partition: Int

@@ -8,7 +8,7 @@ import RegistrySchema
 import ServiceLifecycle
 import ServiceRuntime
 
-/// A signed `{records, head, at}` statement (docs/architecture.md §5.2): whoever keeps one can later prove the
+/// A signed `{records, head, at}` statement (DESIGN §5.2): whoever keeps one can later prove the
 /// first `records` records were not changed.
 public struct Checkpoint: Hashable, Sendable, Codable {
     public let records: Int

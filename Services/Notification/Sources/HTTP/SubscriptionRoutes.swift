@@ -6,7 +6,7 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// The agencies' subscriptions API (docs/architecture.md §5.2). Only agencies with `subscriptions:write`; each
+/// The agencies' subscriptions API (DESIGN §5.2). Only agencies with `subscriptions:write`; each
 /// sees and manages only its own (its token's `sub`): another agency's subscription answers 404
 /// exactly like one that does not exist.
 struct SubscriptionRoutes: Sendable {

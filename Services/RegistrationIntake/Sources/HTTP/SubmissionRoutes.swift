@@ -1,4 +1,4 @@
-// POST /v1/submissions and GET /v1/submissions/{id} (docs/architecture.md §5.2).
+// POST /v1/submissions and GET /v1/submissions/{id} (DESIGN §5.2).
 
 import Foundation
 import Hummingbird

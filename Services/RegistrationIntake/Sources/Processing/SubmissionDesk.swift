@@ -5,7 +5,7 @@ import Kafka
 import RegistrySchema
 import ServiceRuntime
 
-/// Turns a submitted message into an accepted or rejected event (docs/architecture.md §4.4-4.6).
+/// Turns a submitted message into an accepted or rejected event (DESIGN §4.4-4.6).
 ///
 /// - A decided (`source`, `id`) produces nothing (a duplicate): a decision is recorded only
 ///   where none is (no row, or a pending one), before any other write, and the other writes and
@@ -76,7 +76,7 @@ struct SubmissionDesk: Sendable {
         return outcome
     }
 
-    /// docs/architecture.md §4.4 stops only at structural failures; an IIN that fails §4.1 is not one, so the
+    /// DESIGN §4.4 stops only at structural failures; an IIN that fails §4.1 is not one, so the
     /// rules that do not depend on who the person is (address, residential, consent, period)
     /// still run. The invalid numbers are swapped for a neutral valid one (`000000000000`: no
     /// birth date, check digit 0) and the person is treated as unknown; the person-specific rules
@@ -116,7 +116,7 @@ struct SubmissionDesk: Sendable {
         }
         let rejected = RegistrationRejected(submission: reference, iin: iin, reasons: reasons)
         let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: rejected)
-        // docs/architecture.md §3: keyed by the IIN, or by the submission id when no IIN can be read.
+        // DESIGN §3: keyed by the IIN, or by the submission id when no IIN can be read.
         let message = try KafkaProducerMessage.event(out, topic: rejectedTopic, key: iin ?? reference.id)
         return MessageOutcome(kind: .rejected(reasons.map(\.code.rawValue)), emitted: [message])
     }
