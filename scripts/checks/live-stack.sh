@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Checks on a running stack like `make run` (its own broker port, service ports and run
 # directory, seed 1, LOG_LEVEL=debug):
-#  1. documentation is tested: every ```sh example block of README.md and docs/*.md runs against
+#  1. documentation is tested: every ```sh example block of README.md, docs/*.md and
+#     docs/*/README.md (the example clients) runs against
 #     it and what each command prints is checked (scripts/doc-examples.py says how);
 #  2. no personal data in logs: every IIN and name the run's events carried is looked for in the
 #     services' debug logs (scripts/personal-data-scan.py);
 #  3. the contract: Schemathesis generates requests for every operation of each service's
 #     /openapi.json with a token allowed to call it, and checks there is no 5xx and that every
-#     status, content type, header and body is the one the document describes.
+#     status, content type, header and body is the one the document describes;
+#  4. each service's /metrics passes `promtool check metrics`.
 set -uo pipefail
 source "$(dirname "$0")/../common.sh"
 cd "$ROOT"
@@ -69,7 +71,7 @@ grep -q "submissions to" "$log" || { tail -20 "$log"; die "the documentation sta
 # The examples' registryctl commands reach the broker through the environment, as with make run.
 status=0
 KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$broker_port" DOC_BROKER="127.0.0.1:$broker_port" DOC_PORT_BASE=$port_base DOC_RUN_DIR="$run_dir" \
-  python3 "$ROOT/scripts/doc-examples.py" README.md docs/*.md || status=1
+  python3 "$ROOT/scripts/doc-examples.py" README.md docs/*.md docs/*/README.md || status=1
 
 # Everything the run carried, then every log line of it.
 use_project_librdkafka
@@ -100,6 +102,16 @@ for i in 1 2 3 4; do
   fi
   n=$(grep -oE '^ +[0-9]+ generated' "$run_dir/schemathesis-$i.log" | grep -oE '[0-9]+' | head -1)
   generated=$((generated + ${n:-0}))
+done
+# What the stack exposes after all that traffic passes Prometheus's own linter (HELP, units, _total).
+operator=$("$BIN/registryctl" token --role operator --sub prometheus)
+for i in 1 2 3 4; do
+  url="http://localhost:$((port_base + i))/metrics"
+  if out=$(curl -sf -H "Authorization: Bearer $operator" "$url" | promtool check metrics 2>&1); then
+    echo "ok   promtool check metrics $url"
+  else
+    status=1; echo "FAIL promtool check metrics $url: $out"
+  fi
 done
 # The row says what the runs showed: the failing services, or none.
 result="no 5xx, every answer as documented"

@@ -45,10 +45,11 @@ public struct ServiceDescriptor: Sendable {
             --openapi prints the service's OpenAPI 3.1 document (also served at GET /openapi.json).
             --rebuild (services whose store is a projection of their topics) drops the store and replays.
 
-            Configured through the environment (DESIGN.md §7):
+            Configured through the environment (docs/configuration.md):
             \(rows.joined(separator: "\n"))
 
-            Every secret (REGISTRY_JWT_SECRET, …) may also be given as <NAME>_FILE: a file that holds it.
+            Every secret may instead be given as <NAME>_FILE, the path of a file holding it (e.g.
+            /run/secrets/…): \(SecretFiles.names(in: allVariables).joined(separator: ", ")).
 
             SIGTERM or SIGINT stops it gracefully.
             """

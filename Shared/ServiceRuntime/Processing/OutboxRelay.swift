@@ -45,7 +45,7 @@ public final class OutboxRelay: Service, Sendable {
         self.batchSize = batchSize
         self.maximumBackoff = maximumBackoff
         self.shutdownDrainTimeout = shutdownDrainTimeout
-        depthGauge = Gauge(label: "outbox_depth", dimensions: [("service", service)])
+        depthGauge = Gauge(label: "outbox_pending_events", dimensions: [("service", service)])
         ageGauge = Gauge(label: "outbox_oldest_age_seconds", dimensions: [("service", service)])
         sentCounter = Counter(label: "outbox_sent_total", dimensions: [("service", service)])
         failedCounter = Counter(label: "outbox_send_failures_total", dimensions: [("service", service)])

@@ -89,7 +89,7 @@ public final class ProcessingEngine: Service, Sendable {
         self.relay = relay
         self.retryDelays = retryDelays
         self.logger = logger
-        batchSize = Recorder(label: "engine_batch_size", dimensions: [("service", service)])
+        batchSize = Recorder(label: "engine_batch_size_messages", dimensions: [("service", service)])
         applyTime = Metrics.Timer(label: "engine_batch_apply_seconds", dimensions: [("service", service)])
         deadLettered = Counter(label: "engine_dead_letters_total", dimensions: [("service", service)])
         messagesApplied = Counter(label: "engine_messages_total", dimensions: [("service", service)])
