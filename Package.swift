@@ -30,7 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
-        // Trace context (DESIGN §4): the tracing API Hummingbird already builds, and W3C parsing.
+        // Trace context (docs/architecture.md §4): the tracing API Hummingbird already builds, and W3C parsing.
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
         // Span export, OTLP over HTTP only: its default traits add the gRPC exporter and with it

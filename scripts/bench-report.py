@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make bench: turns the pipeline runs' outputs (in $RUN) into bench/results/latest.json (argv[1])
-and prints the Markdown section of BENCHMARKS.md with every DESIGN §9 figure beside its target and
+and prints the Markdown section of BENCHMARKS.md with every docs/architecture.md §9 figure beside its target and
 its same-run baseline."""
 import datetime
 import json
@@ -149,7 +149,7 @@ sustained_row = (
     f"| the same latency {'below capacity' if s['offered_per_s'] < r['e2e_events_per_s'] else 'at a lower rate, still above this run' + chr(39) + 's end-to-end capacity'}, at {s['offered_per_s']:,}/s offered ({s['samples']} samples; {s['timed_out']} not visible within 30 s) "
     f"| p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, max {s['max_ms']} ms | (context for the row above) | — | — | — |\n"
     if s else "")
-print(f"""## Pipeline (DESIGN §9)
+print(f"""## Pipeline (docs/architecture.md §9)
 
 Broker (Tansu), the four services (release build), the load generator (`registryctl load`) and
 wrk all on this one machine. The index held {size:,} people before the end-to-end run

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: release build, then every benchmark on this machine, each beside its baseline from
-# the same run: the pipeline (DESIGN §9: end-to-end throughput against raw produce+consume and
+# the same run: the pipeline (docs/architecture.md §9: end-to-end throughput against raw produce+consume and
 # against the same topology with forwarding consumers,
 # latency to visibility at 5,000/s, lookups against /health/live, memory and CPU per service),
 # schema decoding, and audit trail growth. Writes bench/results/latest.json and BENCHMARKS.md.

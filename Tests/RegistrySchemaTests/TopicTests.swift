@@ -1,4 +1,4 @@
-// The topic catalogue of DESIGN §3 and the one place the prefix is applied.
+// The topic catalogue of docs/architecture.md §3 and the one place the prefix is applied.
 
 import Foundation
 import RegistrySchema

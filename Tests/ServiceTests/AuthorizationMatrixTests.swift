@@ -1,4 +1,4 @@
-// The authorisation matrix of DESIGN §5.1 through real HTTP.
+// The authorisation matrix of docs/architecture.md §5.1 through real HTTP.
 
 import Crypto
 import Foundation
@@ -150,7 +150,7 @@ enum GuardedProbeService: RegistryService {
                 return answered
             }
             row.messages = "\(cases.count) requests"
-            print("authorisation matrix: \(cases.count) cases through real HTTP, \(answered) with their DESIGN status")
+            print("authorisation matrix: \(cases.count) cases through real HTTP, \(answered) with the status docs/architecture.md §5.1 gives them")
             return "\(answered) of \(cases.count) answered as designed"
         }
     }

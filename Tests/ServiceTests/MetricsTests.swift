@@ -1,4 +1,4 @@
-// /metrics of a real service process shows what operators need (DESIGN §5, issue #4).
+// /metrics of a real service process shows what operators need (docs/architecture.md §5, issue #4).
 
 import Foundation
 import GRDB

@@ -36,7 +36,7 @@ import TestSupport
         #expect(mine.count == RegistryTopic.allCases.count && mine.allSatisfy { $0["partitions"] as? Int == 12 && $0["replicationFactor"] as? Int == 1 })
     }
 
-    /// DESIGN §3: the IIN-keyed topics share one partition count; create keeps to the count the
+    /// docs/architecture.md §3: the IIN-keyed topics share one partition count; create keeps to the count the
     /// existing ones have, and refuses, saying why, when they differ.
     @Test func topicsCreateKeepsTheIINKeyedTopicsCoPartitioned() async throws {
         let prefix = TestBroker.uniqueName("copart") + "."

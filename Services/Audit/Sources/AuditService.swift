@@ -6,7 +6,7 @@ import GRDB
 import RegistrySchema
 import ServiceRuntime
 
-/// The `audit` service (DESIGN §2, §5.2, §6.1).
+/// The `audit` service (docs/architecture.md §2, §5.2, §6.1).
 public enum AuditService: RegistryService {
     static let signingKeyFile = ConfigurationVariable(
         "AUDIT_SIGNING_KEY_FILE", default: nil,
@@ -63,7 +63,7 @@ public enum AuditService: RegistryService {
     }
 
     /// The checkpoint key. Outside development it must be configured and lie outside `DATA_DIR`:
-    /// whoever can write the store must not be able to sign (DESIGN §6.1).
+    /// whoever can write the store must not be able to sign (docs/architecture.md §6.1).
     static func signingKey(configured: String?, configuration: CommonConfiguration) throws -> Curve25519.Signing.PrivateKey {
         let development = configuration.developmentMode
         guard let configured else {

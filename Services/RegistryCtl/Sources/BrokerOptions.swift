@@ -6,7 +6,7 @@ import Kafka
 import Logging
 import RegistrySchema
 
-/// Broker connection and topic prefix, from flags or the environment (DESIGN §7).
+/// Broker connection and topic prefix, from flags or the environment (docs/architecture.md §7).
 struct BrokerOptions: ParsableArguments {
     @Option(name: .customLong("bootstrap-servers"), help: "Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or localhost:9092).")
     var bootstrapServers: String?

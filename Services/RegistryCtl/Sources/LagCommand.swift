@@ -41,7 +41,7 @@ struct LagCommand: AsyncParsableCommand {
         let withoutOffsets: [String]
     }
 
-    /// The executables that consume (DESIGN §2); each may have a second group for the catalog.
+    /// The executables that consume (docs/architecture.md §2); each may have a second group for the catalog.
     static let services = ["registration-intake", "address-index", "notification", "audit"]
     static let groupSuffixes = ["", ".catalog"]
 

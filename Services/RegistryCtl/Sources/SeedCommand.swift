@@ -7,7 +7,7 @@ import RegistrySchema
 import ServiceRuntime
 
 /// Publishes deterministic demo data: a catalog to `address.catalog.v1`, then submissions to
-/// `registration.submitted.v1` (DESIGN §3), waiting for the broker to acknowledge each batch.
+/// `registration.submitted.v1` (docs/architecture.md §3), waiting for the broker to acknowledge each batch.
 struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",

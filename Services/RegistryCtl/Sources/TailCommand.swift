@@ -14,7 +14,7 @@ struct TailCommand: AsyncParsableCommand {
         commandName: "tail",
         abstract: "Print a topic's messages as decoded CloudEvents.",
         discussion: """
-            TOPIC is a name of DESIGN §3 (e.g. address.changed.v1; REGISTRY_TOPIC_PREFIX is added) \
+            TOPIC is a name of docs/architecture.md §3 (e.g. address.changed.v1; REGISTRY_TOPIC_PREFIX is added) \
             or any topic's full name. Messages that do not decode are shown with the decoder's \
             error. Exits 0; 69 when the broker does not answer; 66 when the topic does not exist.
             """)

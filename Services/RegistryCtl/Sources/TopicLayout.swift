@@ -2,7 +2,7 @@
 
 import RegistrySchema
 
-/// The partitions and replication the registry's topics are created with (DESIGN §3).
+/// The partitions and replication the registry's topics are created with (docs/architecture.md §3).
 ///
 /// - Replication factor: as asked, else 3 on a cluster of three or more brokers, else 1;
 ///   `min.insync.replicas` = replication factor − 1 (at least 1), so with `acks=all` a write

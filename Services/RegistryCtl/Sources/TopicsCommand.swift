@@ -4,7 +4,7 @@ import ArgumentParser
 import Kafka
 import RegistrySchema
 
-/// Creates or lists the registry's topics (DESIGN §3).
+/// Creates or lists the registry's topics (docs/architecture.md §3).
 struct TopicsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topics",
@@ -25,7 +25,7 @@ struct TopicsCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create every topic of DESIGN §3 with its partitions, replication and cleanup policy; existing ones are left as they are.",
+            abstract: "Create every topic of docs/architecture.md §3 with its partitions, replication and cleanup policy; existing ones are left as they are.",
             discussion: """
                 The replication factor defaults to 3 on a cluster of three or more brokers and 1 \
                 otherwise; min.insync.replicas to the replication factor − 1 (at least 1). The \

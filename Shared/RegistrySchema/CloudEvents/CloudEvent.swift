@@ -1,4 +1,4 @@
-// CloudEvent: the CloudEvents 1.0 structured-JSON envelope every message travels in (DESIGN §4).
+// CloudEvent: the CloudEvents 1.0 structured-JSON envelope every message travels in (docs/architecture.md §4).
 
 /// A CloudEvents 1.0 event in structured JSON mode, generic over its `data`.
 ///
@@ -69,7 +69,7 @@ extension CloudEvent where Data: RegistryEventData {
     ///   - source: the producer, e.g. `/registry/intake`.
     ///   - time: when it happened.
     ///   - data: the payload.
-    ///   - trace: the trace of what caused it (DESIGN §4: carried from a submission to every
+    ///   - trace: the trace of what caused it (docs/architecture.md §4: carried from a submission to every
     ///     event derived from it).
     public init(id: String, source: String, time: Timestamp, data: Data, trace: EventTrace? = nil) {
         self.init(

@@ -3,7 +3,7 @@
 import Foundation
 
 /// Reads events sent in CloudEvents **binary content mode**, as the Kafka and HTTP protocol
-/// bindings define it and as the CloudEvents Java and Go SDKs send by default (DESIGN §4): every
+/// bindings define it and as the CloudEvents Java and Go SDKs send by default (docs/architecture.md §4): every
 /// attribute is a header named with a prefix (`ce_` on Kafka, `ce-` over HTTP) and the
 /// attribute's name, `datacontenttype` is the `content-type` header, and the message value (or
 /// request body) is `data` alone.

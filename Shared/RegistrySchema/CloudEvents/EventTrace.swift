@@ -1,7 +1,7 @@
 // The CloudEvents distributed-tracing extension: which trace an event belongs to.
 
 /// The W3C Trace Context of the work an event came from, carried as the CloudEvents
-/// distributed-tracing extension attributes `traceparent` and `tracestate` (DESIGN §4).
+/// distributed-tracing extension attributes `traceparent` and `tracestate` (docs/architecture.md §4).
 ///
 /// The registry carries the values as it finds them; the runtime checks a `traceparent` before
 /// it continues a trace from one. An event has a trace only when what caused it had one, so

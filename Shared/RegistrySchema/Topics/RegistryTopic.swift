@@ -1,6 +1,6 @@
-// The topic catalogue of DESIGN §3.
+// The topic catalogue of docs/architecture.md §3.
 
-/// Every topic of the registry, with its key, cleanup policy, retention and event types (DESIGN §3).
+/// Every topic of the registry, with its key, cleanup policy, retention and event types (docs/architecture.md §3).
 /// The raw value is the name without `REGISTRY_TOPIC_PREFIX`; ``TopicNames`` adds the prefix.
 public enum RegistryTopic: String, CaseIterable, Sendable {
     /// `address.catalog.v1`: the address register's catalog, keyed by RCA, compacted.
@@ -35,7 +35,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         case delete
     }
 
-    /// Partitions a topic is created with (DESIGN §3).
+    /// Partitions a topic is created with (docs/architecture.md §3).
     public static let defaultPartitions: Int32 = 12
 
     /// Retention of the ordinary `delete` topics: 7 days, in milliseconds.
@@ -44,7 +44,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
     /// The name without prefix, e.g. `address.catalog.v1`.
     public var baseName: String { rawValue }
 
-    /// What the message key is (DESIGN §3), for people and `registryctl`.
+    /// What the message key is (docs/architecture.md §3), for people and `registryctl`.
     public var keyDescription: String {
         switch self {
         case .addressCatalog, .addressAlerts: "RCA"
@@ -59,7 +59,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
 
     /// Whether the topic is keyed by IIN (a rejection without a readable IIN is keyed by its
     /// submission id, but the topic is one of them). All of these must have one partition count:
-    /// partition *p* of each then holds the same people (co-partitioning, DESIGN §3).
+    /// partition *p* of each then holds the same people (co-partitioning, docs/architecture.md §3).
     public var isKeyedByIIN: Bool {
         switch self {
         case .registrationSubmitted, .registrationAccepted, .registrationRejected, .addressChanged, .addressCurrent: true
@@ -75,7 +75,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         }
     }
 
-    /// Whether messages are kept without a time limit ("delete (long)" in DESIGN §3).
+    /// Whether messages are kept without a time limit ("delete (long)" in docs/architecture.md §3).
     public var isLongRetention: Bool {
         switch self {
         case .registrationAccepted, .addressChanged, .accessLogged, .deadLetter, .auditCheckpoints: true

@@ -1,9 +1,9 @@
-// The settings every service shares (DESIGN §7).
+// The settings every service shares (docs/architecture.md §7).
 
 import Kafka
 import Logging
 
-/// The environment variables of DESIGN §7 that every service reads, parsed and validated.
+/// The environment variables of docs/architecture.md §7 that every service reads, parsed and validated.
 public struct CommonConfiguration: Sendable {
     /// Kafka connection settings, including every `KAFKA_*` pass-through property.
     public var kafka: KafkaClientConfiguration
@@ -43,7 +43,7 @@ public struct CommonConfiguration: Sendable {
     /// The shared variables with their defaults for a service.
     /// - Parameters:
     ///   - service: The service's name, used for the default `DATA_DIR`.
-    ///   - port: The service's DESIGN port.
+    ///   - port: The service's port (docs/architecture.md §2).
     public static func variables(service: String, port: Int) -> [ConfigurationVariable] {
         [
             ConfigurationVariable("KAFKA_BOOTSTRAP_SERVERS", default: "localhost:9092", "Kafka brokers, host:port[,host:port…]."),

@@ -43,7 +43,7 @@ public struct OperationsController: Sendable {
                 status: ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
-        // DESIGN §5.1: metrics are for operators (Prometheus sends the token as a bearer credential).
+        // docs/architecture.md §5.1: metrics are for operators (Prometheus sends the token as a bearer credential).
         routes.add(.get, "/metrics", policy: AccessPolicy(.role(.operator))) { _, _, _ -> Response in
             // Readiness as a metric, so an alert can see what /health/ready would answer.
             let results = await evaluate()

@@ -7,11 +7,11 @@ public struct ServiceDescriptor: Sendable {
     public let name: String
     /// One line on what the service does.
     public let summary: String
-    /// Its HTTP port from DESIGN §2.
+    /// Its HTTP port from docs/architecture.md §2.
     public let defaultPort: Int
     /// Variables only this service reads (besides ``CommonConfiguration``'s).
     public let variables: [ConfigurationVariable]
-    /// The CloudEvent `source` of the events it produces, e.g. `/registry/intake` (DESIGN §4).
+    /// The CloudEvent `source` of the events it produces, e.g. `/registry/intake` (docs/architecture.md §4).
     public let eventSource: String
 
     /// Creates a descriptor.

@@ -1,4 +1,4 @@
-// deadletter.v1 messages for input that cannot be processed (DESIGN §4.8).
+// deadletter.v1 messages for input that cannot be processed (docs/architecture.md §4.8).
 
 import Kafka
 import RegistrySchema

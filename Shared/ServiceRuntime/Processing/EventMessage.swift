@@ -5,13 +5,13 @@ import Kafka
 import RegistrySchema
 
 extension KafkaProducerMessage {
-    /// A registry event in structured JSON mode with the `content-type` header of DESIGN §4, and
+    /// A registry event in structured JSON mode with the `content-type` header of docs/architecture.md §4, and
     /// the `traceparent`/`tracestate` headers when the event carries a trace.
     /// - Parameters:
     ///   - event: The event; encoded with ``RegistryEventEncoder`` (sorted keys, stable bytes,
     ///     so a re-sent event is byte-identical).
     ///   - topic: The full topic name (prefix applied).
-    ///   - key: The partitioning key of DESIGN §3.
+    ///   - key: The partitioning key of docs/architecture.md §3.
     /// - Throws: `EncodingError` (not expected for the registry's types).
     public static func event<D: Codable & Sendable>(_ event: CloudEvent<D>, topic: String, key: [UInt8]?) throws -> KafkaProducerMessage {
         var headers = [Self.structuredContentType]
@@ -30,7 +30,7 @@ extension KafkaProducerMessage {
 
 extension KafkaConsumerMessage {
     /// The message's CloudEvent as structured JSON: the value itself, or, for a message in binary
-    /// content mode (`ce_` headers, the value being `data` alone; DESIGN §4), the structured
+    /// content mode (`ce_` headers, the value being `data` alone; docs/architecture.md §4), the structured
     /// document it stands for. `nil` for a tombstone.
     public var structuredValue: [UInt8]? {
         guard let value, CloudEventBinaryMode.isBinary(headers: headers.lazy.map { (name: $0.key, value: $0.value ?? []) }, prefix: CloudEventBinaryMode.kafkaPrefix)

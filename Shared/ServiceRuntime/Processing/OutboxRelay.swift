@@ -7,7 +7,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 
-/// Drains a store's outbox through an idempotent producer (DESIGN §6).
+/// Drains a store's outbox through an idempotent producer (docs/architecture.md §6).
 ///
 /// Rows go out in id order, a batch at a time; a row is deleted only after its delivery report
 /// succeeded. While the broker is away, sends fail or time out and the relay backs off (up to

@@ -8,7 +8,7 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// Drives a ``BatchProcessor`` from Kafka (DESIGN §6).
+/// Drives a ``BatchProcessor`` from Kafka (docs/architecture.md §6).
 ///
 /// - Offsets live in the service's store: on assignment every partition starts at its stored
 ///   offset; each batch, its offsets and its outgoing messages commit in one transaction.

@@ -1,4 +1,4 @@
-// W3C Trace Context carried from a submission to every event derived from it (DESIGN §4).
+// W3C Trace Context carried from a submission to every event derived from it (docs/architecture.md §4).
 
 import Kafka
 import RegistrySchema

@@ -4,7 +4,7 @@ import Logging
 import OTel
 import ServiceLifecycle
 
-/// Turns on span export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (DESIGN §7), with swift-otel's
+/// Turns on span export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (docs/architecture.md §7), with swift-otel's
 /// OTLP/HTTP exporter (protobuf): the standard `OTEL_*` variables (`OTEL_SERVICE_NAME`,
 /// `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, …) apply. Unset, no tracer is made and
 /// trace context is only carried on (``EventTracing``).

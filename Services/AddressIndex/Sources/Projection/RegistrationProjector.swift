@@ -9,11 +9,11 @@ import ServiceRuntime
 
 /// Projects accepted registrations into periods, people and residents, and emits
 /// `address.changed.v1`, `address.current.v1` and `address.alerts.v1` through the outbox
-/// (DESIGN §4.7-4.8).
+/// (docs/architecture.md §4.7-4.8).
 ///
 /// Each person's events are applied in `sequence` order: a repeat (sequence already applied) is
 /// ignored; an event beyond the next one is parked until the missing ones arrive (a gap is logged
-/// and counted, never skipped). The events an accepted event causes carry its trace (DESIGN §4).
+/// and counted, never skipped). The events an accepted event causes carry its trace (docs/architecture.md §4).
 struct RegistrationProjector: Sendable {
     let topics: TopicNames
     let source: String

@@ -22,7 +22,7 @@ public struct Checkpoint: Hashable, Sendable {
 }
 
 /// Signs checkpoints with the audit's Ed25519 key and puts each on `audit.checkpoints.v1`
-/// through the outbox, in the transaction that records it (DESIGN §6.1).
+/// through the outbox, in the transaction that records it (docs/architecture.md §6.1).
 public struct CheckpointSigner: Sendable {
     let key: Curve25519.Signing.PrivateKey
     /// The log's name (`AUDIT_LOG_ORIGIN`): the first line of every checkpoint and the key's name.

@@ -5,7 +5,7 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// The audit's queries (DESIGN §5.2). Citizens read their own trail and the entries that name
+/// The audit's queries (docs/architecture.md §5.2). Citizens read their own trail and the entries that name
 /// them; auditors anything; every read that shows records is itself an access, logged like any
 /// other. Proofs, checkpoints and the verifier key carry hashes only and need no token.
 struct AuditRoutes: Sendable {

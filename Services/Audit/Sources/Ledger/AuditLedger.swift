@@ -6,7 +6,7 @@ import GRDB
 import Kafka
 import RegistrySchema
 
-/// Appends records to the log and its Merkle tree, and verifies the whole log (DESIGN §6.1):
+/// Appends records to the log and its Merkle tree, and verifies the whole log (docs/architecture.md §6.1):
 /// record *i* (from 0) is leaf *i* of an RFC 9162 tree whose heads are signed as checkpoints.
 public struct AuditLedger {
     /// The connection, inside the caller's transaction or read.

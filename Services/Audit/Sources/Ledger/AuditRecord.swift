@@ -5,7 +5,7 @@ import Kafka
 import RegistrySchema
 import ServiceRuntime
 
-/// The audited facts of one message (DESIGN §6: audit integrity).
+/// The audited facts of one message (docs/architecture.md §6: audit integrity).
 public struct AuditRecord: Hashable, Sendable, Codable {
     public var topic: String
     public var partition: Int

@@ -9,7 +9,7 @@ import ServiceLifecycle
 import ServiceRuntime
 import Synchronization
 
-/// The webhook delivery engine (DESIGN §5.2, §6).
+/// The webhook delivery engine (docs/architecture.md §5.2, §6).
 ///
 /// It reads due deliveries from the store, sends each in its own task, and records the attempt,
 /// the delivery's new state and a `notification.outcome.v1` event in one transaction. Every

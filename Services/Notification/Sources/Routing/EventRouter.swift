@@ -5,7 +5,7 @@ import GRDB
 import RegistrySchema
 
 /// Turns an event into deliveries, inside the caller's transaction. An event id already routed
-/// (a re-sent message) is ignored, so each subscription gets one delivery per event (DESIGN §6).
+/// (a re-sent message) is ignored, so each subscription gets one delivery per event (docs/architecture.md §6).
 struct EventRouter {
     let db: Database
 

@@ -1,4 +1,4 @@
-// POST /v1/submissions and GET /v1/submissions/{id} (DESIGN §5.2).
+// POST /v1/submissions and GET /v1/submissions/{id} (docs/architecture.md §5.2).
 
 import Foundation
 import HTTPTypes
@@ -122,7 +122,7 @@ struct SubmissionRoutes: Sendable {
 }
 
 extension SubmissionRoutes {
-    /// 403 for a source the token's `sources` claim does not allow (DESIGN §5.1).
+    /// 403 for a source the token's `sources` claim does not allow (docs/architecture.md §5.1).
     static func otherSource(_ source: String) -> Problem {
         Problem(.forbidden, detail: "This token may not use the source '\(source)': it is not among the sources of its sources claim.")
     }

@@ -5,7 +5,7 @@ import Kafka
 import RegistrySchema
 import ServiceRuntime
 
-/// Turns a submitted message into an accepted or rejected event (DESIGN §4.4-4.6).
+/// Turns a submitted message into an accepted or rejected event (docs/architecture.md §4.4-4.6).
 ///
 /// - A decided (`source`, `id`) produces nothing (a duplicate): a decision is recorded only
 ///   where none is (no row, or a pending one), before any other write, and the other writes and
@@ -16,7 +16,7 @@ import ServiceRuntime
 /// - Otherwise ``SubmissionRules`` decides; the person's state, the decision and the event are
 ///   written in the engine's transaction, so they happen exactly once.
 /// - The accepted or rejected event carries the submission's trace (its `traceparent` header,
-///   else its CloudEvent attribute; DESIGN §4), through a span when spans are exported.
+///   else its CloudEvent attribute; docs/architecture.md §4), through a span when spans are exported.
 struct SubmissionDesk: Sendable {
     let rules: SubmissionRules
     let acceptedTopic: String
@@ -102,7 +102,7 @@ struct SubmissionDesk: Sendable {
         return outcome
     }
 
-    /// DESIGN §4.4 stops only at structural failures; an IIN that fails §4.1 is not one, so the
+    /// docs/architecture.md §4.4 stops only at structural failures; an IIN that fails §4.1 is not one, so the
     /// rules that do not depend on who the person is (address, residential, consent, period)
     /// still run. The invalid numbers are swapped for a neutral valid one (`000000000000`: no
     /// birth date, check digit 0) and the person is treated as unknown; the person-specific rules
@@ -142,7 +142,7 @@ struct SubmissionDesk: Sendable {
         }
         let rejected = RegistrationRejected(submission: reference, iin: iin, reasons: reasons)
         let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: rejected, trace: trace)
-        // DESIGN §3: keyed by the IIN, or by the submission id when no IIN can be read.
+        // docs/architecture.md §3: keyed by the IIN, or by the submission id when no IIN can be read.
         let message = try KafkaProducerMessage.event(out, topic: rejectedTopic, key: iin ?? reference.id)
         return MessageOutcome(kind: .rejected(reasons.map(\.code.rawValue)), emitted: [message])
     }

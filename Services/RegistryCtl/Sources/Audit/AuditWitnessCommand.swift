@@ -6,7 +6,7 @@ import Foundation
 import Kafka
 import RegistrySchema
 
-/// A witness of the audit's transparency log (DESIGN §6.1): it checks the signature of every
+/// A witness of the audit's transparency log (docs/architecture.md §6.1): it checks the signature of every
 /// checkpoint and that each is consistent with the last one it verified, so a log that was
 /// rewritten, forked, truncated or rolled back is caught by anyone who kept an earlier checkpoint.
 struct AuditWitnessCommand: AsyncParsableCommand {
