@@ -172,7 +172,7 @@ import TestSupport
         let check = try ChildProcess(executableURL: URL(fileURLWithPath: python), arguments: ["-c", """
             import base64, hashlib, sys
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-            name, keyhash, material = sys.argv[1].split("+")
+            name, keyhash, material = sys.argv[1].split("+", 2)
             key = base64.b64decode(material)
             assert key[0] == 1 and hashlib.sha256(name.encode() + b"\\n" + key).digest()[:4].hex() == keyhash
             text, signatures = sys.argv[2].split("\\n\\n")
