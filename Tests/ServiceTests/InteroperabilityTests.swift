@@ -101,7 +101,7 @@ import TestSupport
 
         // 2 and 3 over HTTP in binary mode: Go's canonical header case with a traceparent header;
         // Java's lower case with the trace as ce-traceparent.
-        let upstream = try await NotificationFixtures.token(.upstream, "egov-portal", scope: nil)
+        let upstream = try await NotificationFixtures.token(.upstream, "egov-portal", scope: nil, sources: ["/egov/portal"])
         var goHeaders = Dictionary(CloudEventsSDKShapes.goHTTP(attributes(2, time: Timestamp(now).description)), uniquingKeysWith: { $1 })
         goHeaders["Traceparent"] = Self.traceparent(2)
         let javaHeaders = Dictionary(CloudEventsSDKShapes.javaHTTP(attributes(3, time: Self.javaTime(now), traceparent: Self.traceparent(3))), uniquingKeysWith: { $1 })

@@ -90,7 +90,7 @@ final class OTLPCollector: Sendable {
 
         // Over HTTP: the request's span continues the caller's trace, and the submission carries it on.
         let httpParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-        let upstream = try await NotificationFixtures.token(.upstream, "egov-portal", scope: nil)
+        let upstream = try await NotificationFixtures.token(.upstream, "egov-portal", scope: nil, sources: ["/egov/portal"])
         let body = try RegistryEventEncoder().encodeBytes(CloudEvent(id: "otlp-2", source: "/egov/portal", time: Timestamp(.now), data: submission(people[1])))
         let posted = await httpRequest(
             "POST", base + "/v1/submissions", headers: ["Authorization": "Bearer \(upstream)", "Content-Type": "application/cloudevents+json", "traceparent": httpParent],
