@@ -51,7 +51,7 @@ class Frontier:
 
 
 def verifier_key(text):
-    name, key_hash, material = text.strip().split("+", 2)
+    name, key_hash, material = text.strip().split("+", 2)  # base64 may hold "+"
     raw = base64.b64decode(material)
     if raw[0] != 1 or len(raw) != 33:
         raise ValueError("not an Ed25519 note key")

@@ -23,7 +23,7 @@ def node(left, right):
 
 def main(checkpoint_file, verifier_file, entry_file, proof_file):
     # The verifier key: name+keyhash+base64(0x01 || Ed25519 public key).
-    name, key_hash, material = open(verifier_file).read().strip().split("+", 2)
+    name, key_hash, material = open(verifier_file).read().strip().split("+", 2)  # base64 may hold "+"
     key = base64.b64decode(material)
     assert key[0] == 1 and hashlib.sha256(name.encode() + b"\n" + key).digest()[:4].hex() == key_hash
     # The note: three lines (origin, size, root), a blank line, "— name base64(keyhash || signature)".

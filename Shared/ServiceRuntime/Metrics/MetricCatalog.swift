@@ -57,9 +57,7 @@ public enum MetricCatalog {
         Family("access_log_failures_total", .counter, "Access records that could not be committed (the data was then not disclosed), by service."),
         // Clock
         Family("clock_behind_messages_seconds", .gauge, "How far the host clock is behind the newest consumed message's timestamp, by service (0 when it is not)."),
-        Family(
-            "clock_future_timestamps_ignored_total", .counter,
-            "Consumed messages stamped more than CLOCK_MAX_AHEAD ahead of the host clock, not taken as the time (a producer's clock is wrong)."),
+        Family("clock_future_timestamps_ignored_total", .counter, "Consumed messages stamped more than CLOCK_MAX_AHEAD ahead of the host clock, not taken as the time (a producer's clock is wrong), by service."),
         // Readiness (evaluated at each scrape, as GET /health/ready would)
         Family("service_ready", .gauge, "1 when GET /health/ready would answer 200, else 0."),
         Family("service_ready_check", .gauge, "1 when the named readiness check passes (store, broker, consumers), else 0."),

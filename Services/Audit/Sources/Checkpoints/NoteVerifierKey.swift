@@ -42,7 +42,7 @@ public struct NoteVerifierKey: Sendable, Hashable, CustomStringConvertible {
     /// Parses the text form.
     /// - Throws: ``SignedNoteError/badVerifierKey(_:)`` for anything else.
     public init(parsing text: String) throws {
-        // The name and the key hash hold no '+'; the base64 may.
+        // The name holds no `+` and the hash is hex, but base64 may hold `+`: it is the rest.
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[1].count == 8, let hash = Data(hex: String(parts[1])),
               let material = Data(base64Encoded: String(parts[2])), material.count == 33, material.first == Self.ed25519,
