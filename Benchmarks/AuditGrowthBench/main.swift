@@ -107,9 +107,9 @@ struct ChainLedger {
                 hasher.update(data: head)
                 hasher.update(data: canonical.bytes)
                 let hash = Data(hasher.finalize())
-                let record = canonical.record
+                let record = canonical.facts
                 try insert.execute(arguments: [
-                    count + 1, record.topic, record.partition, record.offset, record.eventId, record.type, record.time, record.actor?.sub, record.purpose,
+                    count + 1, record.topic, record.partition, record.offset, record.eventId, record.type, record.time, record.actor, record.purpose,
                     canonical.bytes, hash,
                 ])
                 guard db.changesCount == 1 else { continue }

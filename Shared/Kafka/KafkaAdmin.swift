@@ -76,6 +76,12 @@ public final class KafkaAdmin: Sendable {
         return (brokers, topics.sorted { $0.name < $1.name })
     }
 
+    /// The cluster's consumer groups, sorted by name (to find the groups of a service's
+    /// instances, each of which reads some topics through a group of its own).
+    public func listGroups(timeout: Duration = .seconds(10)) async throws -> [String] {
+        try await client.offload { try $0.groups(timeout: timeout) }.sorted()
+    }
+
     /// A partition's low and high watermarks.
     public func watermarks(of partition: KafkaTopicPartition, timeout: Duration = .seconds(5)) async throws -> KafkaWatermarks {
         try await client.offload { try $0.watermarks(partition, timeout: timeout) }

@@ -96,9 +96,9 @@ import TestSupport
         let inOrder = try CanonicalRecord.records(of: batch, decoder: decoder, parts: 1)
         let split = try CanonicalRecord.records(of: batch, decoder: decoder, parts: 7, minimumPerPart: 1)
         #expect(inOrder.count == batch.count)
-        #expect(split.map(\.record) == inOrder.map(\.record))
+        #expect(split.map(\.facts) == inOrder.map(\.facts))
         #expect(split.map(\.bytes) == inOrder.map(\.bytes))
-        #expect(split.map(\.record.offset) == batch.map(\.offset), "the records keep the batch's order")
+        #expect(split.map(\.facts.offset) == batch.map(\.offset), "the records keep the batch's order")
 
         // More parts than fit: the last ones are empty, and nothing is lost or repeated.
         let few = Array(batch.prefix(10))
@@ -299,11 +299,11 @@ import TestSupport
             var chain = LegacyChain()
             for (n, canonical) in records.enumerated() {
                 chain.append(canonical.bytes)
-                let record = canonical.record
+                let record = canonical.facts
                 try db.execute(sql: """
                     INSERT INTO audit_record (position, topic, partition, offset, event_id, type, time, actor, purpose, record, hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [n + 1, record.topic, record.partition, record.offset, record.eventId, record.type, record.time, record.actor?.sub, record.purpose, canonical.bytes, chain.head])
+                    """, arguments: [n + 1, record.topic, record.partition, record.offset, record.eventId, record.type, record.time, record.actor, record.purpose, canonical.bytes, chain.head])
                 for subject in record.subjects { try db.execute(sql: "INSERT INTO audit_subject (subject, position) VALUES (?, ?)", arguments: [subject, n + 1]) }
                 if (n + 1) % 150 == 0 {
                     let at = "2026-11-30T12:00:0\(n / 150)Z"

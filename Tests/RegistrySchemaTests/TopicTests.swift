@@ -11,8 +11,9 @@ struct TopicTests {
         #expect(RegistryTopic.allCases.map(\.baseName) == [
             "address.catalog.v1", "registration.submitted.v1", "registration.accepted.v1", "registration.rejected.v1",
             "address.changed.v1", "address.current.v1", "address.alerts.v1", "access.logged.v1",
-            "notification.outcome.v1", "deadletter.v1", "audit.checkpoints.v1",
+            "notification.outcome.v1", "deadletter.v1", "audit.checkpoints.v1", "audit.log.v1",
         ])
+        #expect(RegistryTopic.allCases.filter(\.isInternal) == [.auditLog] && RegistryTopic.auditLog.fixedPartitions == 1)
         #expect(RegistryTopic.auditCheckpoints.keyDescription == "log origin")
         #expect(RegistryTopic.defaultPartitions == 12)
         #expect(RegistryTopic.addressCatalog.keyDescription == "RCA")
@@ -39,7 +40,7 @@ struct TopicTests {
         let compacted = RegistryTopic.allCases.filter { $0.cleanupPolicy == .compact }
         #expect(compacted == [.addressCatalog, .addressCurrent])
         let long = RegistryTopic.allCases.filter(\.isLongRetention)
-        #expect(long == [.registrationAccepted, .addressChanged, .accessLogged, .deadLetter, .auditCheckpoints])
+        #expect(long == [.registrationAccepted, .addressChanged, .accessLogged, .deadLetter, .auditCheckpoints, .auditLog])
         #expect(RegistryTopic.registrationAccepted.topicConfigs == ["cleanup.policy": "delete", "retention.ms": "-1"])
         #expect(RegistryTopic.registrationSubmitted.topicConfigs == ["cleanup.policy": "delete", "retention.ms": "604800000"])
         #expect(RegistryTopic.addressCurrent.topicConfigs["cleanup.policy"] == "compact")
@@ -67,6 +68,7 @@ struct TopicTests {
         for type in EventType.allCases {
             #expect(RegistryTopic.allCases.filter { $0.eventTypes.contains(type) } == [type.topic])
         }
-        #expect(RegistryTopic.allCases.allSatisfy { !$0.eventTypes.isEmpty })
+        #expect(RegistryTopic.allCases.filter { !$0.isInternal }.allSatisfy { !$0.eventTypes.isEmpty }, "every topic of the contract carries events")
+        #expect(RegistryTopic.auditLog.eventTypes.isEmpty, "the audit's internal log carries its own frames")
     }
 }

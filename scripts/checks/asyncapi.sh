@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # docs/api/asyncapi.yaml is a valid AsyncAPI 3.0 document (the asyncapi3 object model) that
-# describes every topic of RegistryTopic and every CloudEvents type of EventType, each Kafka
+# describes every topic of RegistryTopic but the internal ones and every CloudEvents type of EventType, each Kafka
 # message's payload being the CloudEvent envelope with that type's JSON Schema as `data`, and
 # every $ref in it resolves (inside the document and into the schema files).
 set -uo pipefail
@@ -22,7 +22,11 @@ if document.get("asyncapi") != "3.0.0":
     failures.append(f"asyncapi is {document.get('asyncapi')!r}, not 3.0.0")
 
 schema_module = root / "Shared/RegistrySchema"
-topics = re.findall(r'case \w+ = "([a-z.]+\.v\d+)"', (schema_module / "Topics/RegistryTopic.swift").read_text())
+topic_source = (schema_module / "Topics/RegistryTopic.swift").read_text()
+cases = dict(re.findall(r'case (\w+) = "([a-z.]+\.v\d+)"', topic_source))
+# Internal topics (one service's own, no CloudEvents) are not part of the contract the document describes.
+internal = set(re.findall(r'\.(\w+)', re.search(r'var isInternal: Bool \{([^}]*)\}', topic_source).group(1)))
+topics = [name for case, name in cases.items() if case not in internal]
 types = re.findall(r'case \w+ = "(kz\.registry\.[a-z.-]+\.v\d+)"', (schema_module / "Events/EventType.swift").read_text())
 channels = {c["address"]: c for c in document["channels"].values()}
 messages = document["components"]["messages"]

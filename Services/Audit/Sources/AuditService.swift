@@ -32,7 +32,7 @@ public enum AuditService: RegistryService {
     /// The topics the audit records: every one but the catalog (not about people) and the
     /// audit's own checkpoints (about the log itself: recording them would add a record after
     /// every checkpoint).
-    public static let auditedTopics = RegistryTopic.allCases.filter { $0 != .addressCatalog && $0 != .auditCheckpoints }
+    public static let auditedTopics = RegistryTopic.allCases.filter { $0 != .addressCatalog && $0 != .auditCheckpoints && !$0.isInternal }
 
     /// The checkpoint key file's name in DATA_DIR (development only).
     public static let keyFileName = "audit-signing-key.pem"
@@ -50,16 +50,43 @@ public enum AuditService: RegistryService {
             throw ConfigurationError(variable: logOrigin.name, problem: "\(error)")
         }
         let interval = Duration.seconds(try settings.int(checkpointSeconds, in: 1...86_400))
-        let topics = auditedTopics.map(environment.topics.name(for:))
+        let logTopic = environment.topics.name(for: .auditLog)
+        let activity = SequencerActivity()
+        let sequencer = Sequencer(logTopic: logTopic, key: Array(origin.utf8), activity: activity)
+        let applied = CatchUpGate(name: logTopic)
         let store = AuditStore(environment.store)
-        // Audit reads every partition of nine topics. With the 4 MiB the other consumers fetch
-        // ahead, it waited on fetches about a third of the time when it caught up alone, as in
-        // the end to end's tail: 400,144 messages in 41–49 s; 34–40 s with 16 MiB, for 20 MB more
-        // peak RSS (8 MiB: 37–39 s; 32 MiB: 37 s and 141–143 MB). BENCHMARKS.md, "Audit, measured".
         return ServiceParts(
-            consumers: [ConsumerPart(processor: AuditProcessor(signer: signer), topics: topics, pace: .background, prefetchKilobytes: 16_384)],
+            consumers: [
+                // Every instance appends the whole log: a group of its own (the log's offsets are
+                // kept in the store, as every consumer's; the group only shows the lag).
+                ConsumerPart(
+                    processor: LogApplier(signer: signer), topics: [logTopic], groupSuffix: logGroupSuffix(dataDirectory: environment.configuration.dataDirectory),
+                    caughtUp: applied, pace: .prompt),
+                // The instances share the audited partitions, each sequencing its own; a partition
+                // continues where the log ends, so the applier reads the log to its end first.
+                // Audit reads every partition of nine topics. With the 4 MiB the other consumers fetch
+                // ahead, it waited on fetches about a third of the time when it caught up alone, as in
+                // the end to end's tail: 400,144 messages in 41–49 s; 34–40 s with 16 MiB, for 20 MB more
+                // peak RSS (8 MiB: 37–39 s; 32 MiB: 37 s and 141–143 MB). BENCHMARKS.md, "Audit, measured".
+                ConsumerPart(
+                    processor: sequencer, topics: auditedTopics.map(environment.topics.name(for:)), startsAfter: applied, pace: .background,
+                    prefetchKilobytes: 16_384),
+            ],
             routes: { AuditRoutes(store: store, verifier: signer.verifier).add(to: $0) },
-            services: [CheckpointTimer(store: environment.store, signer: signer, relay: environment.relay, interval: interval, logger: environment.logger)])
+            services: [
+                CheckpointRequester(
+                    store: environment.store, relay: environment.relay, activity: activity, request: sequencer.message(.checkpointRequest),
+                    interval: interval, logger: environment.logger)
+            ])
+    }
+
+    /// The suffix of this instance's log consumer group, `.log.<8 hex digits>` of the host and
+    /// the data folder: stable across restarts, different between instances (a copy of a store on
+    /// another host or in another folder is another instance). The group's full name is
+    /// `REGISTRY_TOPIC_PREFIX` + `audit` + this.
+    public static func logGroupSuffix(dataDirectory: String) -> String {
+        let place = ProcessInfo.processInfo.hostName + ":" + URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        return ".log." + SHA256.hash(data: Data(place.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The checkpoint key. Outside development it must be configured and lie outside `DATA_DIR`:

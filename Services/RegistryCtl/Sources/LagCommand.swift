@@ -13,8 +13,9 @@ struct LagCommand: AsyncParsableCommand {
         commandName: "lag",
         abstract: "Show how far each service's consumers are behind, per partition.",
         discussion: """
-            Finds each service's consumer groups (REGISTRY_TOPIC_PREFIX + service name, and \
-            its .catalog group) and prints one row per service, topic and partition it reads: \
+            Finds each service's consumer groups (REGISTRY_TOPIC_PREFIX + service name, its \
+            .catalog group, and any other group named after it, such as each audit instance's \
+            .log.<instance> group) and prints one row per service, topic and partition it reads: \
             the committed offset ("-" if it has committed none yet), the partition's end and the \
             difference. --json prints the same as one JSON document. Exits 0, or 69 when the \
             broker does not answer.
@@ -61,9 +62,11 @@ struct LagCommand: AsyncParsableCommand {
         var ends: [KafkaTopicPartition: KafkaWatermarks] = [:]
         var rows: [Row] = []
         var totals: [String: Int64] = [:]
+        let existingGroups = try await broker.answer { try await admin.listGroups() }
         for service in Self.services {
-            for suffix in Self.groupSuffixes {
-                let group = names.prefix + service + suffix
+            let own = Self.groupSuffixes.map { names.prefix + service + $0 }
+            let instances = existingGroups.filter { $0.hasPrefix(names.prefix + service + ".") && !own.contains($0) }
+            for group in own + instances {
                 let committed = try await broker.answer { try await admin.committedOffsets(group: group, partitions: partitions) }
                 // A group reads a topic if it committed on any of its partitions.
                 let read = Set(committed.keys.map(\.topic))

@@ -53,7 +53,7 @@ struct TopicLayout: Equatable, Sendable {
             }
         }
         for topic in RegistryTopic.allCases where existing[topic] == nil {
-            layout.partitions[topic] = topic.isKeyedByIIN ? iinPartitions : wanted
+            layout.partitions[topic] = topic.fixedPartitions ?? (topic.isKeyedByIIN ? iinPartitions : wanted)
         }
         if brokers >= 3, replication < 3 {
             layout.notes.append("replication factor \(replication) on a cluster of \(brokers) brokers: losing one broker can lose or stop a topic; 3 is the default there")

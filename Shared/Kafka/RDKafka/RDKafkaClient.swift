@@ -275,6 +275,18 @@ final class RDKafkaClient: @unchecked Sendable {
         return offsets
     }
 
+    /// The names of the cluster's consumer groups (`rd_kafka_list_groups`).
+    func groups(timeout: Duration) throws -> [String] {
+        var list: UnsafePointer<rd_kafka_group_list>?
+        let code = rd_kafka_list_groups(handle, nil, &list, Int32(timeout.milliseconds))
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
+            throw KafkaError.rd(code == RD_KAFKA_RESP_ERR__TIMED_OUT ? .timedOut : .admin, code, context: "list groups")
+        }
+        defer { rd_kafka_group_list_destroy(list) }
+        let groups = list.pointee
+        return (0..<Int(groups.group_cnt)).map { String(cString: groups.groups[$0].group) }
+    }
+
     func metadata(timeout: Duration) throws -> [KafkaTopicMetadata] {
         try clusterMetadata(timeout: timeout).topics
     }

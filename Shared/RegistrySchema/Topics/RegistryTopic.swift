@@ -26,6 +26,11 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
     /// `audit.checkpoints.v1`: the audit's signed checkpoints, keyed by log origin, kept long,
     /// so that they are published where the audit's operator cannot take them back.
     case auditCheckpoints = "audit.checkpoints.v1"
+    /// `audit.log.v1`: internal to the audit service, the order of its log. Its instances publish
+    /// the records they make from what they consume, and every instance appends them in this
+    /// topic's order, so all hold the same log (docs/architecture.md §6.2). Not part of the public
+    /// contract: its messages are the audit's own binary frames, not CloudEvents.
+    case auditLog = "audit.log.v1"
 
     /// How a topic's old messages are removed (Kafka's `cleanup.policy`).
     public enum CleanupPolicy: String, Sendable {
@@ -54,6 +59,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         case .notificationOutcome: "subscription id"
         case .deadLetter: "original key"
         case .auditCheckpoints: "log origin"
+        case .auditLog: "log origin (so one partition holds the whole order)"
         }
     }
 
@@ -67,6 +73,14 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the topic is internal to one service (its messages are no CloudEvents of the
+    /// contract, and no one else reads it).
+    public var isInternal: Bool { self == .auditLog }
+
+    /// The partition count the topic must have whatever the default, if it has one: the audit's
+    /// log is one ordered stream.
+    public var fixedPartitions: Int32? { self == .auditLog ? 1 : nil }
+
     /// The cleanup policy.
     public var cleanupPolicy: CleanupPolicy {
         switch self {
@@ -78,7 +92,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
     /// Whether messages are kept without a time limit ("delete (long)" in docs/architecture.md §3).
     public var isLongRetention: Bool {
         switch self {
-        case .registrationAccepted, .addressChanged, .accessLogged, .deadLetter, .auditCheckpoints: true
+        case .registrationAccepted, .addressChanged, .accessLogged, .deadLetter, .auditCheckpoints, .auditLog: true
         default: false
         }
     }

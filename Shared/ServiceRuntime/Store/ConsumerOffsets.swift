@@ -27,4 +27,17 @@ public enum ConsumerOffsets {
             try statement.execute(arguments: [partition.topic, partition.partition, offset + 1])
         }
     }
+
+    /// Moves the stored next offsets forward to just after `lastApplied` (never back): for a
+    /// consumer whose input was applied elsewhere first (the audit's log, applied by every
+    /// instance, says how far each audited partition was sequenced).
+    public static func advance(_ lastApplied: [KafkaTopicPartition: Int64], in db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO consumer_offset (topic, partition, next_offset) VALUES (?, ?, ?)
+            ON CONFLICT (topic, partition) DO UPDATE SET next_offset = MAX(next_offset, excluded.next_offset)
+            """)
+        for (partition, offset) in lastApplied {
+            try statement.execute(arguments: [partition.topic, partition.partition, offset + 1])
+        }
+    }
 }

@@ -141,6 +141,7 @@ final class RegistryStack: @unchecked Sendable {
             (prefix + "address-index", [.registrationAccepted]), (prefix + "address-index.catalog", [.addressCatalog]),
             (prefix + "notification", [.addressChanged, .addressAlerts]), (prefix + "notification.catalog", [.addressCatalog]),
             (prefix + "audit", audited),
+            (prefix + "audit" + AuditService.logGroupSuffix(dataDirectory: "\(root)/audit"), [.auditLog]),
         ]
     }
 

@@ -73,36 +73,31 @@ public struct CheckpointSigner: Sendable {
     }
 }
 
-/// Signs a checkpoint every ``interval`` when records were added since the last one.
-final class CheckpointTimer: Service, Sendable {
+/// Asks for a checkpoint every ``interval`` when this instance sequenced records since the last
+/// request: a request frame on the internal log, so every instance signs it at the same point.
+final class CheckpointRequester: Service, Sendable {
     let store: ServiceStore
-    let signer: CheckpointSigner
     let relay: OutboxRelay
+    let activity: SequencerActivity
+    let request: KafkaProducerMessage
     let interval: Duration
     let logger: Logger
 
-    init(store: ServiceStore, signer: CheckpointSigner, relay: OutboxRelay, interval: Duration, logger: Logger) {
-        self.store = store
-        self.signer = signer
-        self.relay = relay
-        self.interval = interval
-        self.logger = logger
+    init(store: ServiceStore, relay: OutboxRelay, activity: SequencerActivity, request: KafkaProducerMessage, interval: Duration, logger: Logger) {
+        (self.store, self.relay, self.activity, self.request, self.interval, self.logger) = (store, relay, activity, request, interval, logger)
     }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.interval)
-                let signer = self.signer
+                guard self.activity.take() else { continue }
+                let request = self.request
                 do {
-                    if let made = try await self.store.write({ db in 
-                        try signer.checkpointIfDue(db, frontier: try StoredTree(db).frontier(), force: true) { try Outbox.append($0, in: db) }
-                    }) {
-                        self.relay.wake()
-                        self.logger.info("checkpoint signed", metadata: ["size": "\(made.size)", "root": "\(made.root.base64EncodedString())"])
-                    }
+                    try await self.store.write { db in try Outbox.append(request, in: db) }
+                    self.relay.wake()
                 } catch {
-                    self.logger.error("could not sign a checkpoint", metadata: ["error": "\(error)"])
+                    self.logger.error("could not ask for a checkpoint", metadata: ["error": "\(error)"])
                 }
             }
         }

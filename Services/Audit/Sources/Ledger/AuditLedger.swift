@@ -30,13 +30,12 @@ public struct AuditLedger {
         let subject = try db.cachedStatement(sql: "INSERT OR IGNORE INTO audit_subject (subject, idx) VALUES (?, ?)")
         var appended = 0
         for canonical in records {
-            let (record, bytes) = (canonical.record, canonical.bytes)
+            let (record, bytes) = (canonical.facts, canonical.bytes)
             let index = frontier.size
             // The unique (topic, partition, offset) is the dedupe: a repeat inserts nothing and
             // takes no leaf. (A separate look-up first cost a tenth of the audit's CPU.)
             try insert.execute(arguments: [
-                index, record.topic, record.partition, record.offset, record.eventId, record.type, record.time,
-                record.actor?.sub, record.purpose, bytes,
+                index, record.topic, record.partition, record.offset, record.eventId, record.type, record.time, record.actor, record.purpose, bytes,
             ])
             guard db.changesCount == 1 else { continue }
             for value in record.subjects { try subject.execute(arguments: [value, index]) }

@@ -7,17 +7,24 @@ import Kafka
 import RegistrySchema
 import Synchronization
 
-/// An audit record with the bytes the chain hashes (``AuditRecord/canonicalBytes()``).
-public struct CanonicalRecord: Sendable {
-    /// The record.
-    public let record: AuditRecord
+/// An audit record as the log appends it: its canonical bytes (the leaf, ``AuditRecord/canonicalBytes()``)
+/// and the facts the store indexes.
+public struct CanonicalRecord: Sendable, Equatable {
+    /// What the store indexes of the record.
+    public let facts: RecordFacts
     /// Its canonical bytes.
     public let bytes: Data
 
     /// Encodes `record`.
     public init(_ record: AuditRecord) throws {
-        self.record = record
+        facts = RecordFacts(record)
         bytes = try record.canonicalBytes()
+    }
+
+    /// A record already encoded (read off the internal log).
+    public init(facts: RecordFacts, bytes: Data) {
+        self.facts = facts
+        self.bytes = bytes
     }
 
     /// The records of `messages`, in their order.

@@ -3,11 +3,14 @@
 import Foundation
 import Kafka
 import RegistrySchema
+import Synchronization
 
 /// How far the services are with the submissions of a load, read from the broker: intake has
-/// decided a submission when its accepted or rejected event is on the broker; address-index and
-/// audit have applied an accepted event when their groups' committed offsets pass it.
-struct PipelineWatch {
+/// decided a submission when its accepted or rejected event is on the broker; address-index has
+/// applied an accepted event when its group's committed offsets pass it; audit has recorded it
+/// when its sequencing group's offsets pass it and every audit instance has applied the audit's
+/// internal log to its end since (each instance reads that log through a group of its own).
+final class PipelineWatch {
     /// Where the pipeline stands.
     struct Progress: Equatable {
         /// Accepted plus rejected events since the start.
@@ -26,6 +29,9 @@ struct PipelineWatch {
     private let rejected: [KafkaTopicPartition]
     private var startAccepted: Int64 = 0
     private var startRejected: Int64 = 0
+    private let log: [KafkaTopicPartition]
+    /// The last count of recorded events, kept while an audit instance is still applying the log.
+    private let recorded = Mutex<Int64>(0)
 
     init(admin: KafkaAdmin, names: TopicNames) async throws {
         self.admin = admin
@@ -38,6 +44,7 @@ struct PipelineWatch {
         }
         accepted = try partitions(.registrationAccepted)
         rejected = try partitions(.registrationRejected)
+        log = (try? partitions(.auditLog)) ?? []
         startAccepted = try await end(of: accepted)
         startRejected = try await end(of: rejected)
     }
@@ -57,7 +64,17 @@ struct PipelineWatch {
     /// Reads the offsets now (the consumers' first, so a count never runs ahead of the ends).
     func progress() async throws -> Progress {
         let indexed = try await committed("address-index", accepted, start: startAccepted)
-        let audited = try await committed("audit", accepted, start: startAccepted)
+        let logEnd = try await end(of: log)
+        let sequenced = try await committed("audit", accepted, start: startAccepted)
+        var applied = true
+        for group in try await admin.listGroups() where group.hasPrefix(names.prefix + "audit.log.") {
+            let offsets = try await admin.committedOffsets(group: group, partitions: log)
+            applied = applied && offsets.values.reduce(0, +) >= logEnd
+        }
+        let audited = recorded.withLock { last in
+            if applied { last = max(last, sequenced) }
+            return last
+        }
         let acceptedNow = try await end(of: accepted) - startAccepted
         let rejectedNow = try await end(of: rejected) - startRejected
         return Progress(decided: acceptedNow + rejectedNow, accepted: acceptedNow, indexed: indexed, audited: audited)
