@@ -91,6 +91,8 @@ final class CheckpointRequester: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.interval)
+                // Stopping: the store refuses a cancelled task's write, which is no failure.
+                guard !Task.isCancelled else { break }
                 guard self.activity.take() else { continue }
                 let request = self.request
                 do {
