@@ -14,9 +14,9 @@ import TestSupport
 @Suite(.timeLimit(.minutes(10))) struct AuditInstancesTests {
     static let person = IIN(rawValue: "860101300126")!
 
-    func auditorToken() async throws -> String {
+    func signed(_ role: ServiceRuntime.Role) async throws -> String {
         let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
-        return try await keys.sign(RegistryTokenClaims(sub: "auditor-1", role: .auditor, scope: nil, org: nil, expires: Date().addingTimeInterval(600)))
+        return try await keys.sign(RegistryTokenClaims(sub: "\(role)-1", role: role, scope: nil, org: nil, expires: Date().addingTimeInterval(600)))
     }
 
     func json(_ url: String, token: String? = nil) async -> [String: Any]? {
@@ -50,7 +50,7 @@ import TestSupport
             }
             _ = try await producer.send(messages)
         }
-        let token = try await auditorToken()
+        let token = try await signed(.auditor), operatorToken = try await signed(.operator)
         func records(_ name: String) async -> Int? {
             await json("http://127.0.0.1:\(ports[name]!)/v1/audit/verify", token: token)?["records"] as? Int
         }
@@ -61,11 +61,27 @@ import TestSupport
             let (a, b) = (await records("a") ?? 0, await records("b") ?? 0)
             return a >= 200 && b >= 200
         }
-        instances["a"]!.signal(SIGKILL)
-        _ = await instances["a"]!.waitForExit(timeout: .seconds(10))
+        // The one that orders the log is killed: the other takes over.
+        var sequencing: String?
+        var flags: [String: String] = [:]
+        defer { if sequencing == nil { print("audit_sequencing as served: \(flags)") } }
+        try await waitUntil("one instance sequences the log", timeout: .seconds(60), interval: .milliseconds(300)) {
+            for name in ["a", "b"] {
+                let metrics = await httpGet("http://127.0.0.1:\(ports[name]!)/metrics", headers: ["Authorization": "Bearer \(operatorToken)"])?.body ?? ""
+                let flag = metrics.split(separator: "\n").first { $0.hasPrefix("audit_sequencing") }
+                flags[name] = flag.map(String.init) ?? "absent"
+                if let flag, flag.hasSuffix(" 1") || flag.hasSuffix(" 1.0") { sequencing = name }
+            }
+            return sequencing != nil
+        }
+        let killed = sequencing!, survivor = killed == "a" ? "b" : "a"
+        instances[killed]!.signal(SIGKILL)
+        _ = await instances[killed]!.waitForExit(timeout: .seconds(10))
         try await send(500..<1_000)
-        try await waitUntil("b holds what a can no longer take", timeout: .seconds(120), interval: .milliseconds(300)) { (await records("b") ?? 0) >= 1_000 }
-        instances["a"] = try ChildProcess("audit", environment: environment("a", port: ports["a"]!))
+        try await waitUntil("\(survivor) orders and holds what \(killed) can no longer take", timeout: .seconds(120), interval: .milliseconds(300)) {
+            (await records(survivor) ?? 0) >= 1_000
+        }
+        instances[killed] = try ChildProcess("audit", environment: environment(killed, port: ports[killed]!))
         try await send(1_000..<total)
         try await waitUntil("both instances hold every record", timeout: .seconds(180), interval: .milliseconds(300)) {
             let (a, b) = (await records("a"), await records("b"))
@@ -108,6 +124,6 @@ import TestSupport
             let independent = try await IndependentAuditCheck.run(store: "\(root)/\(name)/audit.sqlite", verifier: verifier)
             #expect(independent.status == 0, "\(name): \(independent.output)")
         }
-        print("audit instances: 2 instances, one killed while ingesting; \(total) records on each, once each; the same root; \(checkpoints["a"]!.count) signed checkpoints, byte-identical on both; the witness verified them all")
+        print("audit instances: 2 instances, the sequencing one killed while ingesting; \(total) records on each, once each; the same root; \(checkpoints["a"]!.count) signed checkpoints, byte-identical on both; the witness verified them all")
     }
 }

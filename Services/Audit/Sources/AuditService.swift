@@ -3,6 +3,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Kafka
 import RegistrySchema
 import ServiceRuntime
 
@@ -52,41 +53,53 @@ public enum AuditService: RegistryService {
         let interval = Duration.seconds(try settings.int(checkpointSeconds, in: 1...86_400))
         let logTopic = environment.topics.name(for: .auditLog)
         let activity = SequencerActivity()
-        let sequencer = Sequencer(logTopic: logTopic, key: Array(origin.utf8), activity: activity)
-        let applied = CatchUpGate(name: logTopic)
+        let pending = PendingRecords()
+        let instance = instanceSuffix(dataDirectory: environment.configuration.dataDirectory)
+        func consumer(group suffix: String) -> KafkaConsumerConfiguration {
+            var consumer = KafkaConsumerConfiguration(
+                client: environment.configuration.kafka, groupID: environment.configuration.topicPrefix + descriptor.name + suffix)
+            consumer.client.clientID = descriptor.name
+            return consumer
+        }
+        // Audit reads every partition of nine topics. With the 4 MiB the other consumers fetch
+        // ahead, it waited on fetches about a third of the time when it caught up alone, as in
+        // the end to end's tail: 400,144 messages in 41–49 s; 34–40 s with 16 MiB, for 20 MB more
+        // peak RSS (8 MiB: 37–39 s; 32 MiB: 37 s and 141–143 MB). BENCHMARKS.md, "Audit, measured".
+        var reading = consumer(group: ".read" + instance)
+        reading.prefetchKilobytes = 16_384
         let store = AuditStore(environment.store)
         return ServiceParts(
             consumers: [
-                // Every instance appends the whole log: a group of its own (the log's offsets are
-                // kept in the store, as every consumer's; the group only shows the lag).
+                // Every instance applies the whole order through a group of its own (the order's
+                // offsets are kept in the store, as every consumer's; the group only shows the lag).
                 ConsumerPart(
-                    processor: LogApplier(signer: signer), topics: [logTopic], groupSuffix: logGroupSuffix(dataDirectory: environment.configuration.dataDirectory),
-                    caughtUp: applied, pace: .prompt),
-                // The instances share the audited partitions, each sequencing its own; a partition
-                // continues where the log ends, so the applier reads the log to its end first.
-                // Audit reads every partition of nine topics. With the 4 MiB the other consumers fetch
-                // ahead, it waited on fetches about a third of the time when it caught up alone, as in
-                // the end to end's tail: 400,144 messages in 41–49 s; 34–40 s with 16 MiB, for 20 MB more
-                // peak RSS (8 MiB: 37–39 s; 32 MiB: 37 s and 141–143 MB). BENCHMARKS.md, "Audit, measured".
-                ConsumerPart(
-                    processor: sequencer, topics: auditedTopics.map(environment.topics.name(for:)), startsAfter: applied, pace: .background,
-                    prefetchKilobytes: 16_384),
+                    processor: LogApplier(signer: signer, pending: pending, store: environment.store), topics: [logTopic],
+                    groupSuffix: ".log" + instance, caughtUp: CatchUpGate(name: logTopic), pace: .prompt)
             ],
             routes: { AuditRoutes(store: store, verifier: signer.verifier).add(to: $0) },
             services: [
+                AuditedReader(
+                    configuration: reading, topics: auditedTopics.map(environment.topics.name(for:)), store: environment.store, pending: pending,
+                    logger: environment.logger),
+                LogSequencer(
+                    configuration: consumer(group: ""), logTopic: logTopic, key: Array(origin.utf8), producer: environment.producer, pending: pending,
+                    activity: activity, logger: environment.logger),
                 CheckpointRequester(
-                    store: environment.store, relay: environment.relay, activity: activity, request: sequencer.message(.checkpointRequest),
-                    interval: interval, logger: environment.logger)
+                    store: environment.store, relay: environment.relay, activity: activity,
+                    request: KafkaProducerMessage(topic: logTopic, key: Array(origin.utf8), value: AuditLogFrame.checkpointRequest.encoded(), headers: []),
+                    interval: interval, logger: environment.logger),
             ])
     }
 
-    /// The suffix of this instance's log consumer group, `.log.<8 hex digits>` of the host and
-    /// the data folder: stable across restarts, different between instances (a copy of a store on
-    /// another host or in another folder is another instance). The group's full name is
-    /// `REGISTRY_TOPIC_PREFIX` + `audit` + this.
-    public static func logGroupSuffix(dataDirectory: String) -> String {
+    /// This instance's name in its own consumer groups, `.<8 hex digits>` of the host and the
+    /// data folder: stable across restarts, different between instances (a copy of a store on
+    /// another host or in another folder is another instance). Its groups are
+    /// `REGISTRY_TOPIC_PREFIX` + `audit.log` + this (the order) and `audit.read` + this (the
+    /// audited topics); every instance also joins `audit`, whose member holding the log's one
+    /// partition sequences.
+    public static func instanceSuffix(dataDirectory: String) -> String {
         let place = ProcessInfo.processInfo.hostName + ":" + URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
-        return ".log." + SHA256.hash(data: Data(place.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return "." + SHA256.hash(data: Data(place.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The checkpoint key. Outside development it must be configured and lie outside `DATA_DIR`:

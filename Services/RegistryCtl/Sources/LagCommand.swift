@@ -15,7 +15,7 @@ struct LagCommand: AsyncParsableCommand {
         discussion: """
             Finds each service's consumer groups (REGISTRY_TOPIC_PREFIX + service name, its \
             .catalog group, and any other group named after it, such as each audit instance's \
-            .log.<instance> group) and prints one row per service, topic and partition it reads: \
+            .read.<instance> and .log.<instance> groups) and prints one row per service, topic and partition it reads: \
             the committed offset ("-" if it has committed none yet), the partition's end and the \
             difference. --json prints the same as one JSON document. Exits 0, or 69 when the \
             broker does not answer.

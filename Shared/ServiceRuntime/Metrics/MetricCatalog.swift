@@ -73,6 +73,9 @@ public enum MetricCatalog {
         Family("webhook_delivered_total", .counter, "Webhook deliveries answered with 2xx."),
         Family("webhook_dead_total", .counter, "Webhook deliveries given up after the whole retry schedule (status dead)."),
         Family("webhook_delivery_latency_seconds", .histogram, "Time a receiver took to answer one delivery attempt."),
+        // audit
+        Family("audit_sequencing", .gauge, "1 while this audit instance decides the order of the log (holds the internal log's partition), else 0."),
+        Family("audit_pending_records_bytes", .gauge, "Bytes of records read from the audited topics and not yet in the log."),
         // Build and process
         Family("build_info", .gauge, "Always 1; the labels say which build runs: service, version, commit, librdkafka."),
         Family("process_cpu_seconds_total", .counter, "User and system CPU time the process has used."),

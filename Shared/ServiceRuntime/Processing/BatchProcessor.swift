@@ -16,10 +16,16 @@ public protocol BatchProcessor: Sendable {
 
     /// Called after a batch's transaction committed (e.g. to wake work that reads what it wrote).
     func didCommit()
+
+    /// Called before each attempt to apply `messages`, outside any transaction, to wait for what
+    /// `apply` needs that arrives from elsewhere (the audit's log waits for the records it names).
+    /// It may wait as long as it must; the engine stops waiting when the service stops.
+    func prepare(_ messages: [KafkaConsumerMessage]) async throws
 }
 
 extension BatchProcessor {
     public func didCommit() {}
+    public func prepare(_ messages: [KafkaConsumerMessage]) async throws {}
 }
 
 /// The engine's transaction, as seen by a ``BatchProcessor``.

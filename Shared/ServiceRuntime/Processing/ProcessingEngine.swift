@@ -222,7 +222,11 @@ public final class ProcessingEngine: Service, Sendable {
         var lastError: any Error
         while true {
             do {
+                try await processor.prepare(messages)
                 try await applyInTransaction(messages)
+                return
+            } catch where Task.isCancelled || Task.isShuttingDownGracefully {
+                // Stopping while waiting: the batch is not applied, and is read again next time.
                 return
             } catch where Self.isEnvironmental(error) {
                 await waitForStore(error)

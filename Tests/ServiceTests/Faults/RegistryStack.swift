@@ -140,8 +140,8 @@ final class RegistryStack: @unchecked Sendable {
             (prefix + "registration-intake", [.registrationSubmitted]), (prefix + "registration-intake.catalog", [.addressCatalog]),
             (prefix + "address-index", [.registrationAccepted]), (prefix + "address-index.catalog", [.addressCatalog]),
             (prefix + "notification", [.addressChanged, .addressAlerts]), (prefix + "notification.catalog", [.addressCatalog]),
-            (prefix + "audit", audited),
-            (prefix + "audit" + AuditService.logGroupSuffix(dataDirectory: "\(root)/audit"), [.auditLog]),
+            (prefix + "audit.read" + AuditService.instanceSuffix(dataDirectory: "\(root)/audit"), audited),
+            (prefix + "audit.log" + AuditService.instanceSuffix(dataDirectory: "\(root)/audit"), [.auditLog]),
         ]
     }
 

@@ -2,8 +2,8 @@
 
 /// The facts of an audit record that the store keeps in columns and the subject index: where
 /// the message was, what it was, who acted and why, whom it concerns. They are read from the
-/// record, and travel beside its canonical bytes on the internal log so that appliers do not
-/// parse the JSON again.
+/// record when it is built, and kept beside its canonical bytes until it is appended, so that
+/// nothing parses the JSON again.
 public struct RecordFacts: Hashable, Sendable {
     public var topic: String
     public var partition: Int

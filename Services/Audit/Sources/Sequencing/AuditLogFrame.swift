@@ -1,24 +1,29 @@
-// What travels on the audit's internal log topic: records in the order of the log, or a request
-// to sign a checkpoint at that point.
+// What travels on the audit's internal log topic: the order of the log, or a request to sign a
+// checkpoint at that point.
 
 import Foundation
+import Kafka
 
-/// One message of the internal topic `audit.log.v1` (``AuditService/logTopic``): a run of
-/// records the sequencer built from consumed messages, in order, or a checkpoint request.
+/// One message of the internal topic `audit.log.v1`: the next runs of audited messages, in the
+/// order the log takes them, or a checkpoint request.
 ///
-/// Every audit instance applies this topic's single stream in order, so every instance's tree
-/// has the same leaves in the same order, and a checkpoint requested at one point of the stream
-/// is signed at the same size and root everywhere. It is internal: a compact binary form rather
-/// than a CloudEvent, since it carries records (each already canonical JSON) and only audit
-/// instances read it. Hand-written because it is four field types and a length prefix; a general
-/// serialisation library would add a dependency and a second canonical form of the record.
+/// A frame carries no records, only where they are: every audit instance reads the audited
+/// topics itself and builds the same records from the same messages, so the broker carries each
+/// message once per reader and the order costs a few bytes per partition and frame. Every
+/// instance applies this topic's single stream in order, so all hold the same leaves in the same
+/// order, and a checkpoint requested at one point of the stream is signed at the same size and
+/// root everywhere.
+///
+/// Internal: a compact binary form rather than a CloudEvent, since only audit instances read it.
+/// Hand-written because it is three field types and a count; a serialisation library would add a
+/// dependency for a handful of lines.
 public enum AuditLogFrame: Equatable, Sendable {
-    /// Records to append, in order.
-    case records([CanonicalRecord])
+    /// Append these runs, in this order.
+    case order([AuditLogRun])
     /// Sign a checkpoint here if the tree has grown since the last one.
     case checkpointRequest
 
-    static let recordsMagic = Array("ARL1".utf8)
+    static let orderMagic = Array("ARO1".utf8)
     static let checkpointMagic = Array("ARC1".utf8)
 
     /// The frame is not one this version can read.
@@ -31,22 +36,17 @@ public enum AuditLogFrame: Equatable, Sendable {
         switch self {
         case .checkpointRequest:
             return Self.checkpointMagic
-        case .records(let records):
-            var out = Self.recordsMagic
-            out.reserveCapacity(records.reduce(8) { $0 + $1.bytes.count + 160 })
-            Self.append(UInt32(records.count), to: &out)
-            for canonical in records {
-                let record = canonical.facts
-                Self.append(record.topic, to: &out)
-                Self.append(UInt32(truncatingIfNeeded: record.partition), to: &out)
-                Self.append(UInt64(bitPattern: record.offset), to: &out)
-                for optional in [record.eventId, record.type, record.time, record.actor, record.purpose] {
-                    Self.append(optional, to: &out)
-                }
-                Self.append(UInt32(record.subjects.count), to: &out)
-                for subject in record.subjects { Self.append(subject, to: &out) }
-                Self.append(UInt32(canonical.bytes.count), to: &out)
-                out.append(contentsOf: canonical.bytes)
+        case .order(let runs):
+            var out = Self.orderMagic
+            out.reserveCapacity(8 + runs.count * 48)
+            Self.append(UInt32(runs.count), to: &out)
+            for run in runs {
+                let topic = Array(run.topic.utf8)
+                Self.append(UInt32(topic.count), to: &out)
+                out.append(contentsOf: topic)
+                Self.append(UInt32(bitPattern: run.partition), to: &out)
+                Self.append(UInt64(bitPattern: run.from), to: &out)
+                Self.append(UInt64(bitPattern: run.through), to: &out)
             }
             return out
         }
@@ -61,25 +61,20 @@ public enum AuditLogFrame: Equatable, Sendable {
             self = .checkpointRequest
             return
         }
-        guard magic == Self.recordsMagic else { throw Unreadable(description: "not an audit log frame") }
+        guard magic == Self.orderMagic else { throw Unreadable(description: "not an audit log frame") }
         let count = Int(try reader.uint32())
-        var records: [CanonicalRecord] = []
-        records.reserveCapacity(min(count, 100_000))
+        var runs: [AuditLogRun] = []
+        runs.reserveCapacity(min(count, 10_000))
         for _ in 0..<count {
-            let topic = try reader.string()
-            let partition = Int(Int32(bitPattern: try reader.uint32()))
-            let offset = Int64(bitPattern: try reader.uint64())
-            let (eventId, type, time, actor, purpose) = (try reader.optional(), try reader.optional(), try reader.optional(), try reader.optional(), try reader.optional())
-            var subjects: [String] = []
-            for _ in 0..<Int(try reader.uint32()) { subjects.append(try reader.string()) }
-            let leaf = Data(try reader.bytes(Int(try reader.uint32())))
-            records.append(CanonicalRecord(
-                facts: RecordFacts(
-                    topic: topic, partition: partition, offset: offset, eventId: eventId, type: type, time: time, actor: actor, purpose: purpose,
-                    subjects: subjects), bytes: leaf))
+            let topic = String(decoding: try reader.bytes(Int(try reader.uint32())), as: UTF8.self)
+            let partition = Int32(bitPattern: try reader.uint32())
+            let from = Int64(bitPattern: try reader.uint64())
+            let through = Int64(bitPattern: try reader.uint64())
+            guard from >= 0, through >= from else { throw Unreadable(description: "a run from \(from) through \(through)") }
+            runs.append(AuditLogRun(topic: topic, partition: partition, from: from, through: through))
         }
-        guard reader.atEnd else { throw Unreadable(description: "\(bytes.count - reader.position) bytes after the last record") }
-        self = .records(records)
+        guard reader.atEnd else { throw Unreadable(description: "\(bytes.count - reader.position) bytes after the last run") }
+        self = .order(runs)
     }
 
     private static func append(_ value: UInt32, to out: inout [UInt8]) {
@@ -88,20 +83,6 @@ public enum AuditLogFrame: Equatable, Sendable {
 
     private static func append(_ value: UInt64, to out: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
-    }
-
-    private static func append(_ text: String, to out: inout [UInt8]) {
-        let utf8 = Array(text.utf8)
-        append(UInt32(utf8.count), to: &out)
-        out.append(contentsOf: utf8)
-    }
-
-    private static func append(_ text: String?, to out: inout [UInt8]) {
-        guard let text else {
-            append(UInt32.max, to: &out)
-            return
-        }
-        append(text, to: &out)
     }
 
     private struct Reader {
@@ -123,16 +104,40 @@ public enum AuditLogFrame: Equatable, Sendable {
         mutating func uint64() throws -> UInt64 {
             try bytes(8).reduce(0) { $0 << 8 | UInt64($1) }
         }
+    }
+}
 
-        mutating func string() throws -> String {
-            let length = try uint32()
-            guard length != UInt32.max else { throw Unreadable(description: "a required string is absent") }
-            return String(decoding: try bytes(Int(length)), as: UTF8.self)
-        }
+/// The messages of one audited partition from offset `from` through `through` (both included;
+/// offsets the partition does not hold, such as transaction markers, are skipped), in the log's
+/// order.
+public struct AuditLogRun: Equatable, Hashable, Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var from: Int64
+    public var through: Int64
 
-        mutating func optional() throws -> String? {
-            let length = try uint32()
-            return length == UInt32.max ? nil : String(decoding: try bytes(Int(length)), as: UTF8.self)
+    public init(topic: String, partition: Int32, from: Int64, through: Int64) {
+        (self.topic, self.partition, self.from, self.through) = (topic, partition, from, through)
+    }
+
+    /// The partition it is of.
+    public var topicPartition: KafkaTopicPartition { KafkaTopicPartition(topic: topic, partition: partition) }
+
+    /// The part of each run that a log whose next offsets are `next` lacks, in order, with
+    /// `next` moved past them. A run that starts beyond a partition's next offset would leave a
+    /// gap and is skipped whole (a sequencer that started ahead of the log; the log's own order
+    /// then has the partition continued by another run); one that ends before it is already in.
+    /// Every instance applies the same frames to the same state, so all skip and keep alike.
+    public static func newParts(of runs: [AuditLogRun], next: inout [KafkaTopicPartition: Int64]) -> [AuditLogRun] {
+        var parts: [AuditLogRun] = []
+        for run in runs {
+            let partition = run.topicPartition
+            let start = max(run.from, next[partition] ?? run.from)
+            if let known = next[partition], run.from > known { continue }
+            guard run.through >= start else { continue }
+            parts.append(AuditLogRun(topic: run.topic, partition: run.partition, from: start, through: run.through))
+            next[partition] = run.through + 1
         }
+        return parts
     }
 }

@@ -1,47 +1,86 @@
-// The second half of the audit's processing: the internal log topic, appended in its order.
+// The audit's log: the order on the internal topic, applied to the records this instance read.
 
 import Foundation
 import GRDB
 import Kafka
 import ServiceRuntime
+import Synchronization
 
-/// Appends the frames of `audit.log.v1` to this instance's log, in the topic's order: records
-/// become leaves (each topic, partition and offset once), and checkpoints are signed where the
-/// stream says (every ``CheckpointSigner/everyRecords`` records, decided at frame boundaries,
-/// and at each checkpoint request). Every instance reads the same stream and decides the same,
-/// so all hold the same tree and sign the same checkpoints, byte for byte (Ed25519 signatures are
+/// Appends to this instance's log what the frames of `audit.log.v1` name, in the topic's order:
+/// each run's records (built by this instance's ``AuditedReader`` from the audited partitions)
+/// become leaves, and checkpoints are signed where the stream says (every
+/// ``CheckpointSigner/everyRecords`` records, decided at frame boundaries, and at each checkpoint
+/// request). Every instance reads the same stream and the same messages and decides the same, so
+/// all hold the same tree and sign the same checkpoints, byte for byte (Ed25519 signatures are
 /// deterministic): a failover keeps every proof and checkpoint.
 ///
-/// It also advances the stored offsets of the audited partitions to after the last record the
-/// log holds of each, which is where the ``Sequencer`` continues a partition it is given.
-struct LogApplier: BatchProcessor {
+/// The stored offsets of the audited partitions say how far the log holds each one; they commit
+/// with the leaves, and a run is applied from there (``AuditLogRun/newParts(of:next:)``).
+final class LogApplier: BatchProcessor {
     let signer: CheckpointSigner
+    let pending: PendingRecords
+    let store: ServiceStore
+    /// Where the last batch left the log, for ``didCommit()``.
+    private let lastBatch = Mutex<[KafkaTopicPartition: Int64]>([:])
+
+    init(signer: CheckpointSigner, pending: PendingRecords, store: ServiceStore) {
+        (self.signer, self.pending, self.store) = (signer, pending, store)
+    }
+
+    func prepare(_ messages: [KafkaConsumerMessage]) async throws {
+        let frames = messages.compactMap { try? AuditLogFrame(decoding: $0.value ?? []) }
+        let named = Self.partitions(named: frames)
+        guard !named.isEmpty else { return }
+        var next = try await store.pool.read { db in try Self.storedNext(of: named, in: db) }
+        var needed: [AuditLogRun] = []
+        for case .order(let runs) in frames { needed += AuditLogRun.newParts(of: runs, next: &next) }
+        try await pending.waitFor(needed)
+    }
 
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
         let db = transaction.db
         var frontier = try StoredTree(db).frontier()
         let ledger = AuditLedger(db)
+        var frames: [(KafkaConsumerMessage, AuditLogFrame)] = []
         for message in messages {
-            let frame: AuditLogFrame
             do {
-                frame = try AuditLogFrame(decoding: message.value ?? [])
+                frames.append((message, try AuditLogFrame(decoding: message.value ?? [])))
             } catch {
                 transaction.deadLetter(message, reason: "MALFORMED \(error)")
-                continue
             }
+        }
+        var next = try Self.storedNext(of: Self.partitions(named: frames.map(\.1)), in: db)
+        for (_, frame) in frames {
             switch frame {
-            case .records(let records):
-                try ledger.append(records, to: &frontier)
-                var sequenced: [KafkaTopicPartition: Int64] = [:]
-                for record in records {
-                    let partition = KafkaTopicPartition(topic: record.facts.topic, partition: Int32(record.facts.partition))
-                    sequenced[partition] = max(sequenced[partition] ?? -1, record.facts.offset)
+            case .order(let runs):
+                for part in AuditLogRun.newParts(of: runs, next: &next) {
+                    try ledger.append(pending.records(of: part), to: &frontier)
+                    try ConsumerOffsets.advance([part.topicPartition: part.through], in: db)
                 }
-                try ConsumerOffsets.advance(sequenced, in: db)
                 try signer.checkpointIfDue(db, frontier: frontier, force: false) { try transaction.emit($0) }
             case .checkpointRequest:
                 try signer.checkpointIfDue(db, frontier: frontier, force: true) { try transaction.emit($0) }
             }
+        }
+        lastBatch.withLock { $0 = next }
+    }
+
+    func didCommit() {
+        pending.stored(lastBatch.withLock { $0 })
+    }
+
+    /// The audited partitions that `frames` name.
+    static func partitions(named frames: [AuditLogFrame]) -> Set<KafkaTopicPartition> {
+        var named: Set<KafkaTopicPartition> = []
+        for case .order(let runs) in frames { named.formUnion(runs.map(\.topicPartition)) }
+        return named
+    }
+
+    /// The next offset the log lacks of each of `partitions` that it holds any of.
+    static func storedNext(of partitions: Set<KafkaTopicPartition>, in db: Database) throws -> [KafkaTopicPartition: Int64] {
+        try ConsumerOffsets.startOffsets(for: Array(partitions), in: db).compactMapValues { start in
+            if case .offset(let next) = start { return next }
+            return nil
         }
     }
 }

@@ -3,14 +3,13 @@
 import Foundation
 import Kafka
 import RegistrySchema
-import Synchronization
 
 /// How far the services are with the submissions of a load, read from the broker: intake has
 /// decided a submission when its accepted or rejected event is on the broker; address-index has
-/// applied an accepted event when its group's committed offsets pass it; audit has recorded it
-/// when its sequencing group's offsets pass it and every audit instance has applied the audit's
-/// internal log to its end since (each instance reads that log through a group of its own).
-final class PipelineWatch {
+/// applied an accepted event when its group's committed offsets pass it, audit when those of
+/// every audit instance's reading group (`audit.read.<instance>`, which commits how far that
+/// instance's log holds each partition) do.
+struct PipelineWatch {
     /// Where the pipeline stands.
     struct Progress: Equatable {
         /// Accepted plus rejected events since the start.
@@ -29,9 +28,6 @@ final class PipelineWatch {
     private let rejected: [KafkaTopicPartition]
     private var startAccepted: Int64 = 0
     private var startRejected: Int64 = 0
-    private let log: [KafkaTopicPartition]
-    /// The last count of recorded events, kept while an audit instance is still applying the log.
-    private let recorded = Mutex<Int64>(0)
 
     init(admin: KafkaAdmin, names: TopicNames) async throws {
         self.admin = admin
@@ -44,7 +40,6 @@ final class PipelineWatch {
         }
         accepted = try partitions(.registrationAccepted)
         rejected = try partitions(.registrationRejected)
-        log = (try? partitions(.auditLog)) ?? []
         startAccepted = try await end(of: accepted)
         startRejected = try await end(of: rejected)
     }
@@ -64,20 +59,14 @@ final class PipelineWatch {
     /// Reads the offsets now (the consumers' first, so a count never runs ahead of the ends).
     func progress() async throws -> Progress {
         let indexed = try await committed("address-index", accepted, start: startAccepted)
-        let logEnd = try await end(of: log)
-        let sequenced = try await committed("audit", accepted, start: startAccepted)
-        var applied = true
-        for group in try await admin.listGroups() where group.hasPrefix(names.prefix + "audit.log.") {
-            let offsets = try await admin.committedOffsets(group: group, partitions: log)
-            applied = applied && offsets.values.reduce(0, +) >= logEnd
-        }
-        let audited = recorded.withLock { last in
-            if applied { last = max(last, sequenced) }
-            return last
+        var audited: Int64?
+        for group in try await admin.listGroups() where group.hasPrefix(names.prefix + "audit.read.") {
+            let held = try await committed(group.dropFirst(names.prefix.count).description, accepted, start: startAccepted)
+            audited = min(audited ?? held, held)
         }
         let acceptedNow = try await end(of: accepted) - startAccepted
         let rejectedNow = try await end(of: rejected) - startRejected
-        return Progress(decided: acceptedNow + rejectedNow, accepted: acceptedNow, indexed: indexed, audited: audited)
+        return Progress(decided: acceptedNow + rejectedNow, accepted: acceptedNow, indexed: indexed, audited: audited ?? 0)
     }
 
     /// Waits until the catalog consumers of intake, address-index and notification have read the

@@ -1,0 +1,72 @@
+// Every audit instance reads every audited partition itself.
+
+import Foundation
+import Kafka
+import Logging
+import RegistrySchema
+import ServiceLifecycle
+import ServiceRuntime
+
+/// Reads every partition of the audited topics, from where this instance's log holds each one,
+/// and builds their records into ``PendingRecords`` for the ``LogApplier`` to append in the
+/// log's order. A consumer group of this instance's own (``AuditService/instanceGroupSuffix``),
+/// so it is given every partition; the log's offsets live in the store, and the group's committed
+/// offsets only show how far the log holds each partition (`registryctl lag`, `registryctl load`).
+final class AuditedReader: Service, Sendable {
+    let configuration: KafkaConsumerConfiguration
+    let topics: [String]
+    let store: ServiceStore
+    let pending: PendingRecords
+    let logger: Logger
+    let decoder = RegistryEventDecoder()
+
+    init(configuration: KafkaConsumerConfiguration, topics: [String], store: ServiceStore, pending: PendingRecords, logger: Logger) {
+        (self.configuration, self.topics, self.store, self.pending, self.logger) = (configuration, topics, store, pending, logger)
+    }
+
+    func run() async throws {
+        let (store, pending, logger) = (self.store, self.pending, self.logger)
+        let hooks = KafkaRebalanceHooks(
+            startOffsets: { partitions in
+                let starts = try store.pool.read { db in try ConsumerOffsets.startOffsets(for: partitions, in: db) }
+                for (partition, start) in starts {
+                    if case .offset(let next) = start { pending.start(partition, next: next) } else { pending.start(partition, next: nil) }
+                }
+                return starts
+            },
+            offsetBeyondEnd: { anomaly in
+                logger.critical(
+                    "the broker has fewer messages than the audit log already holds: it lost its log. Reading only new messages. See docs/operations.md, broker loss.",
+                    metadata: ["partition": "\(anomaly.partition)", "stored": "\(anomaly.requested)", "high": "\(anomaly.watermarks.high)"])
+                return .offset(anomaly.watermarks.high)
+            })
+        let consumer = try KafkaConsumer(configuration: configuration, hooks: hooks, logger: logger)
+        try consumer.subscribe(to: topics)
+        var lastCommit = ContinuousClock.now
+        await withGracefulShutdownHandler {
+            for await batch in consumer.batches {
+                if !batch.messages.isEmpty {
+                    let records: [CanonicalRecord]
+                    do {
+                        records = try CanonicalRecord.records(of: batch.messages, decoder: self.decoder)
+                    } catch {
+                        // Building a record depends only on the message; failing is a bug, not a
+                        // state to retry past: the log must not skip the message.
+                        logger.critical("could not build audit records; stopping the reader", metadata: ["error": "\(error)"])
+                        break
+                    }
+                    await pending.add(records)
+                }
+                if ContinuousClock.now - lastCommit >= .milliseconds(500) {
+                    lastCommit = ContinuousClock.now
+                    let held = consumer.assignment
+                    let stored = pending.nextOffsets().filter { held.contains($0.key) }
+                    if !stored.isEmpty { try? consumer.commit(stored) }
+                }
+            }
+        } onGracefulShutdown: {
+            Task { await consumer.close() }
+        }
+        await consumer.close()
+    }
+}

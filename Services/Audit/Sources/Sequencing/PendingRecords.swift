@@ -1,0 +1,187 @@
+// The records an audit instance has read from the audited topics and not yet appended.
+
+import Kafka
+import ServiceLifecycle
+import ServiceRuntime
+import Synchronization
+
+/// The records this instance built from the audited partitions, waiting for the log's order to
+/// reach them: the ``AuditedReader`` adds them as it reads, the ``LogSequencer`` (on the instance
+/// that sequences) turns what arrived into runs of the order, and the ``LogApplier`` takes them
+/// when a frame of the order names them, then drops them once they are stored.
+///
+/// Memory is bounded: the reader waits while more than `limitBytes` are held, unless the applier
+/// waits for records not read yet (the order may need a partition the reader has not reached,
+/// and waiting then would wait for ever).
+final class PendingRecords: Sendable {
+    private struct Partition {
+        /// Records in offset order; those before `head` are dropped.
+        var records: [CanonicalRecord] = []
+        var head = 0
+        /// The next offset the log lacks (what the store says; `nil`: the log has none).
+        var next: Int64?
+        /// The last offset read.
+        var last: Int64?
+    }
+
+    private struct State {
+        var partitions: [KafkaTopicPartition: Partition] = [:]
+        var bytes = 0
+        var applierWaiting = false
+    }
+
+    private let state = Mutex(State())
+    /// The most bytes of records held before the reader waits.
+    let limitBytes: Int
+    /// Signalled when records arrive (for the applier).
+    private let arrived = WakeSignal()
+    /// Signalled when records arrive (for the sequencer).
+    let fresh = WakeSignal()
+    /// Signalled when records are dropped or the applier waits (for the reader).
+    private let room = WakeSignal()
+
+    init(limitBytes: Int = 32 * 1_024 * 1_024) {
+        self.limitBytes = limitBytes
+    }
+
+    /// Tells where the log stands in a partition the reader starts to read: it starts at `next`.
+    func start(_ partition: KafkaTopicPartition, next: Int64?) {
+        state.withLock { state in
+            var held = state.partitions[partition] ?? Partition()
+            if let next { held.next = max(held.next ?? next, next) }
+            state.partitions[partition] = held
+        }
+    }
+
+    /// Adds records read (each partition's in offset order; records already held or already in
+    /// the log are ignored, as after a reassignment), then waits while too much is held.
+    func add(_ records: [CanonicalRecord]) async {
+        state.withLock { state in
+            for record in records {
+                let partition = KafkaTopicPartition(topic: record.facts.topic, partition: Int32(record.facts.partition))
+                let offset = record.facts.offset
+                var held = state.partitions[partition] ?? Partition()
+                if let last = held.last, offset <= last { continue }
+                if let next = held.next, offset < next { continue }
+                held.records.append(record)
+                held.last = offset
+                state.bytes += Self.cost(record)
+                state.partitions[partition] = held
+            }
+        }
+        arrived.signal()
+        fresh.signal()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let full = state.withLock { $0.bytes > limitBytes && !$0.applierWaiting }
+            guard full else { return }
+            await room.wait(timeout: .seconds(1))
+        }
+    }
+
+    /// Whether every run's records have been read.
+    func holds(_ runs: [AuditLogRun]) -> Bool {
+        state.withLock { state in
+            runs.allSatisfy { run in (state.partitions[run.topicPartition]?.last ?? -1) >= run.through }
+        }
+    }
+
+    /// Waits until every run's records have been read, or the service stops (then throws
+    /// `CancellationError`).
+    func waitFor(_ runs: [AuditLogRun]) async throws {
+        guard !holds(runs) else { return }
+        state.withLock { $0.applierWaiting = true }
+        room.signal()
+        defer { state.withLock { $0.applierWaiting = false } }
+        while !holds(runs) {
+            if Task.isCancelled || Task.isShuttingDownGracefully { throw CancellationError() }
+            await arrived.wait(timeout: .milliseconds(500))
+        }
+    }
+
+    /// The records of `run` (offsets from `from` through `through` that the partition holds).
+    /// - Throws: ``NotRead`` if the reader has not read them all yet.
+    func records(of run: AuditLogRun) throws -> ArraySlice<CanonicalRecord> {
+        try state.withLock { state in
+            let held = state.partitions[run.topicPartition] ?? Partition()
+            guard let last = held.last, last >= run.through else { throw NotRead(run: run) }
+            // Records before `next` are dropped, and a run applied starts at or after it.
+            let records = held.records[held.head...]
+            let start = records.partitioningIndex { $0.facts.offset >= run.from }
+            let end = records[start...].partitioningIndex { $0.facts.offset > run.through }
+            return records[start..<end]
+        }
+    }
+
+    /// The log now holds everything before `next` in each partition: those records are dropped.
+    func stored(_ next: [KafkaTopicPartition: Int64]) {
+        state.withLock { state in
+            for (partition, offset) in next {
+                var held = state.partitions[partition] ?? Partition()
+                held.next = max(held.next ?? offset, offset)
+                while held.head < held.records.count, held.records[held.head].facts.offset < offset {
+                    state.bytes -= Self.cost(held.records[held.head])
+                    held.head += 1
+                }
+                if held.head > 1_024, held.head * 2 > held.records.count {
+                    held.records.removeFirst(held.head)
+                    held.head = 0
+                }
+                state.partitions[partition] = held
+            }
+        }
+        room.signal()
+    }
+
+    /// The next offset the log lacks of each partition read so far.
+    func nextOffsets() -> [KafkaTopicPartition: Int64] {
+        state.withLock { state in state.partitions.compactMapValues(\.next) }
+    }
+
+    /// For the sequencer: a run per partition of what was read beyond `sequenced` (the next
+    /// offset to sequence; the log's next offset when unknown or behind it).
+    func unsequenced(after sequenced: [KafkaTopicPartition: Int64]) -> [AuditLogRun] {
+        state.withLock { state in
+            state.partitions.compactMap { partition, held in
+                guard let last = held.last else { return nil }
+                let first = held.head < held.records.count ? held.records[held.head].facts.offset : last + 1
+                let from = max(sequenced[partition] ?? held.next ?? first, held.next ?? first)
+                guard last >= from else { return nil }
+                return AuditLogRun(topic: partition.topic, partition: partition.partition, from: from, through: last)
+            }
+            .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        }
+    }
+
+    /// Bytes held.
+    var heldBytes: Int { state.withLock { $0.bytes } }
+
+    /// Whether the applier waits for records not read yet.
+    var isApplierWaiting: Bool { state.withLock { $0.applierWaiting } }
+
+    private static func cost(_ record: CanonicalRecord) -> Int { record.bytes.count + 256 }
+
+    /// The order names records the reader has not read yet.
+    struct NotRead: Error, CustomStringConvertible {
+        let run: AuditLogRun
+        var description: String { "records \(run.from)...\(run.through) of \(run.topic)/\(run.partition) have not been read yet" }
+    }
+}
+
+extension Collection {
+    /// The first index whose element satisfies `belongs` (which must be false, then true, along
+    /// the collection), by binary search.
+    fileprivate func partitioningIndex(where belongs: (Element) -> Bool) -> Index {
+        var (low, count) = (startIndex, self.count)
+        while count > 0 {
+            let half = count / 2
+            let middle = index(low, offsetBy: half)
+            if belongs(self[middle]) {
+                count = half
+            } else {
+                low = index(after: middle)
+                count -= half + 1
+            }
+        }
+        return low
+    }
+}
