@@ -1,7 +1,8 @@
 // A message to produce.
 
 /// A message to send to a topic. Without a partition, the partitioner picks one from the key
-/// (librdkafka's default `consistent_random`: all messages with one key go to one partition).
+/// (``KafkaProducerConfiguration/partitioner``, murmur2 as in the Java client: all messages with
+/// one key go to one partition, the same one whichever client produced them).
 public struct KafkaProducerMessage: Sendable {
     /// The topic to send to (prefix already applied).
     public var topic: String

@@ -146,6 +146,18 @@ import TestSupport
         return summary
     }
 
+    /// DESIGN §3: every producer partitions with murmur2 like the Java client, so a key lands in
+    /// the same partition whoever produced it (librdkafka's default, CRC32, would not).
+    @Test func keysLandInThePartitionTheJavaClientPicks() async throws {
+        let topic = TestBroker.uniqueName("murmur2")
+        try await TestBroker.createTopics([topic], partitions: 12)
+        let keys = (0..<120).map { "86010130\(String(format: "%04d", $0))" }
+        let reports = try await producer().send(keys.map { KafkaProducerMessage(topic: topic, key: $0, value: Array($0.utf8)) })
+        let misplaced = zip(keys, reports).filter { key, report in report.partition.partition != JavaPartitioner.partition(of: key, partitions: 12) }
+        #expect(misplaced.isEmpty, "\(misplaced.count) of \(keys.count) keys in another partition than Java's murmur2 picks")
+        #expect(Set(reports.map(\.partition.partition)).count == 12, "the keys spread over every partition")
+    }
+
     @Test func headersKeysAndTombstonesRoundTrip() async throws {
         let topic = TestBroker.uniqueName("headers")
         try await TestBroker.createTopics([topic], partitions: 1)

@@ -3,7 +3,8 @@
 /// How a producer batches, acknowledges and times out.
 ///
 /// Defaults follow DESIGN §6: idempotent (`enable.idempotence=true`, `acks=all`), so a retry
-/// inside librdkafka can neither duplicate nor reorder messages of one partition.
+/// inside librdkafka can neither duplicate nor reorder messages of one partition; and DESIGN §3:
+/// keys are partitioned with murmur2, as the Java client does.
 public struct KafkaProducerConfiguration: Sendable {
     /// Connection settings.
     public var client: KafkaClientConfiguration
@@ -23,6 +24,11 @@ public struct KafkaProducerConfiguration: Sendable {
     public var queueMaxMessages: Int = 100_000
     /// `compression.codec`.
     public var compression: String = "none"
+    /// `partitioner`: `murmur2_random`, the Java client's default (murmur2 of the key, positive,
+    /// modulo the partition count; a random partition for a message without a key). librdkafka's
+    /// own default (`consistent_random`, CRC32) puts a key in another partition than a Java
+    /// producer would, which breaks co-partitioning with producers in other languages.
+    public var partitioner: String = "murmur2_random"
 
     /// Creates a configuration with the given connection settings and DESIGN's defaults.
     public init(client: KafkaClientConfiguration) {
@@ -40,6 +46,7 @@ public struct KafkaProducerConfiguration: Sendable {
         p["message.max.bytes"] = "\(messageMaxBytes)"
         p["queue.buffering.max.messages"] = "\(queueMaxMessages)"
         p["compression.codec"] = compression
+        p["partitioner"] = partitioner
         return p.merging(client.extraProperties) { _, extra in extra }
     }
 }
