@@ -12,7 +12,7 @@ import Synchronization
 /// ``poll()``; each batch is fetched only when the previous one was taken, so the owner sets the
 /// pace. Offsets are committed to the broker only when the owner calls ``commit(_:)``.
 public final class KafkaConsumer: Sendable {
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     private let configuration: KafkaConsumerConfiguration
     private let logger: Logger
     private let pollQueue: DispatchQueue
@@ -39,9 +39,9 @@ public final class KafkaConsumer: Sendable {
         self.events = stream
         self.coordinator = RebalanceCoordinator(hooks: hooks, logger: logger, events: continuation)
         client.setRebalanceHandlers(
-            watermarkTimeout: configuration.watermarkQueryTimeout,
-            assign: { [coordinator] partitions, watermarks in coordinator.assign(partitions, watermarks: watermarks) },
-            revoke: { [coordinator] partitions in coordinator.revoke(partitions) }
+            watermarkTimeout: configuration.watermarkQueryTimeout, pauseAssigned: !configuration.fetchesMessages,
+            assign: { [coordinator] partitions, watermarks in coordinator.assign(partitions, replacing: true, watermarks: watermarks) },
+            revoke: { [coordinator] partitions in coordinator.revoke(partitions, replacing: true) }
         )
         client.context.setErrorHandler { [continuation] error, _ in continuation.yield(.error(error)) }
     }
@@ -51,8 +51,41 @@ public final class KafkaConsumer: Sendable {
         try client.subscribe(topics)
     }
 
+    /// Leaves the group and joins it again (a rebalance: every partition is assigned anew).
+    public func rejoin(_ topics: [String]) async throws {
+        try await client.offload { client in
+            try client.unsubscribe()
+            try client.subscribe(topics)
+        }
+    }
+
     /// The partitions currently assigned to this consumer.
     public var assignment: Set<KafkaTopicPartition> { coordinator.assignment }
+
+    /// Adds partitions to read without a group (every instance of a service reads them all, or a
+    /// set the owner chooses). Each starts where ``KafkaRebalanceHooks/startOffsets`` says, checked
+    /// against the partition's watermarks as on a group assignment; partitions already held are
+    /// left as they are. Do not mix with ``subscribe(to:)``.
+    public func add(_ partitions: Set<KafkaTopicPartition>) async throws {
+        try await client.offload { [coordinator, configuration] client in
+            let new = partitions.subtracting(coordinator.assignment)
+            guard !new.isEmpty else { return }
+            let entries = coordinator.assign(Array(new), replacing: false) { tp, requested in
+                try client.assignmentWatermarks(tp, requested: requested, timeout: configuration.watermarkQueryTimeout)
+            }
+            try client.incrementalAssign(entries)
+        }
+    }
+
+    /// Stops reading partitions added with ``add(_:)`` (the hooks' `revoked` is told first).
+    public func remove(_ partitions: Set<KafkaTopicPartition>) async throws {
+        try await client.offload { [coordinator] client in
+            let held = partitions.intersection(coordinator.assignment)
+            guard !held.isEmpty else { return }
+            coordinator.revoke(Array(held), replacing: false)
+            try client.incrementalUnassign(Array(held))
+        }
+    }
 
     /// Waits for the next non-empty batch.
     ///
@@ -68,7 +101,7 @@ public final class KafkaConsumer: Sendable {
                             report(error, partition: partition)
                         }
                         if !result.messages.isEmpty || !result.reachedEnd.isEmpty {
-                            continuation.resume(returning: KafkaConsumerBatch(messages: result.messages, reachedEnd: result.reachedEnd))
+                            continuation.resume(returning: KafkaConsumerBatch(messages: result.messages, reachedEnd: result.reachedEnd, endOffsets: result.endOffsets))
                             return
                         }
                     }
@@ -170,7 +203,11 @@ private final class RebalanceCoordinator: Sendable {
 
     var assignment: Set<KafkaTopicPartition> { current.withLock { $0 } }
 
-    func assign(_ partitions: [KafkaTopicPartition], watermarks: (KafkaTopicPartition, Int64) throws -> KafkaWatermarks) -> [(KafkaTopicPartition, Int64)] {
+    /// Start offsets of `partitions`; with `replacing`, they become the whole assignment (a group
+    /// assignment), else they are added to it.
+    func assign(
+        _ partitions: [KafkaTopicPartition], replacing: Bool, watermarks: (KafkaTopicPartition, Int64) throws -> KafkaWatermarks
+    ) -> [(KafkaTopicPartition, Int64)] {
         let requested: [KafkaTopicPartition: KafkaStartOffset]
         do {
             requested = try hooks.startOffsets(partitions)
@@ -201,15 +238,15 @@ private final class RebalanceCoordinator: Sendable {
             }
             starts[partition] = start
         }
-        current.withLock { $0 = Set(partitions) }
+        current.withLock { $0 = replacing ? Set(partitions) : $0.union(partitions) }
         events.yield(.assigned(starts))
         logger.info("partitions assigned", metadata: ["count": "\(partitions.count)"])
         return starts.map { ($0.key, RDKafkaTopicPartitionList.rawOffset($0.value)) }
     }
 
-    func revoke(_ partitions: [KafkaTopicPartition]) {
+    func revoke(_ partitions: [KafkaTopicPartition], replacing: Bool) {
         hooks.revoked(partitions)
-        current.withLock { $0 = [] }
+        current.withLock { $0 = replacing ? [] : $0.subtracting(partitions) }
         events.yield(.revoked(partitions))
         logger.info("partitions revoked", metadata: ["count": "\(partitions.count)"])
     }
