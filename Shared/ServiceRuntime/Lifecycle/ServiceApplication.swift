@@ -59,10 +59,14 @@ public struct ServiceApplication: Sendable {
             consumer.client.clientID = descriptor.name
             consumer.fetchWait = part.pace.fetchWait
             if let prefetch = part.prefetchKilobytes { consumer.prefetchKilobytes = prefetch }
-            return ProcessingEngine(
-                store: store, processor: part.processor, consumer: consumer, topics: part.topics,
+            consumer.fetchesMessages = part.fetchesMessages
+            let engine = ProcessingEngine(
+                store: store, processor: part.processor, consumer: consumer, topics: part.topics, membership: part.membership,
+                ownership: part.ownership, handover: part.handover,
                 deadLetterMessage: deadLetterMessage, relay: relay, caughtUp: part.caughtUp, startsAfter: part.startsAfter,
                 clock: clock, service: descriptor.name, logger: logger)
+            part.handle?.bind(engine)
+            return engine
         }
 
         let router = Router(context: RegistryRequestContext.self)
