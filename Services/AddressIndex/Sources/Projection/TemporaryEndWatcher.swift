@@ -11,14 +11,20 @@ import ServiceRuntime
 /// has surely passed and announces each once: `temporary-ended` on the day after
 /// `validUntil` (DESIGN §4.7), with the person's new `address.current`. The announcement and its
 /// "announced" mark are one transaction, so a restart never repeats it.
+///
+/// Every instance runs it over every person (so their stores stay alike); the announcement is
+/// published by the owner of the person's partition of the accepted topic, like the events the
+/// accepted registrations cause (``PartitionOwnership``).
 public final class TemporaryEndWatcher: Service, Sendable {
     let store: ServiceStore
     let relay: OutboxRelay
     let projector: RegistrationProjector
+    let ownership: PartitionOwnership?
     let interval: Duration
     let logger: Logger
 
-    init(store: ServiceStore, relay: OutboxRelay, projector: RegistrationProjector, interval: Duration, logger: Logger) {
+    init(store: ServiceStore, relay: OutboxRelay, projector: RegistrationProjector, ownership: PartitionOwnership? = nil, interval: Duration, logger: Logger) {
+        self.ownership = ownership
         self.store = store
         self.relay = relay
         self.projector = projector
@@ -54,6 +60,9 @@ public final class TemporaryEndWatcher: Service, Sendable {
     public func announceEnded() async throws -> Int {
         let projector = self.projector
         guard let today = projector.clock.reachedDay else { return 0 }
+        // A person's partition must be known to tag the announcement with it.
+        let ownership = self.ownership
+        if let ownership, ownership.partitionCount == nil { return 0 }
         var total = 0
         while true {
             let announced = try await store.write { db in
@@ -69,8 +78,10 @@ public final class TemporaryEndWatcher: Service, Sendable {
                         iin: iin, change: .temporaryEnded, address: permanent?.address, previousAddress: period.address,
                         effectiveFrom: until, sequence: person.sequence, cause: nil)
                     let id = Self.eventID(iin, sequence: period.sequence)
-                    try Outbox.append(try projector.message(changed, id: "\(id):changed", topic: .addressChanged, key: iin.rawValue), in: db)
-                    try Outbox.append(try projector.current(iin, person: person, store: index, id: "\(id):current"), in: db)
+                    let partition = ownership?.partition(ofKey: iin.rawValue)
+                    try Outbox.append(
+                        try projector.message(changed, id: "\(id):changed", topic: .addressChanged, key: iin.rawValue), ownerPartition: partition, in: db)
+                    try Outbox.append(try projector.current(iin, person: person, store: index, id: "\(id):current"), ownerPartition: partition, in: db)
                     count += 1
                 }
                 return count
