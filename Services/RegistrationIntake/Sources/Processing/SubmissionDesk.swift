@@ -36,8 +36,13 @@ struct SubmissionDesk: Sendable {
     static let submitterHeader = "registry-submitter"
 
     /// Handles one message value that arrived at `arrival`.
-    /// - Parameter submitter: The ``submitterHeader`` of the message.
-    func handle(_ value: [UInt8]?, arrival: Date, submitter: String? = nil, store: IntakeStore) throws -> MessageOutcome {
+    /// - Parameters:
+    ///   - submitter: The ``submitterHeader`` of the message.
+    ///   - home: The partition of the submitted topic a person's submissions belong in, if it
+    ///     differs from the one this message came from (``MessageOutcome/Kind/misrouted(home:)``).
+    func handle(
+        _ value: [UInt8]?, arrival: Date, submitter: String? = nil, misplaced home: (IIN) -> Int32? = { _ in nil }, store: IntakeStore
+    ) throws -> MessageOutcome {
         guard let value else {
             return MessageOutcome(kind: .unreadable, deadLetter: "MALFORMED no value (a tombstone where a submission was expected)")
         }
@@ -51,6 +56,8 @@ struct SubmissionDesk: Sendable {
         reference.submitter = submitter
         let submission = event.data
         let iin = submission.person.iin
+        // Only the owner of the person's partition knows their latest state.
+        if let other = home(iin) { return MessageOutcome(kind: .misrouted(home: other)) }
         let eventTime = event.time ?? Timestamp(arrival)
         let decision = rules.decide(
             submission, reference: reference, eventTime: eventTime,
