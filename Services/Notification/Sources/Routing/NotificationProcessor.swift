@@ -22,6 +22,8 @@ struct NotificationProcessor: BatchProcessor {
     let ownerAlerts: Bool
     /// Wakes the delivery engine after each committed batch.
     let newDeliveries: WakeSignal
+    /// Which partitions' events this instance delivers (`nil`: every one).
+    var ownership: DeliveryOwnership? = nil
     let keeper = CatalogKeeper()
     let decoder = RegistryEventDecoder()
     static let consentKey = Array(#""ownerConsent""#.utf8)
@@ -67,20 +69,26 @@ struct NotificationProcessor: BatchProcessor {
             let event: RegistryEvent
             do { event = try decoder.decodeEvent(from: body) } catch { return "\(error.rejectionCode.rawValue) \(error)" }
             let router = EventRouter(db)
+            let source = EventRouter.Source(topic: message.topic, partition: message.topicPartition.partition, offset: message.offset)
+            let deliver = ownership?.delivers(message.topicPartition, offset: message.offset) ?? true
             switch event {
             case .addressChanged(let changed):
                 let data = changed.data
                 let facts = EventFacts(kind: .change, change: data.change, katos: [data.address?.kato, data.previousAddress?.kato].compactMap { $0 }, iin: data.iin)
-                let targets = try router.route(id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue, now: now)
+                let targets = try router.route(
+                    id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue, source: source, deliver: deliver,
+                    now: now)
                 for subscription in targets { disclosures.add(.delivery, subscription: subscription, people: [data.iin.rawValue]) }
                 return nil
             case .occupancyAlert(let alert):
                 let facts = EventFacts(kind: .alert, change: nil, katos: [alert.data.kato], iin: nil)
                 // A dwelling and a count, no person: not a disclosure of personal data.
-                try router.route(id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue, now: now)
+                try router.route(
+                    id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue, source: source,
+                    deliver: deliver, now: now)
                 return nil
             case .registrationAccepted(let accepted):
-                if ownerAlerts { try alertOwners(accepted, router: router, now: now, disclosures: &disclosures) }
+                if ownerAlerts { try alertOwners(accepted, router: router, from: source, deliver: deliver, now: now, disclosures: &disclosures) }
                 return nil
             default:
                 return "UNSUPPORTED_TYPE \(event.eventType.rawValue) does not belong on \(message.topic)"
@@ -91,7 +99,10 @@ struct NotificationProcessor: BatchProcessor {
     /// One alert per owner of the dwelling (other than the newcomer), named only to the owner who
     /// consented to this registration. Each discloses the registration to the owner (through the
     /// gateway): the owner and the newcomer are its subjects.
-    func alertOwners(_ accepted: CloudEvent<RegistrationAccepted>, router: EventRouter, now: Int64, disclosures: inout QueuedDisclosures) throws {
+    func alertOwners(
+        _ accepted: CloudEvent<RegistrationAccepted>, router: EventRouter, from origin: EventRouter.Source? = nil, deliver: Bool = true, now: Int64,
+        disclosures: inout QueuedDisclosures
+    ) throws {
         let data = accepted.data
         guard data.kind != .deregistration, let address = data.address,
             let entry = try AddressCatalog(router.db).entry(address.rca), !entry.owners.isEmpty
@@ -107,9 +118,11 @@ struct NotificationProcessor: BatchProcessor {
             let time = accepted.time ?? Timestamp(.now)
             let event = CloudEvent(id: id, source: source, type: OwnerAlert.eventType, time: time, subject: address.rca.rawValue, data: alert)
             let body = try RegistryEventEncoder().encodeBytes(event)
+            // The newcomer is kept as the event's person: a delivery queued later, by an instance
+            // that takes the partition over, records them as disclosed too.
             let targets = try router.route(
-                id: id, time: time, body: body, facts: EventFacts(kind: .ownerAlert, change: nil, katos: [address.kato], iin: nil),
-                orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, now: now)
+                id: id, time: time, body: body, facts: EventFacts(kind: .ownerAlert, change: nil, katos: [address.kato], iin: data.person.iin),
+                orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, source: origin, deliver: deliver, now: now)
             for channel in targets { disclosures.add(.ownerAlert, subscription: channel, people: [owner.rawValue, data.person.iin.rawValue]) }
         }
     }

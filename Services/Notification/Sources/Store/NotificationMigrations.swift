@@ -94,5 +94,15 @@ enum NotificationMigrations {
                 CREATE INDEX replay_request_by_agency ON replay_request (agency, at_ms);
                 """)
         }
+        migrator.registerMigration("notification-3") { db in
+            // Where each event was read: the instance that owns that partition delivers it, and
+            // commits how far its deliveries are finished (docs/scaling.md).
+            try db.execute(sql: """
+                ALTER TABLE notification_event ADD COLUMN source_topic TEXT;
+                ALTER TABLE notification_event ADD COLUMN source_partition INTEGER;
+                ALTER TABLE notification_event ADD COLUMN source_offset INTEGER;
+                CREATE INDEX notification_event_by_source ON notification_event (source_topic, source_partition, source_offset);
+                """)
+        }
     }
 }
