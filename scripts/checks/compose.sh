@@ -11,8 +11,8 @@ if ! out=$(REGISTRY_JWT_SECRET=validation-only-secret-0123456789abcdef "${compos
 else
   echo "ok   docker-compose config parses docker/compose.yaml"
 fi
-services=$(REGISTRY_JWT_SECRET=x "${compose[@]}" --profile observability config --services 2>/dev/null | sort | tr '\n' ' ')
-expected="address-index audit kafka notification prometheus registration-intake topics "
+services=$(REGISTRY_JWT_SECRET=x "${compose[@]}" --profile observability --profile scaled config --services 2>/dev/null | sort | tr '\n' ' ')
+expected="address-index address-index-2 audit kafka notification notification-2 prometheus registration-intake registration-intake-2 topics "
 if [ "$services" = "$expected" ]; then echo "ok   services: $services"; else echo "FAIL services: '$services' (expected '$expected')"; failed=1; fi
 if out=$(env -u REGISTRY_JWT_SECRET "${compose[@]}" config 2>&1); then
   echo "FAIL compose config passes without REGISTRY_JWT_SECRET"; failed=1
