@@ -158,6 +158,12 @@ public final class KafkaConsumer: Sendable {
         try await client.offload { try $0.watermarks(partition, timeout: timeout) }
     }
 
+    /// Of `positions` (each partition's next offset to read), the partitions whose position lies
+    /// beyond their end on the broker: a broker that lost its log.
+    public func beyondEnd(_ positions: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(5)) async throws -> Set<KafkaTopicPartition> {
+        try await client.offload { try $0.beyondEnd(positions, timeout: timeout) }
+    }
+
     /// Every partition of `topics`, from the broker's metadata (not only those assigned here).
     public func partitions(of topics: [String], timeout: Duration = .seconds(5)) async throws -> Set<KafkaTopicPartition> {
         let wanted = Set(topics)

@@ -291,6 +291,26 @@ final class RDKafkaClient: @unchecked Sendable {
         return KafkaWatermarks(low: low, high: high)
     }
 
+    /// Of `positions` (each partition's next offset to read), those that lie beyond the
+    /// partition's end on the broker. One ListOffsets request per partition; the ends it may
+    /// understate (Tansu) are confirmed with one fetch for all of them.
+    func beyondEnd(_ positions: [KafkaTopicPartition: Int64], timeout: Duration) throws -> Set<KafkaTopicPartition> {
+        var suspects: [(KafkaTopicPartition, from: Int64)] = []
+        var beyond: Set<KafkaTopicPartition> = []
+        for (tp, position) in positions {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let code = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
+            if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(.admin, code, context: "watermarks of \(tp)") }
+            guard position > high else { continue }
+            if high > 0 { suspects.append((tp, from: high - 1)) } else { beyond.insert(tp) }
+        }
+        guard !suspects.isEmpty else { return beyond }
+        let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: suspects, timeout: timeout)
+        for (tp, _) in suspects where positions[tp]! > (confirmed[tp] ?? 0) { beyond.insert(tp) }
+        return beyond
+    }
+
     /// The offsets this consumer handle's group committed for `partitions`; partitions without a
     /// committed offset are left out.
     func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartition: Int64] {

@@ -64,6 +64,8 @@ public final class ProcessingEngine: Service, Sendable {
         var started: [KafkaTopicPartition: Int64] = [:]
         /// Partitions an ``ConsumerMembership/everyPartition`` engine was told not to read.
         var excluded: Set<KafkaTopicPartition> = []
+        /// Set at shutdown.
+        var stopping = false
         /// The next offset of every partition applied so far, and the ones the broker confirmed
         /// (see ``recommitWhileIdle(_:)``).
         var applied: [KafkaTopicPartition: Int64] = [:]
@@ -223,8 +225,11 @@ public final class ProcessingEngine: Service, Sendable {
                 self.noteReadToEnd(batch.reachedEnd, assignment: consumer.assignment, applied: progress.total)
             }
         } onGracefulShutdown: {
+            // A takeover waiting for the broker gives up, so the poll it runs in can end.
+            self.state.withLock { $0.stopping = true }
             Task { await consumer.close() }
         }
+        state.withLock { $0.stopping = true }
         await consumer.close()
         if handover?.acquiresOwnership == true, let ownership { ownership.release(ownership.owned) }
         state.withLock { $0.consumer = nil }  // the consumer's hooks refer back to the engine
@@ -257,8 +262,9 @@ public final class ProcessingEngine: Service, Sendable {
 
     /// Takes over assigned partitions (``PartitionHandover``): registers their producers (fencing
     /// the previous owner), has the service restore their state, and starts each at the group's
-    /// committed offset, which becomes the stored one. Retries until it succeeds (the broker may be
-    /// away) or the service stops; runs on the consumer's poll thread, inside the rebalance.
+    /// committed offset, which becomes the stored one. Retries every second until it succeeds (the
+    /// broker may be away) or the service stops; runs on the consumer's poll thread, inside the
+    /// rebalance.
     private func takeOver(_ partitions: [KafkaTopicPartition], _ handover: PartitionHandover) throws -> [KafkaTopicPartition: KafkaStartOffset] {
         var attempt = 0
         while true {
@@ -287,7 +293,9 @@ public final class ProcessingEngine: Service, Sendable {
                 return Dictionary(uniqueKeysWithValues: partitions.map { ($0, committed[$0].map(KafkaStartOffset.offset) ?? .beginning) })
             } catch {
                 attempt += 1
-                if state.withLock({ $0.consumer }) == nil || attempt > 120 { throw error }
+                // Until it works: partitions left unassigned would stay so until the next rebalance.
+                // (A hook that blocks past max.poll.interval.ms makes the group move them.)
+                if state.withLock({ $0.consumer == nil || $0.stopping }) { throw error }
                 if attempt == 1 || attempt % 10 == 0 {
                     logger.warning("could not take over partitions yet; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                 }
@@ -314,6 +322,7 @@ public final class ProcessingEngine: Service, Sendable {
         var reported = false
         var all: Set<KafkaTopicPartition> = []
         var lastLookup = ContinuousClock.now - .seconds(60)
+        var lastEndCheck = ContinuousClock.now
         while !Task.isCancelled {
             var holdsAll = false
             do {
@@ -325,12 +334,32 @@ public final class ProcessingEngine: Service, Sendable {
                 try await consumer.remove(consumer.assignment.subtracting(wanted))
                 if !wanted.isEmpty { try await consumer.add(wanted) }
                 holdsAll = !all.isEmpty && consumer.assignment == wanted
+                if holdsAll, ContinuousClock.now - lastEndCheck >= .seconds(10) {
+                    lastEndCheck = .now
+                    try await reassignBeyondEnd(consumer)
+                }
             } catch {
                 if !reported { logger.warning("could not read the partitions of the topics; retrying", metadata: ["error": "\(error)"]) }
                 reported = true
             }
             await membershipChanged.wait(timeout: holdsAll ? .seconds(10) : .milliseconds(500))
         }
+    }
+
+    /// A consumer without a group is never assigned its partitions again, which is where a group
+    /// member notices a broker that lost its log (a stored offset beyond a partition's end: Tansu
+    /// answers a fetch there with nothing, not `OFFSET_OUT_OF_RANGE`). So every 10 s it compares
+    /// where it is with the partitions' ends, and assigns a partition that lies beyond its end
+    /// again, which reports the loss and goes on from the end, as on a group assignment.
+    private func reassignBeyondEnd(_ consumer: KafkaConsumer) async throws {
+        let held = consumer.assignment
+        let positions = state.withLock { $0.applied.filter { $0.value > 0 && held.contains($0.key) } }
+        guard !positions.isEmpty else { return }
+        let beyond = try await consumer.beyondEnd(positions)
+        guard !beyond.isEmpty else { return }
+        try await consumer.remove(beyond)
+        state.withLock { state in for partition in beyond { state.applied[partition] = nil } }
+        try await consumer.add(beyond)
     }
 
     // MARK: Partitions chosen by the service (replicas)
