@@ -159,12 +159,12 @@ final class RegistryStack: @unchecked Sendable {
     /// The groups of each service and the topics they read. Their committed offsets reach the
     /// end once the service has caught up: the groups shared by the instances commit where
     /// everything is published (intake, address-index) or delivered (notification); the
-    /// consumers every instance runs (catalog copies, replicas) commit what they applied.
+    /// consumers every instance runs (catalog copies, replicas) commit what they applied. (Intake's
+    /// replica of the decisions reads only the partitions other instances decide: not here.)
     var consumerGroups: [(group: String, topics: [RegistryTopic])] {
         let audited = RegistryTopic.allCases.filter { $0 != .addressCatalog }
         return [
             (prefix + "registration-intake", [.registrationSubmitted]), (prefix + "registration-intake.catalog", [.addressCatalog]),
-            (prefix + "registration-intake.decisions", [.registrationAccepted, .registrationRejected]),
             (prefix + "address-index", [.registrationAccepted]), (prefix + "address-index.replica", [.registrationAccepted]),
             (prefix + "address-index.catalog", [.addressCatalog]),
             (prefix + "notification", [.addressChanged, .addressAlerts]), (prefix + "notification.events", [.addressChanged, .addressAlerts]),

@@ -169,7 +169,7 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
                 }
             }
         }
-        print("scale: lookups during the index's rolling restart: \(lookups.answered) answered, \(lookups.failed) failed (\(lookups.retried) retried at the other instance)")
+        print("scale: lookups during the index's rolling restart: \(lookups.answered) answered, \(lookups.failed) failed \(lookups.failures) (\(lookups.retried) retried at the other instance)")
         print("faults | two instances each (audit one): \(faults.count) faults in turn | \(faults.joined(separator: ", ")) | \(submissionKeys.count) submissions, \(accepted.count) accepted, \(distinctChanges.count) webhooks, \(messages) audited, \(lookups.answered) lookups (\(lookups.failed) failed) | \(lost) | \(decidedTwice.count) decided twice, \(repeatedChanges) changes and \(webhookRepeats) webhooks repeated (same id) | \(held ? "every guarantee held" : "FAILED")")
         await stack.stopAll()
     }
@@ -186,7 +186,9 @@ struct LookupTally: Sendable, CustomStringConvertible {
     var answered = 0
     var failed = 0
     var retried = 0
-    var description: String { "\(answered) answered, \(failed) failed, \(retried) retried" }
+    /// The answers of the failed lookups (status and the start of the body; "none": no answer).
+    var failures: [String: Int] = [:]
+    var description: String { "\(answered) answered, \(failed) failed \(failures), \(retried) retried" }
 }
 
 /// A client that spreads registration lookups over both index instances as a load balancer
@@ -235,15 +237,20 @@ final class LookupClient: Sendable {
                 let candidates = ready.urls.withLock { state in urls.filter(state.contains) }
                 let order = (candidates.isEmpty ? urls : candidates).rotated(by: turn)
                 let path = "/v1/persons/\(iins[turn % iins.count])/registration"
-                var status: Int?
+                var answer: (status: Int, body: String)?
                 for (attempt, url) in order.enumerated() {
-                    status = await httpGet(url + path, headers: headers)?.status
-                    if status != nil {
+                    answer = await httpGet(url + path, headers: headers)
+                    if answer != nil {
                         if attempt > 0 { tally.retried += 1 }
                         break
                     }
                 }
-                if status == 200 { tally.answered += 1 } else { tally.failed += 1 }
+                if answer?.status == 200 {
+                    tally.answered += 1
+                } else {
+                    tally.failed += 1
+                    tally.failures[answer.map { "\($0.status) \($0.body.prefix(80))" } ?? "none", default: 0] += 1
+                }
             }
             return tally
         }
