@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make bench: turns the pipeline runs' outputs (in $RUN) into bench/results/latest.json (argv[1])
-and prints the Markdown section of BENCHMARKS.md with every DESIGN §9 figure beside its target and
+and prints the Markdown section of BENCHMARKS.md with every docs/architecture.md §9 figure beside its target and
 its same-run baseline."""
 import datetime
 import json
@@ -99,6 +99,9 @@ if sustained:
         "samples": int(sustained["latency_samples"]),
         "timed_out": int(sustained["latency_timed_out"]),
     }
+# AuditGrowthBench's figures (audit_*): appending, trails and proofs, without the broker.
+if os.path.exists(os.path.join(run, "audit.json")):
+    results.update(json.load(open(os.path.join(run, "audit.json"))))
 json.dump(results, open(sys.argv[1], "w"), indent=2, sort_keys=True)
 open(sys.argv[1], "a").write("\n")
 # Each size keeps its own last result, so the growth row can set runs with different SIZEs side by side.
@@ -153,7 +156,7 @@ sustained_row = (
 two_row = (
     f"\n| end-to-end with two instances of intake, address-index and notification (audit one), the same {r['e2e_submissions']:,} submissions after the first run, on the same cores | {r['e2e_two_instances_events_per_s']:,} events/s | — (scaling is for availability here: one machine) | one instance of each, above: {r['e2e_events_per_s']:,} events/s | {r['e2e_two_instances_ratio']} | — |"
     if "e2e_two_instances_events_per_s" in r else "")
-print(f"""## Pipeline (DESIGN §9)
+print(f"""## Pipeline (docs/architecture.md §9)
 
 Broker (Tansu), the four services (release build), the load generator (`registryctl load`) and
 wrk all on this one machine. The index held {size:,} people before the end-to-end run

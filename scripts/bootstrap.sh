@@ -11,6 +11,8 @@ packages=(librdkafka-dev pkg-config libsqlite3-dev kcat wrk python3 curl)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 # docker-compose may come from elsewhere (pip, a newer Debian); it is needed only to validate.
 command -v docker-compose >/dev/null || packages+=(docker-compose)
+# promtool checks and tests the alert rules and lints /metrics; Debian ships it with the server.
+command -v promtool >/dev/null || packages+=(prometheus)
 install_debian_packages "${packages[@]}"
 
 stamp="$VENV/.requirements.sha256"

@@ -15,7 +15,7 @@ RUN_DIR=${RUN_DIR:-"$ROOT/var/run"}
 PORT_BASE=${PORT_BASE:-8080}
 INSTANCES=${INSTANCES:-1}
 SERVICES=(registration-intake address-index notification audit)
-# Services that run as several instances; audit keeps one (its log is rebuilt for several).
+# Services that run as several instances; audit keeps one (two would keep two logs; docs/scaling.md).
 SCALED=(registration-intake address-index notification)
 DEV_JWT_SECRET="dev-only-secret-change-me-0123456789"
 
@@ -47,6 +47,11 @@ trap 'exit 143' TERM
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"
 # A development machine: the development JWT secret and keys inside DATA_DIR are allowed.
 export REGISTRY_DEV_MODE=true
+# The audit's checkpoint key lives outside its data folder, as in production (generated on the
+# first run; the data folders are emptied at every start, the key is kept).
+export AUDIT_SIGNING_KEY_FILE=${AUDIT_SIGNING_KEY_FILE:-"$RUN_DIR/keys/audit-signing-key.pem"}
+# A checkpoint every 10 s instead of every minute, so a developer sees one promptly.
+export AUDIT_CHECKPOINT_SECONDS=${AUDIT_CHECKPOINT_SECONDS:-10}
 if [ -z "${REGISTRY_JWT_SECRET:-}" ]; then
   export REGISTRY_JWT_SECRET="$DEV_JWT_SECRET"
   say "REGISTRY_JWT_SECRET is not set: using the development secret '$DEV_JWT_SECRET' (never in production)"

@@ -37,6 +37,8 @@ public struct KafkaTopicMetadata: Sendable, Hashable {
     public let name: String
     /// Its partition ids, ascending.
     public let partitions: [Int32]
+    /// How many replicas its first partition has (0 for a topic without partitions).
+    public let replicationFactor: Int
 }
 
 /// Creates and lists topics and reads partition watermarks.
@@ -66,6 +68,12 @@ public final class KafkaAdmin: Sendable {
     /// Lists the broker's topics with their partitions, sorted by name.
     public func listTopics(timeout: Duration = .seconds(10)) async throws -> [KafkaTopicMetadata] {
         try await client.offload { try $0.metadata(timeout: timeout) }.sorted { $0.name < $1.name }
+    }
+
+    /// How many brokers the cluster has, and its topics sorted by name, from one metadata request.
+    public func cluster(timeout: Duration = .seconds(10)) async throws -> (brokers: Int, topics: [KafkaTopicMetadata]) {
+        let (brokers, topics) = try await client.offload { try $0.clusterMetadata(timeout: timeout) }
+        return (brokers, topics.sorted { $0.name < $1.name })
     }
 
     /// A partition's low and high watermarks.

@@ -6,7 +6,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// A configuration property was rejected (unknown name or invalid value).
         case configuration
-        /// The loaded librdkafka is too old to talk to current brokers (DESIGN §8).
+        /// The loaded librdkafka is too old to talk to current brokers (docs/architecture.md §8).
         case libraryTooOld
         /// A message could not be delivered (delivery report or synchronous produce failure).
         case delivery

@@ -1,4 +1,4 @@
-// The loaded librdkafka and its minimum version (DESIGN §8).
+// The loaded librdkafka and its minimum version (docs/architecture.md §8).
 
 import CRdKafka
 
@@ -22,7 +22,7 @@ public enum KafkaLibrary {
                 kind: .libraryTooOld,
                 message: """
                     librdkafka \(version) is loaded, but 2.2 or newer is required (2.0.x cannot parse \
-                    current brokers' ApiVersions answers; DESIGN.md §8). Run through `make run` / \
+                    current brokers' ApiVersions answers; docs/architecture.md §8). Run through `make run` / \
                     `make test`, which put the project's librdkafka 2.16 on LD_LIBRARY_PATH, or run \
                     `eval "$(scripts/dev-env.sh)"` first; in containers use a base image with librdkafka ≥ 2.2 \
                     (Ubuntu 24.04 ships 2.3).

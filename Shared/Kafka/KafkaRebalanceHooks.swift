@@ -13,7 +13,7 @@ public struct KafkaRebalanceHooks: Sendable {
     /// are left unassigned rather than read from a guessed offset.
     public var startOffsets: @Sendable ([KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaStartOffset]
     /// Decides where to start when a requested offset lies beyond the partition's high watermark
-    /// (the broker lost its log, DESIGN §8). The anomaly is always logged at error level and
+    /// (the broker lost its log, docs/architecture.md §8). The anomaly is always logged at error level and
     /// published as ``KafkaConsumerEvent/offsetBeyondEnd(_:)`` too.
     public var offsetBeyondEnd: @Sendable (KafkaOffsetBeyondEnd) -> KafkaStartOffset
     /// Told which partitions are being taken away, before they are.

@@ -31,7 +31,7 @@ public final class KafkaStatisticsRecorder: Sendable {
             guard let partitions = (value as? [String: Any])?["partitions"] as? [String: Any] else { continue }
             for (partition, stats) in partitions where partition != "-1" {
                 guard let lag = (stats as? [String: Any])?["consumer_lag"] as? Int, lag >= 0 else { continue }
-                Gauge(label: "kafka_consumer_lag", dimensions: [("client", clientLabel), ("topic", topic), ("partition", partition)])
+                Gauge(label: "kafka_consumer_lag_messages", dimensions: [("client", clientLabel), ("topic", topic), ("partition", partition)])
                     .record(lag)
             }
         }

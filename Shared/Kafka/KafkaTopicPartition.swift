@@ -57,7 +57,7 @@ public struct KafkaWatermarks: Hashable, Sendable {
 
 /// A start offset that the broker cannot honour because it lies beyond the end of the partition.
 ///
-/// This is how a broker that lost its log shows itself (DESIGN §8): the owner's store says it
+/// This is how a broker that lost its log shows itself (docs/architecture.md §8): the owner's store says it
 /// already read up to `requested`, but the broker's partition ends at `watermarks.high`.
 public struct KafkaOffsetBeyondEnd: Hashable, Sendable, CustomStringConvertible {
     /// The partition concerned.

@@ -146,7 +146,7 @@ import TestSupport
         return summary
     }
 
-    /// DESIGN §3: every producer partitions with murmur2 like the Java client, so a key lands in
+    /// docs/architecture.md §3: every producer partitions with murmur2 like the Java client, so a key lands in
     /// the same partition whoever produced it (librdkafka's default, CRC32, would not).
     @Test func keysLandInThePartitionTheJavaClientPicks() async throws {
         let topic = TestBroker.uniqueName("murmur2")

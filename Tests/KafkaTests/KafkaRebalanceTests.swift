@@ -33,10 +33,19 @@ final class ProcessedLog: Sendable {
     var duplicates: Int { seen.withLock { $0.values.filter { $0 > 1 }.count } }
 }
 
+/// What a rebalance test sees happen: whether the first consumer's partitions were revoked, what
+/// it had left then, and where the second consumer started.
+final class RebalanceWatch: Sendable {
+    let rebalanced = Mutex(false)
+    let backlogAtRevocation = Mutex<Int64?>(nil)
+    let firstHalfEnds = Mutex<[KafkaTopicPartition: Int64]>([:])
+    let secondStarts = Mutex<[KafkaTopicPartition: Int64]>([:])
+}
+
 @Suite(.timeLimit(.minutes(5))) struct KafkaRebalanceTests {
-    func consumer(group: String, hooks: KafkaRebalanceHooks) throws -> KafkaConsumer {
+    func consumer(group: String, hooks: KafkaRebalanceHooks, maxBatchSize: Int = 200) throws -> KafkaConsumer {
         var configuration = KafkaConsumerConfiguration(client: try TestBroker.clientConfiguration("test-rebalance"), groupID: group)
-        configuration.maxBatchSize = 200
+        configuration.maxBatchSize = maxBatchSize
         return try KafkaConsumer(configuration: configuration, hooks: hooks, logger: TestLogger.quiet)
     }
 
@@ -51,32 +60,72 @@ final class ProcessedLog: Sendable {
         try await TestBroker.createTopics([topic], partitions: 6)
         let total = 6_000
         try await produce(topic, count: total / 2)
+        let partitions = (0..<6).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
 
         let store = OffsetStore()
         let log = ProcessedLog()
-        let hooks = KafkaRebalanceHooks(startOffsets: { store.read($0) })
         let group = TestBroker.uniqueName("split-group")
+        // The first consumer works slowly (each message costs it 2 ms) until its
+        // partitions are taken away, so the second joins while it still has a backlog; what it
+        // had left is read from the offset store at that moment.
+        let watch = RebalanceWatch()
+        let firstHooks = KafkaRebalanceHooks(startOffsets: { store.read($0) }, revoked: { revoked in
+            let ends = watch.firstHalfEnds.withLock { $0 }
+            let next = store.read(revoked)
+            let left = revoked.reduce(Int64(0)) { sum, partition in
+                guard case .offset(let offset)? = next[partition] else { return sum + (ends[partition] ?? 0) }
+                return sum + max(0, (ends[partition] ?? 0) - offset)
+            }
+            watch.backlogAtRevocation.withLock { if $0 == nil { $0 = left } }
+            watch.rebalanced.withLock { $0 = true }
+        })
+        // Where the second consumer starts on each partition it is given.
+        let secondHooks = KafkaRebalanceHooks(startOffsets: { assigned in
+            let starts = store.read(assigned)
+            watch.secondStarts.withLock { recorded in
+                for (partition, start) in starts {
+                    if case .offset(let offset) = start { recorded[partition] = offset } else { recorded[partition] = 0 }
+                }
+            }
+            return starts
+        })
 
         // Each consumer applies a batch (log + offsets, like one transaction) before pulling the next.
-        @Sendable func run(_ consumer: KafkaConsumer) async {
+        @Sendable func run(_ consumer: KafkaConsumer, slow: Bool) async {
             for await batch in consumer.batches {
+                if slow && !watch.rebalanced.withLock({ $0 }) {
+                    try? await Task.sleep(for: .milliseconds(2 * batch.messages.count))  // the work it simulates
+                }
                 log.record(batch.messages)
                 store.store(batch.messages)
             }
         }
-        let first = try consumer(group: group, hooks: hooks)
-        try first.subscribe(to: [topic])
-        let firstTask = Task { await run(first) }
-        try await waitUntil("the first consumer processes messages") { log.distinct > 500 }
+        let probe = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: try TestBroker.clientConfiguration("test-rebalance"), groupID: TestBroker.uniqueName("probe")), logger: TestLogger.quiet)
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        for partition in partitions { ends[partition] = try await probe.watermarks(of: partition).high }
+        await probe.close()
+        watch.firstHalfEnds.withLock { $0 = ends }
 
-        let second = try consumer(group: group, hooks: hooks)
+        let first = try self.consumer(group: group, hooks: firstHooks, maxBatchSize: 50)
+        try first.subscribe(to: [topic])
+        let firstTask = Task { await run(first, slow: true) }
+        try await waitUntil("the first consumer processes messages", timeout: .seconds(60)) { log.distinct > 500 }
+
+        let second = try self.consumer(group: group, hooks: secondHooks)
         try second.subscribe(to: [topic])
-        let secondTask = Task { await run(second) }
+        let secondTask = Task { await run(second, slow: false) }
         try await waitUntil("both consumers hold partitions", timeout: .seconds(60)) {
             !first.assignment.isEmpty && !second.assignment.isEmpty
         }
         #expect(first.assignment.isDisjoint(with: second.assignment))
         #expect(first.assignment.union(second.assignment).count == 6)
+        // The rebalance happened with work in flight: the first had messages left when its
+        // partitions were revoked, and the second took over partitions with messages still to do
+        // (begun by the first or not: which ones the first had started depends on its fetches).
+        let backlog = watch.backlogAtRevocation.withLock { $0 }
+        #expect((backlog ?? 0) > 0, "the first consumer had no backlog when the second joined (\(backlog.map(String.init) ?? "no revocation"))")
+        let handedOver = watch.secondStarts.withLock { $0 }.filter { $0.value < (ends[$0.key] ?? 0) }
+        #expect(!handedOver.isEmpty, "the second consumer took over no partition with work left: \(watch.secondStarts.withLock { $0 })")
 
         try await produce(topic, count: total / 2, from: total / 2)
         try await waitUntil("every message is processed", timeout: .seconds(60)) { log.distinct >= total }
@@ -85,7 +134,7 @@ final class ProcessedLog: Sendable {
         _ = await (firstTask.value, secondTask.value)
         #expect(log.distinct == total)
         #expect(log.duplicates == 0)
-        print("two consumers processed \(log.distinct) messages across a rebalance: \(log.duplicates) duplicates, 0 skipped")
+        print("two consumers processed \(log.distinct) messages across a rebalance with \(backlog ?? 0) messages still to do; the second took over \(handedOver.count) partitions mid-way: \(log.duplicates) duplicates, 0 skipped")
     }
 
     @Test func assignmentSeeksToTheSuppliedOffsets() async throws {

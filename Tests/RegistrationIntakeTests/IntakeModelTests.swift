@@ -1,5 +1,5 @@
 // Property test: random submission sequences through the desk and a real store agree with a
-// plain reference model of DESIGN §4.4-4.5 written independently here.
+// plain reference model of docs/architecture.md §4.4-4.5 written independently here.
 
 import Foundation
 import RegistrySchema
@@ -7,7 +7,7 @@ import ServiceRuntime
 import Testing
 @testable import RegistrationIntake
 
-/// DESIGN §4.4-4.5 written as plainly as possible: a dictionary of people and a list of checks.
+/// docs/architecture.md §4.4-4.5 written as plainly as possible: a dictionary of people and a list of checks.
 struct ReferenceIntake {
     struct Stay { var rca: String; var from: CalendarDate; var until: CalendarDate? }
     struct Person { var sequence = 0; var permanent: Stay?; var temporary: Stay? }

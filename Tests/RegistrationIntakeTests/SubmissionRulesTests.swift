@@ -1,4 +1,4 @@
-// The decision rules of DESIGN §4.4, one test per rejection code, and the accepted transitions.
+// The decision rules of docs/architecture.md §4.4, one test per rejection code, and the accepted transitions.
 
 import RegistrySchema
 import ServiceRuntime

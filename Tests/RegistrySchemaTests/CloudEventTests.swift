@@ -152,7 +152,7 @@ struct CloudEventTests {
         #expect(try decoder.decodeEvent(from: encoder.encode(event)) == event)
     }
 
-    @Test("every data type's event subject follows DESIGN §4: IIN for persons, RCA for addresses")
+    @Test("every data type's event subject follows docs/architecture.md §4: IIN for persons, RCA for addresses")
     func subjects() throws {
         for name in Vectors.validNames {
             let event = try decoder.decodeEvent(from: Vectors.data("valid", name))
@@ -164,6 +164,8 @@ struct CloudEventTests {
                 #expect(RCA(rawValue: event.data.eventSubject ?? "") != nil)
             case .accessLogged, .notificationOutcome, .deadLetter:
                 #expect(event.data.eventSubject == nil)
+            case .auditCheckpoint:
+                #expect(event.data.eventSubject == (event.data as? AuditCheckpoint)?.origin && event.attributes.subject == event.data.eventSubject, "\(name)")
             }
         }
     }

@@ -61,7 +61,7 @@ struct DecodingErrorTests {
         #expect(EnvelopeError.unsupportedSpecVersion(found: "2.0").rejectionCode == .unsupportedType)
     }
 
-    @Test("the rejection codes are the ten of DESIGN §4.4, in order")
+    @Test("the rejection codes are the ten of docs/architecture.md §4.4, in order")
     func codes() {
         #expect(RejectionCode.allCases.map(\.rawValue) == [
             "MALFORMED", "UNSUPPORTED_TYPE", "INVALID_IIN", "IIN_BIRTHDATE_MISMATCH", "UNKNOWN_ADDRESS", "NOT_RESIDENTIAL",

@@ -84,7 +84,7 @@ struct GoldenVectorTests {
         #expect(listed.count >= 40)
     }
 
-    @Test("the DESIGN §4.3 example fails only on its IINs; with corrected check digits it is valid")
+    @Test("the docs/architecture.md §4.3 example fails only on its IINs; with corrected check digits it is valid")
     func designSubmissionExample() throws {
         let verbatim = try Vectors.data("invalid", "design-4.3-submitted-example.json")
         #expect(throws: EnvelopeError.self) { try decoder.decode(RegistrationSubmitted.self, from: verbatim) }

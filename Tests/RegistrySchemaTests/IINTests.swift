@@ -1,4 +1,4 @@
-// IIN: the §4.1 algorithm against computed vectors, the DESIGN examples, masking.
+// IIN: the §4.1 algorithm against computed vectors, the contract's original examples (wrong check digits), masking.
 
 import Foundation
 import RegistrySchema
@@ -57,7 +57,7 @@ struct IINTests {
         }
     }
 
-    @Test("the DESIGN examples 860101300125 and 790512400228 fail the check digit (6 and 0 expected)")
+    @Test("the contract's original examples 860101300125 and 790512400228 fail the check digit (6 and 0 expected)")
     func designExamples() {
         #expect(IIN.validate("860101300125") == .checkDigitMismatch(expected: 6, found: 5))
         #expect(IIN.validate("790512400228") == .checkDigitMismatch(expected: 0, found: 8))

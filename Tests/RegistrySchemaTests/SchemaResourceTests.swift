@@ -67,7 +67,7 @@ struct SchemaResourceTests {
         #expect(envelope["properties"]?["specversion"]?["const"] == .string("1.0"))
     }
 
-    @Test("the submission schema states the per-kind rules of DESIGN §4.3 with if/then")
+    @Test("the submission schema states the per-kind rules of docs/architecture.md §4.3 with if/then")
     func perKindRules() throws {
         let submitted = try JSONValue(parsing: #require(RegistrySchemas.schema(for: .registrationSubmitted)))
         guard case .array(let rules)? = submitted["allOf"] else {

@@ -1,4 +1,4 @@
-// The topic catalogue of DESIGN §3 and the one place the prefix is applied.
+// The topic catalogue of docs/architecture.md §3 and the one place the prefix is applied.
 
 import Foundation
 import RegistrySchema
@@ -6,13 +6,14 @@ import Testing
 
 @Suite("Topics")
 struct TopicTests {
-    @Test("the ten topics of DESIGN §3")
+    @Test("the eleven topics of the contract")
     func catalogue() {
         #expect(RegistryTopic.allCases.map(\.baseName) == [
             "address.catalog.v1", "registration.submitted.v1", "registration.accepted.v1", "registration.rejected.v1",
             "address.changed.v1", "address.current.v1", "address.alerts.v1", "access.logged.v1",
-            "notification.outcome.v1", "deadletter.v1",
+            "notification.outcome.v1", "deadletter.v1", "audit.checkpoints.v1",
         ])
+        #expect(RegistryTopic.auditCheckpoints.keyDescription == "log origin")
         #expect(RegistryTopic.defaultPartitions == 12)
         #expect(RegistryTopic.addressCatalog.keyDescription == "RCA")
         #expect(RegistryTopic.registrationRejected.keyDescription == "IIN, or the submission id if no IIN can be read")
@@ -38,7 +39,7 @@ struct TopicTests {
         let compacted = RegistryTopic.allCases.filter { $0.cleanupPolicy == .compact }
         #expect(compacted == [.addressCatalog, .addressCurrent])
         let long = RegistryTopic.allCases.filter(\.isLongRetention)
-        #expect(long == [.registrationAccepted, .addressChanged, .accessLogged, .deadLetter])
+        #expect(long == [.registrationAccepted, .addressChanged, .accessLogged, .deadLetter, .auditCheckpoints])
         #expect(RegistryTopic.registrationAccepted.topicConfigs == ["cleanup.policy": "delete", "retention.ms": "-1"])
         #expect(RegistryTopic.registrationSubmitted.topicConfigs == ["cleanup.policy": "delete", "retention.ms": "604800000"])
         #expect(RegistryTopic.addressCurrent.topicConfigs["cleanup.policy"] == "compact")
@@ -51,7 +52,8 @@ struct TopicTests {
         }
         #expect(EventType.registrationSubmitted.rawValue == "kz.registry.registration.submitted.v1")
         #expect(EventType.occupancyAlert.rawValue == "kz.registry.address.occupancy-alert.v1")
-        #expect(EventType.allCases.count == 11)
+        #expect(EventType.allCases.count == 12)
+        #expect(EventType.auditCheckpoint.rawValue == "kz.registry.audit.checkpoint.v1" && EventType.auditCheckpoint.topic == .auditCheckpoints)
         let error = #expect(throws: DecodingError.self) {
             try JSONDecoder().decode([EventType].self, from: Data(#"["kz.registry.deadletter.v1","kz.registry.x.v1"]"#.utf8))
         }

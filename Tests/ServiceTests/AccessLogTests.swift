@@ -1,4 +1,4 @@
-// Every answer that discloses personal data is audited before it leaves (DESIGN §5.1, §6).
+// Every answer that discloses personal data is audited before it leaves (docs/architecture.md §5.1, §6).
 
 import Foundation
 import HTTPTypes
@@ -59,7 +59,7 @@ enum DisclosingProbeService: RegistryService {
     }
 
     /// The relay is not running here, so what is in the outbox when the response arrives was
-    /// committed before it was sent: durable (DESIGN §6). Then the relay publishes it to
+    /// committed before it was sent: durable (docs/architecture.md §6). Then the relay publishes it to
     /// `access.logged.v1`, keyed by the actor.
     @Test func anAnswerLeavesOnlyAfterItsAccessEventIsDurableThenReachesTheTopic() async throws {
         let topic = prefix + "access.logged.v1"

@@ -8,7 +8,15 @@ import Testing
 import TestSupport
 
 @Suite(.timeLimit(.minutes(5))) struct BrokerOutageTests {
+    static let total = 10_000
+
     @Test func theServiceStaysUpIsNotReadyDuringAnOutageAndResumesByItself() async throws {
+        try await FaultRow.measure("broker unreachable under load", injected: "20 s outage") { row in
+            try await run(row)
+        }
+    }
+
+    func run(_ row: FaultRow) async throws -> String {
         let broker = try await PrivateBroker()
         let client = KafkaClientConfiguration(bootstrapServers: broker.bootstrapServers, clientID: "outage-test")
         let admin = try KafkaAdmin(configuration: client, logger: TestBroker.outageLogger)
@@ -26,37 +34,55 @@ import TestSupport
         func batch(_ range: Range<Int>) -> [KafkaProducerMessage] {
             range.map { KafkaProducerMessage(topic: "outage-in", key: "k\($0 % 100)", value: Array("\($0)".utf8)) }
         }
-        _ = try await producer.send(batch(0..<5_000))
+        let half = Self.total / 2
+        _ = try await producer.send(batch(0..<half))
         let database = try DatabaseQueue(path: dataDirectory + "/crash-test.sqlite", configuration: { var c = Configuration(); c.readonly = true; return c }())
         @Sendable func counted() async throws -> Int {
             try await database.read { try Int.fetchOne($0, sql: "SELECT COALESCE(SUM(n), 0) FROM counts") ?? 0 }
         }
-        try await waitUntil("the first half is counted", timeout: .seconds(60)) { try await counted() == 5_000 }
+        try await waitUntil("the first half is counted", timeout: .seconds(60)) { try await counted() == half }
 
         await broker.cut()
         let outageStarted = ContinuousClock.now
-        let secondHalf = Task { try await producer.send(batch(5_000..<10_000)) }  // waits in the client
+        let secondHalf = Task { try await producer.send(batch(half..<Self.total)) }  // waits in the client
         try await waitUntil("readiness reports the broker gone", timeout: .seconds(30)) { await httpGet(ready)?.status == 503 }
         let body = await httpGet(ready)?.body ?? ""
-        #expect(body.contains(#""broker":"failing""#), "\(body)")
+        row.check(body.contains(#""broker":"failing""#), "readiness does not name the broker: \(body)")
         // The outage itself lasts 20 s; that is the scenario, not a guess at a condition.
         try await Task.sleep(until: outageStarted + .seconds(20))
-        #expect(service.process.isRunning, "the service must stay up while the broker is away")
-        #expect(await httpGet(ready)?.status == 503)
+        row.check(service.process.isRunning, "the service did not stay up while the broker was away")
+        let readiness = await httpGet(ready)?.status
+        row.check(readiness == 503, "the service said it was ready without a broker")
 
         try await broker.restore()
+        let outage = ContinuousClock.now - outageStarted
+        row.injected = "\(outage.components.seconds) s outage"
         _ = try await secondHalf.value
         try await waitUntil("everything is counted after the broker returned", timeout: .seconds(120), interval: .milliseconds(250)) {
-            try await counted() >= 10_000
+            try await counted() >= Self.total
         }
         try await waitUntil("ready again", timeout: .seconds(60)) { await httpGet(ready)?.status == 200 }
         try await waitUntil("the outbox is drained", timeout: .seconds(60)) {
             try await database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") ?? 1 } == 0
         }
-        #expect(try await counted() == 10_000)
+        let total = try await counted()
         service.signal(SIGTERM)
-        #expect(await service.waitForExit(timeout: .seconds(20)) == 0)
-        print("broker outage: 20 s without a broker, service stayed up and not-ready, then counted 10000 of 10000 and drained its outbox")
-        print("faults | broker unreachable under load | 20 s outage | 10000 messages | \(10_000 - (try await counted())) | 0 | stayed up, not ready, resumed")
+        let exit = await service.waitForExit(timeout: .seconds(20))
+        row.check(exit == 0, "the service did not stop cleanly")
+
+        // Against the inputs: one output per input position; repeats by that identity.
+        let outputs = try await EventTally.read(["outage-out"], bootstrapServers: broker.bootstrapServers, id: { String(decoding: $0.value ?? [], as: UTF8.self) })
+        var expected = Set<String>()
+        for partition in 0..<3 {
+            let end = try await admin.watermarks(of: KafkaTopicPartition(topic: "outage-in", partition: Int32(partition))).high
+            for offset in 0..<end { expected.insert("\(partition):\(offset)") }
+        }
+        row.check(expected.count == Self.total, "the input holds \(expected.count) messages, \(Self.total) were sent")
+        row.check(outputs.ids.isSubset(of: expected), "outputs for no input")
+        row.messages = "\(Self.total) messages"
+        row.lost = max(0, Self.total - total) + expected.subtracting(outputs.ids).count
+        row.duplicated(outputs.repeats + max(0, total - Self.total), "re-sends (same id), \(max(0, total - Self.total)) counted twice")
+        print("broker outage: \(outage) without a broker, service stayed up and not-ready, then counted \(total) of \(Self.total) and drained its outbox")
+        return "stayed up, not ready, resumed"
     }
 }

@@ -1,4 +1,4 @@
-// Every disclosure is recorded (DESIGN §5.1): webhook deliveries, replays and owner alerts in the
+// Every disclosure is recorded (docs/architecture.md §5.1): webhook deliveries, replays and owner alerts in the
 // transaction that queues them; a subscription's watch-list, a submission's status and a
 // certificate verification when they are answered. Answers with personal data are not cached.
 

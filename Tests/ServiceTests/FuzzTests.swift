@@ -85,59 +85,77 @@ import TestSupport
         #expect(readFast >= Self.submissions.count + Self.hotEvents.count && readFast < valid, "both paths are exercised")
     }
 
-    @Test func theSubmissionDecoderSurvivesRandomAndMutatedInput() async {
-        // CPU-bound for seconds: off the cooperative pool, which the other tests need.
-        let (decoded, refused, slowest) = await offPool { () -> (Int, [String: Int], Duration) in
-            var g = SplitMix64(seed: Self.seed)
-            let decoder = RegistryEventDecoder()
-            var (decoded, refused) = (0, [String: Int]())
-            var slowest = Duration.zero
-            for _ in 0..<Self.inputs {
-                let input = Self.mutate(Self.submissions.randomElement(using: &g)!, samples: Self.submissions, &g)
-                let started = ContinuousClock.now
-                do throws(EnvelopeError) {
-                    _ = try decoder.decode(RegistrationSubmitted.self, from: input)
-                    decoded += 1
-                } catch {
-                    refused[error.rejectionCode.rawValue, default: 0] += 1
+    @Test func theSubmissionDecoderSurvivesRandomAndMutatedInput() async throws {
+        try await FaultRow.measure("fuzzed submission decoder", injected: "\(Self.inputs) mutated inputs", countsMessages: false) { row in
+            // CPU-bound for seconds: off the cooperative pool, which the other tests need.
+            let (decoded, refused, disagreements, slowest) = await offPool { () -> (Int, [String: Int], [String], Duration) in
+                var g = SplitMix64(seed: Self.seed)
+                let decoder = RegistryEventDecoder()
+                let encoder = RegistryEventEncoder()
+                var (decoded, refused, disagreements) = (0, [String: Int](), [String]())
+                var slowest = Duration.zero
+                for _ in 0..<Self.inputs {
+                    let input = Self.mutate(Self.submissions.randomElement(using: &g)!, samples: Self.submissions, &g)
+                    let started = ContinuousClock.now
+                    let general = try? decoder.decodeEvent(from: input)
+                    do throws(EnvelopeError) {
+                        let event = try decoder.decode(RegistrationSubmitted.self, from: input)
+                        decoded += 1
+                        // What it accepts, the general entry point reads as the same submission,
+                        // and written out again it reads back the same.
+                        let rewritten = (try? encoder.encodeBytes(event)).flatMap { try? decoder.decode(RegistrationSubmitted.self, from: $0) }
+                        if general != .registrationSubmitted(event) || rewritten != event { disagreements.append(String(decoding: input, as: UTF8.self)) }
+                    } catch {
+                        refused[error.rejectionCode.rawValue, default: 0] += 1
+                        if case .registrationSubmitted? = general { disagreements.append(String(decoding: input, as: UTF8.self)) }
+                    }
+                    slowest = max(slowest, ContinuousClock.now - started)
                 }
-                _ = try? decoder.decodeEvent(from: input)
-                slowest = max(slowest, ContinuousClock.now - started)
+                return (decoded, refused, disagreements, slowest)
             }
-            return (decoded, refused, slowest)
+            let refusals = refused.values.reduce(0, +)
+            print("fuzz: \(Self.inputs) submission inputs (seed \(Self.seed)): \(decoded) still valid, refused \(refused.sorted { $0.key < $1.key }); slowest \(slowest)")
+            row.check(disagreements.isEmpty, "\(disagreements.count) inputs decided differently by decode and decodeEvent, or not read back the same: \(disagreements.prefix(2))")
+            row.check(refused.count >= 2, "the mutations reach only \(refused.count) kind of refusal")
+            row.check(decoded > 0, "no mutated input was still valid: the mutations only break")
+            row.check(slowest < .seconds(2), "an input took \(slowest): the decoder can be made to hang")
+            row.messages = "\(decoded) still valid, \(refusals) refused (\(refused.count) reasons)"
+            return "no crash, every input decided the same by both entry points, slowest \(slowest)"
         }
-        print("fuzz: \(Self.inputs) submission inputs (seed \(Self.seed)): \(decoded) still valid, refused \(refused.sorted { $0.key < $1.key }); slowest \(slowest)")
-        #expect(decoded + refused.values.reduce(0, +) == Self.inputs)
-        #expect(refused.count >= 2, "the mutations reach more than one kind of refusal")
-        #expect(slowest < .seconds(2), "no input makes the decoder hang")
-        print("faults | fuzzed submission decoder | \(Self.inputs) mutated inputs | - | - | - | no crash, slowest \(slowest)")
     }
 
     @Test func theTokenVerifierSurvivesRandomAndMutatedTokensAndAcceptsOnlyGenuineOnes() async throws {
-        let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
-        let genuine = try await keys.sign(RegistryTokenClaims(sub: "123456789012", role: .agency, scope: "address:read", org: "Fuzz", expires: Date().addingTimeInterval(3600)))
-        let other = try await keys.sign(RegistryTokenClaims(sub: "860101300126", role: .citizen, scope: nil, org: nil, expires: Date().addingTimeInterval(3600)))
-        let verifier = await TokenVerifier.hs256(secret: TestSecrets.jwt)
-        let expected = try await verifier.verify(genuine)
-        let samples = [Array(genuine.utf8), Array(other.utf8), Array("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.".utf8)]
-        var g = SplitMix64(seed: Self.seed &+ 1)
-        var (accepted, refused) = (0, 0)
-        var slowest = Duration.zero
-        for _ in 0..<Self.inputs / 4 {
-            let token = String(decoding: Self.mutate(samples[0], samples: samples, &g), as: UTF8.self)
-            let started = ContinuousClock.now
-            if let principal = try? await verifier.verify(token) {
-                accepted += 1
-                // Only a token that still carries a genuine signature over the same claims (e.g. a
-                // changed base64 padding bit, or the other genuine token spliced in whole) passes.
-                #expect(principal == expected || principal.subject == "860101300126", "a forged token was accepted: \(token)")
-            } else {
-                refused += 1
+        try await FaultRow.measure("fuzzed JWT verifier", injected: "\(Self.inputs / 4) mutated tokens", countsMessages: false) { row in
+            let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
+            let genuine = try await keys.sign(RegistryTokenClaims(sub: "123456789012", role: .agency, scope: "address:read", org: "Fuzz", expires: Date().addingTimeInterval(3600)))
+            let other = try await keys.sign(RegistryTokenClaims(sub: "860101300126", role: .citizen, scope: nil, org: nil, expires: Date().addingTimeInterval(3600)))
+            let verifier = await TokenVerifier.hs256(secret: TestSecrets.jwt)
+            let expected = try await verifier.verify(genuine)
+            let samples = [Array(genuine.utf8), Array(other.utf8), Array("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.".utf8)]
+            var g = SplitMix64(seed: Self.seed &+ 1)
+            var (accepted, refused, forged) = (0, 0, 0)
+            var slowest = Duration.zero
+            for _ in 0..<Self.inputs / 4 {
+                let token = String(decoding: Self.mutate(samples[0], samples: samples, &g), as: UTF8.self)
+                let started = ContinuousClock.now
+                if let principal = try? await verifier.verify(token) {
+                    accepted += 1
+                    // Only a token that still carries a genuine signature over the same claims (e.g. a
+                    // changed base64 padding bit, or the other genuine token spliced in whole) passes.
+                    if !(principal == expected || principal.subject == "860101300126") {
+                        forged += 1
+                        row.fail("a forged token was accepted: \(token)")
+                    }
+                } else {
+                    refused += 1
+                }
+                slowest = max(slowest, ContinuousClock.now - started)
             }
-            slowest = max(slowest, ContinuousClock.now - started)
+            print("fuzz: \(Self.inputs / 4) mutated tokens (seed \(Self.seed &+ 1)): \(refused) refused, \(accepted) still genuine; slowest \(slowest)")
+            row.check(refused > 0, "no mutated token was refused")
+            row.check(slowest < .seconds(2), "a token took \(slowest) to verify")
+            row.messages = "\(accepted) still genuine, \(refused) refused"
+            return "no crash, \(forged) forgeries accepted, slowest \(slowest)"
         }
-        print("fuzz: \(Self.inputs / 4) mutated tokens (seed \(Self.seed &+ 1)): \(refused) refused, \(accepted) still genuine; slowest \(slowest)")
-        #expect(refused > 0 && slowest < .seconds(2))
-        print("faults | fuzzed JWT verifier | \(Self.inputs / 4) mutated tokens | - | - | - | no crash, no forgery accepted, slowest \(slowest)")
     }
 }

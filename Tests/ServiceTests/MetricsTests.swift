@@ -1,4 +1,4 @@
-// /metrics of a real service process shows what operators need (DESIGN §5, issue #4).
+// /metrics of a real service process shows what operators need (docs/architecture.md §5, issue #4).
 
 import Foundation
 import GRDB
@@ -40,13 +40,18 @@ import TestSupport
         let keys = await JWTKeyCollection().add(hmac: HMACKey(from: TestSecrets.jwt), digestAlgorithm: .sha256)
         let token = try await keys.sign(RegistryTokenClaims(sub: "prometheus", role: .operator, scope: nil, org: nil, expires: Date().addingTimeInterval(600)))
         let wanted = [
-            "HTTP latency by route and status": #"http_server_request_duration_bucket\{[^}]*http_route="/health/live"[^}]*http_response_status_code="200""#,
-            "consumer lag per partition": #"kafka_consumer_lag\{[^}]*partition="[01]"[^}]*\} \d+"#,
-            "batch size": #"engine_batch_size_(count|sum|bucket)[^\n]* \d+"#,
+            "HTTP latency by route and status": #"http_server_request_duration_seconds_bucket\{[^}]*http_route="/health/live"[^}]*http_response_status_code="200""#,
+            "HTTP requests": #"http_server_requests_total\{[^}]*http_route="/health/live"[^}]*\} [1-9]"#,
+            "consumer lag per partition": #"kafka_consumer_lag_messages\{[^}]*partition="[01]"[^}]*\} \d+"#,
+            "batch size": #"engine_batch_size_messages_(count|sum|bucket)[^\n]* \d+"#,
             "batch apply time": #"engine_batch_apply_seconds_bucket\{"#,
-            "outbox depth": #"outbox_depth\{service="crash-test"\} \d+"#,
+            "outbox pending events": #"outbox_pending_events\{service="crash-test"\} \d+"#,
             "outbox oldest row age": #"outbox_oldest_age_seconds\{service="crash-test"\}"#,
             "dead letters": #"engine_dead_letters_total\{service="crash-test"\} 1"#,
+            "which build runs": #"build_info\{[^}]*service="crash-test"[^}]*\} 1"#,
+            "resident memory": #"process_resident_memory_bytes [1-9]\d*"#,
+            "CPU time": #"process_cpu_seconds_total \d"#,
+            "readiness": #"service_ready_check\{check="broker"\} [01]"#,
         ]
         var text = ""
         try await waitUntil("every metric family is present (lag arrives with the first statistics)", timeout: .seconds(30)) {
@@ -58,5 +63,31 @@ import TestSupport
             #expect(line != nil, "\(what)")
             print("metrics: \(what): \(line ?? "missing")")
         }
+
+        // Every family is documented: `# HELP` before its `# TYPE`, the type the catalog says,
+        // counters ending in _total (promtool check metrics lints the same in scripts/checks).
+        let lines = text.split(separator: "\n").map(String.init)
+        let families = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ").map(String.init) }
+        #expect(families.count >= 20, "\(families.count) families")
+        for family in families {
+            let (name, kind) = (family[2], family[3])
+            #expect(lines.contains { $0.hasPrefix("# HELP \(name) ") }, "\(name) has no # HELP: add it to MetricCatalog")
+            #expect(MetricCatalog.families.first { $0.name == name }?.kind.rawValue == kind, "\(name) is a \(kind), not as MetricCatalog says")
+            if kind == "counter" { #expect(name.hasSuffix("_total"), "counter \(name) does not end in _total") }
+        }
+        print("metrics: \(families.count) families, each with # HELP and the catalogued type")
+    }
+
+    @Test func processFiguresAreReadFromProcStat() throws {
+        // proc(5): the command name may hold spaces and parentheses; 14/15 user/system ticks,
+        // 22 start ticks after boot, 23 virtual bytes, 24 resident pages.
+        let line = "4242 (odd) name) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 9 0 1000 123456789 300 18446744073709551615"
+        let metrics = try #require(ProcessMetrics.parse(stat: line, bootTime: 1_700_000_000, ticksPerSecond: 100, pageSize: 4096))
+        #expect(metrics.cpuSeconds == 3)
+        #expect(metrics.startTimeSeconds == 1_700_000_010)
+        #expect(metrics.virtualBytes == 123_456_789)
+        #expect(metrics.residentBytes == 300 * 4096)
+        let current = try #require(ProcessMetrics.current(), "this is Linux: /proc is there")
+        #expect(current.residentBytes > 0 && current.openFileDescriptors > 0 && current.maximumFileDescriptors > 0)
     }
 }

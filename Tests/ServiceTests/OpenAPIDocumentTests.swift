@@ -1,4 +1,4 @@
-// Each service's /openapi.json describes exactly the routes it serves (DESIGN §5).
+// Each service's /openapi.json describes exactly the routes it serves (docs/architecture.md §5).
 
 import AddressIndex
 import Audit

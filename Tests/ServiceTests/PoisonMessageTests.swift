@@ -28,6 +28,12 @@ private struct SubmissionRecorder: BatchProcessor {
         .appendingPathComponent("RegistrySchemaTests/Vectors/valid/registration.submitted.design-4.3.json"))
 
     @Test func poisonIsDeadLetteredWithItsBytesAndThePartitionMovesOn() async throws {
+        try await FaultRow.measure("poison messages through the engine", injected: "4 undecodable messages between 2 valid ones") { row in
+            try await run(row)
+        }
+    }
+
+    func run(_ row: FaultRow) async throws -> String {
         let topics = TopicNames(prefix: TestBroker.uniqueName("poison") + ".")
         let input = topics.name(for: .registrationSubmitted)
         let deadLetterTopic = topics.name(for: .deadLetter)
@@ -66,21 +72,27 @@ private struct SubmissionRecorder: BatchProcessor {
         let applied = try await engine.stop()
 
         // The submission after the poison was applied: the partition did not stop.
-        #expect(applied.map(\.offset) == [0, 5])
-        #expect(applied.last?.id == "after-the-poison")
+        row.check(applied.map(\.offset) == [0, 5], "applied offsets \(applied.map(\.offset)), not 0 and 5")
+        row.check(applied.last?.id == "after-the-poison", "the submission after the poison was not applied")
 
-        #expect(letters.count == poison.count)
         let decoder = RegistryEventDecoder()
+        var letteredOffsets: [Int64] = []
         for (index, (letter, expected)) in zip(letters, poison).enumerated() {
             let event = try decoder.decode(DeadLetter.self, from: letter.value ?? [])
-            #expect(letter.headers.contains { $0.key == "content-type" && $0.stringValue == "application/cloudevents+json" })
-            #expect(letter.key == Array("860101300126".utf8), "dead letters keep the original key")
-            #expect(event.data.service == "poison")
-            #expect(event.data.topic == input)
-            #expect(event.data.offset == Int64(index + 1))
-            #expect(event.data.value == Data(expected.value.prefix(DeadLetter.valueLimit)).base64EncodedString(), "\(expected.name): the bytes")
-            #expect(event.data.error.contains(expected.reason), "\(expected.name): \(event.data.error)")
+            letteredOffsets.append(event.data.offset)
+            row.check(letter.headers.contains { $0.key == "content-type" && $0.stringValue == "application/cloudevents+json" }, "\(expected.name): no content-type header")
+            row.check(letter.key == Array("860101300126".utf8), "\(expected.name): the dead letter lost the original key")
+            row.check(event.data.service == "poison" && event.data.topic == input, "\(expected.name): service \(event.data.service), topic \(event.data.topic)")
+            row.check(event.data.offset == Int64(index + 1), "\(expected.name): offset \(event.data.offset), not \(index + 1)")
+            row.check(event.data.value == Data(expected.value.prefix(DeadLetter.valueLimit)).base64EncodedString(), "\(expected.name): not its bytes")
+            row.check(event.data.error.contains(expected.reason), "\(expected.name): \(event.data.error)")
             print("poison: \(expected.name) (\(expected.value.count) bytes) → deadletter.v1: \(event.data.error.prefix(120))")
         }
+        // Against the inputs: both valid messages applied, each poison message dead-lettered.
+        let all = try await EventTally.read([deadLetterTopic])
+        row.messages = "\(values.count) messages, \(all.messages) dead letters"
+        row.lost = (2 - Set(applied.map(\.offset)).count) + Set(1...Int64(poison.count)).subtracting(letteredOffsets).count
+        row.duplicated(all.repeats + applied.count - Set(applied.map(\.offset)).count, "repeats (dead letters by id, applied by offset)")
+        return "each dead-lettered with its bytes and reason; the partition moved on"
     }
 }

@@ -1,4 +1,4 @@
-// Every error is RFC 9457 problem+json, including the framework's own (DESIGN §5).
+// Every error is RFC 9457 problem+json, including the framework's own (docs/architecture.md §5).
 
 import Foundation
 import HTTPTypes

@@ -10,8 +10,11 @@ import TestSupport
         ("registration-intake", 8081), ("address-index", 8082), ("notification", 8083), ("audit", 8084),
     ]
 
-    static func environment(port: Int) -> [String: String] {
-        ["HTTP_PORT": "\(port)", "DATA_DIR": NSTemporaryDirectory() + UUID().uuidString, "REGISTRY_JWT_SECRET": "test-secret-0123456789-0123456789-abc"]
+    static func environment(port: Int) throws -> [String: String] {
+        [
+            "HTTP_PORT": "\(port)", "DATA_DIR": NSTemporaryDirectory() + UUID().uuidString, "REGISTRY_JWT_SECRET": "test-secret-0123456789-0123456789-abc",
+            "AUDIT_SIGNING_KEY_FILE": try TestSecrets.auditSigningKeyFile(),
+        ]
     }
 
     @Test(arguments: services)
@@ -29,7 +32,7 @@ import TestSupport
     @Test(arguments: services, [SIGTERM, SIGINT])
     func servesHealthAndStopsCleanlyOnSignal(service: (String, Int), signal: Int32) async throws {
         let port = try ChildProcess.freePort()
-        let child = try ChildProcess(service.0, environment: Self.environment(port: port))
+        let child = try ChildProcess(service.0, environment: try Self.environment(port: port))
         try await waitUntil("\(service.0) answers /health/live", timeout: .seconds(30)) {
             await httpGet("http://127.0.0.1:\(port)/health/live")?.status == 200
         }
@@ -39,7 +42,7 @@ import TestSupport
     }
 
     @Test func aBadValueNamesTheVariableAndExitsNonZero() async throws {
-        var environment = Self.environment(port: 1)
+        var environment = try Self.environment(port: 1)
         environment["HTTP_PORT"] = "eighty"
         let child = try ChildProcess("audit", environment: environment)
         let status = await child.waitForExit(timeout: .seconds(10))
@@ -49,7 +52,7 @@ import TestSupport
     }
 
     @Test func withoutATokenKeyTheServiceRefusesToStartAndSaysWhichVariables() async throws {
-        var environment = Self.environment(port: 1)
+        var environment = try Self.environment(port: 1)
         environment["REGISTRY_JWT_SECRET"] = ""
         let child = try ChildProcess("address-index", environment: environment)
         #expect(await child.waitForExit(timeout: .seconds(10)) == 78)

@@ -13,6 +13,12 @@ import TestSupport
 
 @Suite(.timeLimit(.minutes(2))) struct SubmissionBackpressureTests {
     @Test func overTheOutboxLimitWithoutABrokerTheAnswerIs503WithRetryAfter() async throws {
+        try await FaultRow.measure("intake HTTP with the broker away", injected: "outbox at its limit") { row in
+            try await run(row)
+        }
+    }
+
+    func run(_ row: FaultRow) async throws -> String {
         // Nothing listens on port 1: the broker is unreachable, and nothing drains the outbox.
         let application = try await TestApplication.make(
             RegistrationIntakeService.self, environment: ["KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "INTAKE_OUTBOX_LIMIT": "2"])
@@ -25,28 +31,39 @@ import TestSupport
                 rca: RCA(rawValue: "1000000000001")!, validFrom: CalendarDate("2026-11-24")!)
             return ByteBuffer(bytes: try encoder.encodeBytes(CloudEvent(id: id, source: "/egov/portal", time: Timestamp(.now), data: data)))
         }
-        let statuses = try await application.http.test(.live) { client -> [Int] in
-            var statuses: [Int] = []
-            for id in ["b1", "b2", "b3"] {
+        let ids = ["b1", "b2", "b3"]
+        let answers = try await application.http.test(.live) { client -> [(id: String, status: Int)] in
+            var answers: [(id: String, status: Int)] = []
+            for id in ids {
                 try await client.execute(uri: "/v1/submissions", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/cloudevents+json"], body: try body(id)) { response in
-                    statuses.append(Int(response.status.code))
+                    answers.append((id, Int(response.status.code)))
                     if response.status == .serviceUnavailable {
-                        #expect(response.headers[.retryAfter] != nil)
-                        #expect(response.headers[.contentType] == "application/problem+json")
+                        row.check(response.headers[.retryAfter] != nil, "503 without Retry-After")
+                        row.check(response.headers[.contentType] == "application/problem+json", "503 not as problem+json")
                     }
                 }
             }
             // A repeat of one already taken is still answered from the store.
             try await client.execute(uri: "/v1/submissions", method: .post, headers: [.authorization: "Bearer \(token)"], body: try body("b1")) { response in
-                #expect(response.status == .accepted)
-                #expect(String(buffer: response.body).contains(#""status":"pending""#))
+                answers.append(("b1", Int(response.status.code)))
+                row.check(
+                    response.status == .accepted && String(buffer: response.body).contains(#""status":"pending""#),
+                    "the repeat of b1 was answered \(response.status.code) \(String(buffer: response.body).prefix(120))")
             }
-            return statuses
+            return answers
         }
-        #expect(statuses == [202, 202, 503])
-        let waiting = try await application.environment.store.read { try Outbox.depth(in: $0).count }
-        #expect(waiting == 2, "the two accepted submissions wait in the outbox for the broker")
-        print("backpressure: broker away, INTAKE_OUTBOX_LIMIT=2 → \(statuses); \(waiting) submissions kept in the outbox")
-        print("faults | intake HTTP with the broker away | outbox at its limit | 3 submissions | 0 | 0 | \(statuses == [202, 202, 503] ? "202, 202, then 503 + Retry-After" : "WRONG \(statuses)")")
+        let statuses = answers.prefix(ids.count).map(\.status)
+        row.check(statuses == [202, 202, 503], "answered \(statuses), not 202, 202, 503")
+        // What waits in the outbox for the broker, by event id: each taken submission once.
+        let waiting = try await application.environment.store.read { db in
+            try Outbox.oldest(100, in: db).map { try RegistryEventDecoder().decodeAttributes(from: $0.message.value ?? []).id }
+        }
+        let taken = Set(answers.filter { $0.status == 202 }.map(\.id))
+        print("backpressure: broker away, INTAKE_OUTBOX_LIMIT=2 → \(statuses); outbox holds \(waiting)")
+        row.check(Set(waiting).isSubset(of: taken), "the outbox holds submissions that were refused: \(waiting)")
+        row.messages = "\(answers.count) submissions (\(ids.count) + a repeat)"
+        row.lost = taken.subtracting(waiting).count
+        row.duplicated(waiting.count - Set(waiting).count, "repeats in the outbox")
+        return "\(statuses.map(String.init).joined(separator: ", ")) + Retry-After; repeat answered from the store"
     }
 }

@@ -18,6 +18,7 @@ enum TestApplication {
         var environment = [
             "KAFKA_BOOTSTRAP_SERVERS": try TestBroker.bootstrapServers(), "HTTP_PORT": "\(try ChildProcess.freePort())",
             "DATA_DIR": NSTemporaryDirectory() + "\(S.descriptor.name)-" + UUID().uuidString,
+            "AUDIT_SIGNING_KEY_FILE": try TestSecrets.auditSigningKeyFile(),
         ]
         environment.merge(extra) { _, new in new }
         let reader = EnvironmentReader(environment: environment, secrets: [])

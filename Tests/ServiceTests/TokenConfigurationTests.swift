@@ -1,5 +1,5 @@
 // Token configuration at start: the published development secret, secrets from files, and
-// registryctl token's claims and where it takes its secret from (DESIGN §5.1, §7).
+// registryctl token's claims and where it takes its secret from (docs/architecture.md §5.1, §7).
 
 import Foundation
 import JWTKit

@@ -1,5 +1,5 @@
 // The trusted clock takes evidence of the time from consumed messages, but not from a message
-// stamped in the future: one message stamped 2100 must not expire every token (DESIGN §5.1).
+// stamped in the future: one message stamped 2100 must not expire every token (docs/architecture.md §5.1).
 
 import Foundation
 import JWTKit

@@ -7,6 +7,8 @@ import Glibc
 public final class ChildProcess: @unchecked Sendable {
     public let process: Process
     public let outputPath: URL
+    /// Where standard error goes when it is kept apart from standard output.
+    public let errorPath: URL?
 
     /// The folder of built executables (`REGISTRY_BIN_DIR`, set by `make test`).
     public static func binDirectory() throws -> URL {
@@ -17,12 +19,15 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Starts the project's `executable` with `arguments` and the test environment plus `environment`.
-    public convenience init(_ executable: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        try self.init(executableURL: try Self.binDirectory().appendingPathComponent(executable), arguments: arguments, environment: environment)
+    /// - Parameter separateErrors: Keep standard error apart (``errors``) instead of in ``output``.
+    public convenience init(_ executable: String, arguments: [String] = [], environment: [String: String] = [:], separateErrors: Bool = false) throws {
+        try self.init(
+            executableURL: try Self.binDirectory().appendingPathComponent(executable), arguments: arguments, environment: environment,
+            separateErrors: separateErrors)
     }
 
     /// Starts any program with `arguments` and the test environment plus `environment`.
-    public init(executableURL: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    public init(executableURL: URL, arguments: [String] = [], environment: [String: String] = [:], separateErrors: Bool = false) throws {
         process = Process()
         process.executableURL = executableURL
         process.arguments = arguments
@@ -31,12 +36,23 @@ public final class ChildProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
         let handle = try FileHandle(forWritingTo: outputPath)
         process.standardOutput = handle
-        process.standardError = handle
+        if separateErrors {
+            let errorPath = outputPath.deletingPathExtension().appendingPathExtension("stderr.log")
+            _ = FileManager.default.createFile(atPath: errorPath.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errorPath)
+            self.errorPath = errorPath
+        } else {
+            process.standardError = handle
+            errorPath = nil
+        }
         try process.run()
     }
 
-    /// Everything the process wrote so far.
+    /// Everything the process wrote so far (standard error too, unless kept apart).
     public var output: String { (try? String(contentsOf: outputPath, encoding: .utf8)) ?? "" }
+
+    /// What the process wrote to standard error, when it is kept apart.
+    public var errors: String { errorPath.flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? "" }
 
     /// Sends a signal.
     public func signal(_ signal: Int32) { Glibc.kill(process.processIdentifier, signal) }
@@ -63,6 +79,7 @@ public final class ChildProcess: @unchecked Sendable {
     deinit {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: outputPath)
+        if let errorPath { try? FileManager.default.removeItem(at: errorPath) }
     }
 
     /// A free TCP port on 127.0.0.1.

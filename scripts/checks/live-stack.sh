@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
 # Checks on a running stack like `make run` (its own broker port, service ports and run
 # directory, seed 1, LOG_LEVEL=debug):
-#  1. documentation is tested: every ```sh example block of README.md and docs/*.md runs against
+#  1. documentation is tested: every ```sh example block of README.md, docs/*.md and
+#     docs/*/README.md (the example clients) runs against
 #     it and what each command prints is checked (scripts/doc-examples.py says how);
 #  2. no personal data in logs: every IIN and name the run's events carried is looked for in the
 #     services' debug logs (scripts/personal-data-scan.py);
 #  3. the contract: Schemathesis generates requests for every operation of each service's
 #     /openapi.json with a token allowed to call it, and checks there is no 5xx and that every
-#     status, content type, header and body is the one the document describes.
+#     status, content type, header and body is the one the document describes;
+#  4. each service's /metrics passes `promtool check metrics`.
 set -uo pipefail
 source "$(dirname "$0")/../common.sh"
 cd "$ROOT"
 
-# The checker must catch rot: an example whose output differs fails it.
+# The checker must catch rot: an example whose output differs fails it, and says so in its own
+# words (any non-zero exit would also pass a crash of the checker itself).
 selftest=$(mktemp --suffix=.md)
 printf '```sh example\necho "hello  world"\n# hello …\necho hi\n# bye\n```\n' > "$selftest"
-if DOC_BROKER=x DOC_PORT_BASE=0 DOC_RUN_DIR=x python3 "$ROOT/scripts/doc-examples.py" "$selftest" > /dev/null; then
-  rm -f "$selftest"; die "the documentation checker passed an example that prints the wrong thing"
-fi
+said=$(DOC_BROKER=x DOC_PORT_BASE=0 DOC_RUN_DIR=x python3 "$ROOT/scripts/doc-examples.py" "$selftest" 2>&1)
+code=$?
 rm -f "$selftest"
-# …and the scan must catch a leak.
+if [ "$code" -ne 1 ] || ! grep -qxF "ok   $selftest: echo \"hello  world\"" <<< "$said" || ! grep -qxF "FAIL $selftest: echo hi" <<< "$said" \
+    || ! grep -qxF "documentation examples: 2 commands checked, 1 failed" <<< "$said"; then
+  printf '%s\n' "$said"; die "the documentation checker did not report the example that prints the wrong thing (exit $code)"
+fi
+# …and the scan must catch a leak, naming what it found.
 leaky=$(mktemp)
 echo 'info: applied submission for 860101300126 (Ахметов)' > "$leaky"
-if echo '{"data":{"person":{"iin":"860101300126","surname":"Ахметов","givenName":"Арман"}}}' | python3 "$ROOT/scripts/personal-data-scan.py" "$leaky" > /dev/null; then
-  rm -f "$leaky"; die "the personal-data scan missed an IIN and a name in a log"
-fi
+said=$(echo '{"data":{"person":{"iin":"860101300126","surname":"Ахметов","givenName":"Арман"}}}' | python3 "$ROOT/scripts/personal-data-scan.py" "$leaky" 2>&1)
+code=$?
 rm -f "$leaky"
+if [ "$code" -ne 1 ] || ! grep -qxF "personal data in logs: looked for 1 IINs and 2 names in 1 log lines: 2 found" <<< "$said" \
+    || ! grep -qxF "  LEAK IIN 860101****26" <<< "$said" || ! grep -qxF "  LEAK name А…" <<< "$said"; then
+  printf '%s\n' "$said"; die "the personal-data scan did not report the IIN and the name in a log (exit $code)"
+fi
 
 broker_port=$(free_port)
 port_base=$(python3 -c '
@@ -62,7 +71,7 @@ grep -q "submissions to" "$log" || { tail -20 "$log"; die "the documentation sta
 # The examples' registryctl commands reach the broker through the environment, as with make run.
 status=0
 KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$broker_port" DOC_BROKER="127.0.0.1:$broker_port" DOC_PORT_BASE=$port_base DOC_RUN_DIR="$run_dir" \
-  python3 "$ROOT/scripts/doc-examples.py" README.md docs/*.md || status=1
+  python3 "$ROOT/scripts/doc-examples.py" README.md docs/*.md docs/*/README.md || status=1
 
 # Everything the run carried, then every log line of it.
 use_project_librdkafka
@@ -78,6 +87,7 @@ declare -A callers=(
   [2]=$agency [3]=$agency
   [4]=$("$BIN/registryctl" token --role auditor --sub auditor-1)
 )
+contract=0 generated=0
 for i in 1 2 3 4; do
   url="http://localhost:$((port_base + i))/openapi.json"
   # From the run directory: Schemathesis keeps its example database in the working directory.
@@ -86,10 +96,25 @@ for i in 1 2 3 4; do
       --max-examples 30 --seed 20261125 > "$run_dir/schemathesis-$i.log" 2>&1); then
     echo "ok   schemathesis $url: $(grep -E '^ +[0-9]+ generated' "$run_dir/schemathesis-$i.log" | xargs)"
   else
-    status=1
+    status=1 contract=$((contract + 1))
     echo "FAIL schemathesis $url"
     sed -n '/FAILURES/,/SUMMARY/p' "$run_dir/schemathesis-$i.log" | head -80
   fi
+  n=$(grep -oE '^ +[0-9]+ generated' "$run_dir/schemathesis-$i.log" | grep -oE '[0-9]+' | head -1)
+  generated=$((generated + ${n:-0}))
 done
-[ "$status" -eq 0 ] && echo "faults | Schemathesis against every /openapi.json | generated requests with valid tokens | - | - | - | no 5xx, every answer as documented"
+# What the stack exposes after all that traffic passes Prometheus's own linter (HELP, units, _total).
+operator=$("$BIN/registryctl" token --role operator --sub prometheus)
+for i in 1 2 3 4; do
+  url="http://localhost:$((port_base + i))/metrics"
+  if out=$(curl -sf -H "Authorization: Bearer $operator" "$url" | promtool check metrics 2>&1); then
+    echo "ok   promtool check metrics $url"
+  else
+    status=1; echo "FAIL promtool check metrics $url: $out"
+  fi
+done
+# The row says what the runs showed: the failing services, or none.
+result="no 5xx, every answer as documented"
+[ "$contract" -eq 0 ] || result="FAILED: $contract of 4 services answered outside their document (see above)"
+echo "faults | Schemathesis against every /openapi.json | generated requests with valid tokens | $generated requests | - | - | $result"
 exit "$status"

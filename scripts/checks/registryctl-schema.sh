@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `registryctl schema kz.registry.registration.submitted.v1` prints a schema that validates the
-# DESIGN §4.3 example (its data; the envelope against `registryctl schema cloudevent`), both as
-# printed in DESIGN and with the check digits corrected (JSON Schema cannot check those).
+# docs/architecture.md §4.3 example (its data; the envelope against `registryctl schema cloudevent`), both as
+# printed there (wrong check digits) and with the check digits corrected (JSON Schema cannot check those).
 set -uo pipefail
 source "$(dirname "$0")/../common.sh"
 BIN=${REGISTRY_BIN_DIR:-$(cd "$ROOT" && swift build --show-bin-path)}

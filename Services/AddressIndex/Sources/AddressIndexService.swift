@@ -5,7 +5,7 @@ import GRDB
 import RegistrySchema
 import ServiceRuntime
 
-/// The `address-index` service (DESIGN §2, §4.7-4.8, §5.2).
+/// The `address-index` service (docs/architecture.md §2, §4.7-4.8, §5.2).
 public enum AddressIndexService: RegistryService {
     static let occupancyThreshold = ConfigurationVariable(
         "OCCUPANCY_ALERT_THRESHOLD", default: "10", "Residents above which a dwelling gets an occupancy alert.")

@@ -5,7 +5,7 @@ import GRDB
 import RegistrySchema
 import ServiceRuntime
 
-/// The `notification` service (DESIGN §2, §5.2).
+/// The `notification` service (docs/architecture.md §2, §5.2).
 public enum NotificationService: RegistryService {
     static let retrySchedule = ConfigurationVariable(
         "WEBHOOK_RETRY_SCHEDULE", default: "5s,30s,2m,10m,30m,1h,3h", "Pauses before the 2nd, 3rd, … attempt of a failed webhook (units ms, s, m, h, d).")

@@ -5,7 +5,7 @@ import GRDB
 import RegistrySchema
 import ServiceRuntime
 
-/// The `registration-intake` service (DESIGN §2, §4.4, §5.2).
+/// The `registration-intake` service (docs/architecture.md §2, §4.4, §5.2).
 public enum RegistrationIntakeService: RegistryService {
     static let temporaryMaxDays = ConfigurationVariable("TEMPORARY_MAX_DAYS", default: "365", "Longest temporary registration in days.")
     static let outboxLimit = ConfigurationVariable(

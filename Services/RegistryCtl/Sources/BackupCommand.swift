@@ -69,7 +69,7 @@ struct BackupCommand: AsyncParsableCommand {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? Int) ?? 0
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         guard check == "ok" else {
-            print("registryctl: the copy failed its integrity check: \(check)")
+            printError("registryctl: the copy failed its integrity check: \(check)")
             throw ExitCode.failure
         }
         print("backed up \(source) to \(destination): \(bytes / 1024) KiB in \(seconds) s, integrity ok")

@@ -6,7 +6,7 @@ import Kafka
 import Logging
 import RegistrySchema
 
-/// Broker connection and topic prefix, from flags or the environment (DESIGN §7).
+/// Broker connection and topic prefix, from flags or the environment (docs/architecture.md §7).
 struct BrokerOptions: ParsableArguments {
     @Option(name: .customLong("bootstrap-servers"), help: "Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or localhost:9092).")
     var bootstrapServers: String?
@@ -30,6 +30,20 @@ struct BrokerOptions: ParsableArguments {
         var logger = Logger(label: "registryctl")
         logger.logLevel = .critical
         return logger
+    }
+
+    /// Runs a request to the broker: a timeout (the broker does not answer) is reported on
+    /// standard error and exits 69, another Kafka error exits 1.
+    func answer<T>(_ request: () async throws -> T) async throws -> T {
+        do {
+            return try await request()
+        } catch let error as KafkaError where error.kind == .timedOut || error.codeName == "_TRANSPORT" || error.codeName == "_ALL_BROKERS_DOWN" {
+            printError("registryctl: the broker at \(clientConfiguration.bootstrapServers) did not answer: \(error)")
+            throw ExitStatus.brokerUnreachable
+        } catch let error as KafkaError {
+            printError("registryctl: \(error)")
+            throw ExitCode.failure
+        }
     }
 }
 

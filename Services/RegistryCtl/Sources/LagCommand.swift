@@ -16,10 +16,32 @@ struct LagCommand: AsyncParsableCommand {
             Finds each service's consumer groups (REGISTRY_TOPIC_PREFIX + service name, and \
             its .catalog group) and prints one row per service, topic and partition it reads: \
             the committed offset ("-" if it has committed none yet), the partition's end and the \
-            difference. Exits 0, or 69 when the broker does not answer.
+            difference. --json prints the same as one JSON document. Exits 0, or 69 when the \
+            broker does not answer.
             """)
 
-    /// The executables that consume (DESIGN §2); each may have a second group for the catalog.
+    /// One service's consumer group on one partition.
+    struct Row: Encodable {
+        let service: String
+        let group: String
+        let topic: String
+        let partition: Int32
+        /// The committed offset, or `nil` before the first commit.
+        let committed: Int64?
+        let end: Int64
+        let lag: Int64
+    }
+
+    /// The whole report, as `--json` prints it.
+    struct Report: Encodable {
+        let partitions: [Row]
+        /// Messages behind, per service that has committed offsets.
+        let behind: [String: Int64]
+        /// Services with no committed offsets yet.
+        let withoutOffsets: [String]
+    }
+
+    /// The executables that consume (docs/architecture.md §2); each may have a second group for the catalog.
     static let services = ["registration-intake", "address-index", "notification", "audit"]
     static let groupSuffixes = ["", ".catalog"]
 
@@ -28,40 +50,39 @@ struct LagCommand: AsyncParsableCommand {
     @Flag(help: "Only rows with a lag above zero.")
     var behindOnly = false
 
+    @OptionGroup var output: OutputOptions
+
     func run() async throws {
         let admin = try KafkaAdmin(configuration: broker.clientConfiguration, logger: broker.logger)
         let names = broker.topicNames
         let registryTopics = Set(RegistryTopic.allCases.map(names.name(for:)))
-        let topics: [KafkaTopicMetadata]
-        do {
-            topics = try await admin.listTopics().filter { registryTopics.contains($0.name) }
-        } catch let error as KafkaError {
-            print("registryctl: the broker at \(broker.clientConfiguration.bootstrapServers) did not answer: \(error)")
-            throw ExitStatus.brokerUnreachable
-        }
+        let topics = try await broker.answer { try await admin.listTopics() }.filter { registryTopics.contains($0.name) }
         let partitions = topics.flatMap { topic in topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0) } }
         var ends: [KafkaTopicPartition: KafkaWatermarks] = [:]
-        var rows: [[String]] = []
+        var rows: [Row] = []
         var totals: [String: Int64] = [:]
         for service in Self.services {
             for suffix in Self.groupSuffixes {
                 let group = names.prefix + service + suffix
-                let committed = try await admin.committedOffsets(group: group, partitions: partitions)
+                let committed = try await broker.answer { try await admin.committedOffsets(group: group, partitions: partitions) }
                 // A group reads a topic if it committed on any of its partitions.
                 let read = Set(committed.keys.map(\.topic))
                 for partition in partitions where read.contains(partition.topic) {
-                    if ends[partition] == nil { ends[partition] = try await admin.watermarks(of: partition) }
+                    if ends[partition] == nil { ends[partition] = try await broker.answer { try await admin.watermarks(of: partition) } }
                     let end = ends[partition]!
                     let position = committed[partition]
                     let lag = max(0, end.high - (position ?? end.low))
                     totals[service, default: 0] += lag
                     if behindOnly && lag == 0 { continue }
-                    rows.append([service, group, partition.topic, String(partition.partition), position.map(String.init) ?? "-", String(end.high), String(lag)])
+                    rows.append(Row(service: service, group: group, topic: partition.topic, partition: partition.partition, committed: position, end: end.high, lag: lag))
                 }
             }
         }
-        printTable(header: ["SERVICE", "GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG"], rows: rows)
         let missing = Self.services.filter { totals[$0] == nil }
+        if output.json { return try printJSON(Report(partitions: rows, behind: totals, withoutOffsets: missing)) }
+        printTable(
+            header: ["SERVICE", "GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG"],
+            rows: rows.map { [$0.service, $0.group, $0.topic, String($0.partition), $0.committed.map(String.init) ?? "-", String($0.end), String($0.lag)] })
         print("")
         for service in Self.services where totals[service] != nil { print("\(service): \(totals[service]!) behind") }
         if !missing.isEmpty { print("no committed offsets (not started yet, or nothing consumed) for: \(missing.joined(separator: ", "))") }

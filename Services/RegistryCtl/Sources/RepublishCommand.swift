@@ -58,7 +58,7 @@ struct RepublishCommand: AsyncParsableCommand {
             do {
                 _ = try await producer.send(messages)
             } catch {
-                print("registryctl: the broker at \(broker.clientConfiguration.bootstrapServers) did not take the events after \(sent): \(error)")
+                printError("registryctl: the broker at \(broker.clientConfiguration.bootstrapServers) did not take the events after \(sent): \(error)")
                 throw ExitStatus.brokerUnreachable
             }
             sent += messages.count

@@ -21,8 +21,11 @@ struct SchemaCommand: ParsableCommand {
     @Argument(help: "An event type (e.g. kz.registry.registration.submitted.v1) or 'cloudevent'.")
     var type: String?
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
         guard let type else {
+            if output.json { return try printJSON([RegistrySchemas.envelopeName] + RegistrySchemas.allTypeNames) }
             print(RegistrySchemas.envelopeName + "  (the CloudEvents envelope)")
             for name in RegistrySchemas.allTypeNames { print(name) }
             return

@@ -7,7 +7,7 @@ import RegistrySchema
 import ServiceRuntime
 
 /// Publishes deterministic demo data: a catalog to `address.catalog.v1`, then submissions to
-/// `registration.submitted.v1` (DESIGN §3), waiting for the broker to acknowledge each batch.
+/// `registration.submitted.v1` (docs/architecture.md §3), waiting for the broker to acknowledge each batch.
 struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
@@ -64,7 +64,7 @@ struct SeedCommand: AsyncParsableCommand {
         for start in stride(from: 0, to: messages.count, by: chunk) {
             let results = await producer.deliver(Array(messages[start..<min(start + chunk, messages.count)]))
             if let failure = results.lazy.compactMap({ result -> KafkaError? in if case .failure(let error) = result { return error }; return nil }).first {
-                print("registryctl seed: publishing \(what) to \(topic) failed after \(sent): \(failure)")
+                printError("registryctl seed: publishing \(what) to \(topic) failed after \(sent): \(failure)")
                 throw failure.kind == .timedOut ? ExitStatus.brokerUnreachable : ExitCode.failure
             }
             sent += results.count

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import RegistrySchema
+import ServiceRuntime
 
 /// Prints a topic from its beginning: one header line per message (partition, offset, key,
 /// time, type, id) and the event's `data`, indented. IINs are masked (`860101****26`) unless
@@ -13,7 +14,7 @@ struct TailCommand: AsyncParsableCommand {
         commandName: "tail",
         abstract: "Print a topic's messages as decoded CloudEvents.",
         discussion: """
-            TOPIC is a name of DESIGN §3 (e.g. address.changed.v1; REGISTRY_TOPIC_PREFIX is added) \
+            TOPIC is a name of docs/architecture.md §3 (e.g. address.changed.v1; REGISTRY_TOPIC_PREFIX is added) \
             or any topic's full name. Messages that do not decode are shown with the decoder's \
             error. Exits 0; 69 when the broker does not answer; 66 when the topic does not exist.
             """)
@@ -42,7 +43,7 @@ struct TailCommand: AsyncParsableCommand {
         do {
             metadata = try await admin.listTopics()
         } catch let error as KafkaError {
-            FileHandle.standardError.write(Data("registryctl: the broker at \(broker.clientConfiguration.bootstrapServers) did not answer: \(error)\n".utf8))
+            printError("registryctl: the broker at \(broker.clientConfiguration.bootstrapServers) did not answer: \(error)")
             throw ExitStatus.brokerUnreachable
         }
         guard let partitions = metadata.first(where: { $0.name == name })?.partitions else {
@@ -71,13 +72,13 @@ struct TailCommand: AsyncParsableCommand {
     }
 
     func rawLine(_ message: KafkaConsumerMessage) -> String {
-        mask(message.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")
+        mask(message.structuredValue.map { String(decoding: $0, as: UTF8.self) } ?? "null")
     }
 
     func describe(_ message: KafkaConsumerMessage, decoder: RegistryEventDecoder) -> String {
         let key = mask(message.keyString ?? "-")
         let place = "p\(message.partition)@\(message.offset)"
-        guard let value = message.value else { return "\(place)  key=\(key)  tombstone (the key's value is deleted)" }
+        guard let value = message.structuredValue else { return "\(place)  key=\(key)  tombstone (the key's value is deleted)" }
         let attributes: CloudEventAttributes
         do {
             _ = try decoder.decodeEvent(from: value)
@@ -85,7 +86,8 @@ struct TailCommand: AsyncParsableCommand {
         } catch {
             return "\(place)  key=\(key)  UNDECODABLE: \(error)\n    \(mask(String(decoding: value.prefix(300), as: UTF8.self)))"
         }
-        var lines = ["\(place)  key=\(key)  \(attributes.time.map { "\($0)" } ?? "-")  \(attributes.type)  id=\(attributes.id)  source=\(attributes.source)"]
+        let trace = attributes.trace.map { "  traceparent=\($0.traceparent)" } ?? ""
+        var lines = ["\(place)  key=\(key)  \(attributes.time.map { "\($0)" } ?? "-")  \(attributes.type)  id=\(attributes.id)  source=\(attributes.source)\(trace)"]
         if let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any], let data = object["data"],
             let pretty = try? JSONSerialization.data(withJSONObject: data, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
         {

@@ -1,4 +1,4 @@
-// Settings every Kafka client shares, and the KAFKA_* environment passthrough (DESIGN §7).
+// Settings every Kafka client shares, and the KAFKA_* environment passthrough (docs/architecture.md §7).
 
 /// Connection settings shared by producers, consumers and the admin client.
 ///

@@ -3,13 +3,13 @@
 /// How a consumer joins its group and gathers batches.
 ///
 /// Offsets are not committed automatically: the owner keeps them in its own store and may
-/// commit to the broker for lag visibility only (DESIGN §6).
+/// commit to the broker for lag visibility only (docs/architecture.md §6).
 public struct KafkaConsumerConfiguration: Sendable {
     /// Connection settings.
     public var client: KafkaClientConfiguration
     /// `group.id`.
     public var groupID: String
-    /// `session.timeout.ms`. The test broker needs a short one for fast joins (DESIGN §8).
+    /// `session.timeout.ms`. The test broker needs a short one for fast joins (docs/architecture.md §8).
     public var sessionTimeout: Duration = .seconds(6)
     /// `heartbeat.interval.ms`.
     public var heartbeatInterval: Duration = .seconds(1)

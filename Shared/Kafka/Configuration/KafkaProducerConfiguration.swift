@@ -2,8 +2,8 @@
 
 /// How a producer batches, acknowledges and times out.
 ///
-/// Defaults follow DESIGN §6: idempotent (`enable.idempotence=true`, `acks=all`), so a retry
-/// inside librdkafka can neither duplicate nor reorder messages of one partition; and DESIGN §3:
+/// Defaults follow docs/architecture.md §6: idempotent (`enable.idempotence=true`, `acks=all`), so a retry
+/// inside librdkafka can neither duplicate nor reorder messages of one partition; and docs/architecture.md §3:
 /// keys are partitioned with murmur2, as the Java client does.
 public struct KafkaProducerConfiguration: Sendable {
     /// Connection settings.
@@ -33,7 +33,7 @@ public struct KafkaProducerConfiguration: Sendable {
     /// producer would, which breaks co-partitioning with producers in other languages.
     public var partitioner: String = "murmur2_random"
 
-    /// Creates a configuration with the given connection settings and DESIGN's defaults.
+    /// Creates a configuration with the given connection settings and the defaults of docs/architecture.md §6.
     public init(client: KafkaClientConfiguration) {
         self.client = client
     }

@@ -327,6 +327,11 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     func metadata(timeout: Duration) throws -> [KafkaTopicMetadata] {
+        try clusterMetadata(timeout: timeout).topics
+    }
+
+    /// The brokers' count and every topic, from one metadata request.
+    func clusterMetadata(timeout: Duration) throws -> (brokers: Int, topics: [KafkaTopicMetadata]) {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let code = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(timeout.milliseconds))
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
@@ -334,13 +339,15 @@ final class RDKafkaClient: @unchecked Sendable {
         }
         defer { rd_kafka_metadata_destroy(metadata) }
         let m = metadata.pointee
-        return (0..<Int(m.topic_cnt)).map { i in
+        let topics = (0..<Int(m.topic_cnt)).map { i in
             let t = m.topics[i]
             return KafkaTopicMetadata(
                 name: String(cString: t.topic),
-                partitions: (0..<Int(t.partition_cnt)).map { t.partitions[$0].id }.sorted()
+                partitions: (0..<Int(t.partition_cnt)).map { t.partitions[$0].id }.sorted(),
+                replicationFactor: t.partition_cnt > 0 ? Int(t.partitions[0].replica_cnt) : 0
             )
         }
+        return (Int(m.broker_cnt), topics)
     }
 
     func createTopics(_ topics: [KafkaTopicSpecification], timeout: Duration) throws -> [String: KafkaTopicCreation] {

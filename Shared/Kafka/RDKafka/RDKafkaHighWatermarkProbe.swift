@@ -5,7 +5,7 @@ import CRdKafka
 /// Learns partitions' true high watermarks by fetching from them.
 ///
 /// `rd_kafka_query_watermark_offsets` asks the broker with ListOffsets. Apache Kafka answers with
-/// the high watermark, but Tansu (the test broker, DESIGN §8) answers with the base offset of the
+/// the high watermark, but Tansu (the test broker, docs/architecture.md §8) answers with the base offset of the
 /// partition's last record batch + 1, which is lower whenever that batch holds several records.
 /// A fetch response carries the true high watermark on both, so when a stored offset is above the
 /// ListOffsets answer, this probe fetches from the last batch to decide whether the log was lost.

@@ -1,4 +1,4 @@
-// CloudEvent: the CloudEvents 1.0 structured-JSON envelope every message travels in (DESIGN §4).
+// CloudEvent: the CloudEvents 1.0 structured-JSON envelope every message travels in (docs/architecture.md §4).
 
 /// A CloudEvents 1.0 event in structured JSON mode, generic over its `data`.
 ///
@@ -22,6 +22,8 @@ public struct CloudEvent<Data: Codable & Sendable>: Sendable {
     public var subject: String?
     /// `datacontenttype`: `application/json` for the registry's events.
     public var dataContentType: String?
+    /// `traceparent` and `tracestate`: the trace of what caused the event, when it had one.
+    public var trace: EventTrace?
     /// `data`.
     public var data: Data
 
@@ -37,9 +39,10 @@ public struct CloudEvent<Data: Codable & Sendable>: Sendable {
     ///   - subject: what it is about.
     ///   - dataContentType: the media type of `data`.
     ///   - data: the payload.
+    ///   - trace: the trace of what caused the event.
     public init(
         id: String, source: String, type: String, time: Timestamp?, subject: String?,
-        dataContentType: String? = CloudEventsContentType.dataJSON, data: Data
+        dataContentType: String? = CloudEventsContentType.dataJSON, data: Data, trace: EventTrace? = nil
     ) {
         self.id = id
         self.source = source
@@ -48,12 +51,13 @@ public struct CloudEvent<Data: Codable & Sendable>: Sendable {
         self.subject = subject
         self.dataContentType = dataContentType
         self.data = data
+        self.trace = trace
     }
 
     /// The envelope without `data`.
     public var attributes: CloudEventAttributes {
         CloudEventAttributes(
-            id: id, source: source, type: type, time: time, subject: subject, dataContentType: dataContentType)
+            id: id, source: source, type: type, time: time, subject: subject, dataContentType: dataContentType, trace: trace)
     }
 }
 
@@ -65,10 +69,12 @@ extension CloudEvent where Data: RegistryEventData {
     ///   - source: the producer, e.g. `/registry/intake`.
     ///   - time: when it happened.
     ///   - data: the payload.
-    public init(id: String, source: String, time: Timestamp, data: Data) {
+    ///   - trace: the trace of what caused it (docs/architecture.md §4: carried from a submission to every
+    ///     event derived from it).
+    public init(id: String, source: String, time: Timestamp, data: Data, trace: EventTrace? = nil) {
         self.init(
             id: id, source: source, type: Data.eventType.rawValue, time: time, subject: data.eventSubject,
-            dataContentType: CloudEventsContentType.dataJSON, data: data)
+            dataContentType: CloudEventsContentType.dataJSON, data: data, trace: trace)
     }
 
     /// The event type.
@@ -102,6 +108,7 @@ extension CloudEvent: Codable {
         time = attributes.time
         subject = attributes.subject
         dataContentType = attributes.dataContentType
+        trace = attributes.trace
         data = try container.decode(Data.self, forKey: .data)
     }
 
@@ -130,7 +137,7 @@ extension CloudEvent: JSONReadable where Data: JSONReadable {
     init(attributes: CloudEventAttributes, data: Data) {
         self.init(
             id: attributes.id, source: attributes.source, type: attributes.type, time: attributes.time, subject: attributes.subject,
-            dataContentType: attributes.dataContentType, data: data)
+            dataContentType: attributes.dataContentType, data: data, trace: attributes.trace)
     }
 }
 

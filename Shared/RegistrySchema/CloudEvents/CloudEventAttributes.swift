@@ -21,11 +21,14 @@ public struct CloudEventAttributes: Hashable, Sendable, Codable {
     public var subject: String?
     /// `datacontenttype`, when present.
     public var dataContentType: String?
+    /// `traceparent` and `tracestate` (the distributed-tracing extension), when present. A value
+    /// that is not a string is ignored, as an unknown attribute would be.
+    public var trace: EventTrace?
 
     /// Creates attributes.
     public init(
         specVersion: String = CloudEventsContentType.specVersion, id: String, source: String, type: String,
-        time: Timestamp?, subject: String?, dataContentType: String?
+        time: Timestamp?, subject: String?, dataContentType: String?, trace: EventTrace? = nil
     ) {
         self.specVersion = specVersion
         self.id = id
@@ -34,6 +37,7 @@ public struct CloudEventAttributes: Hashable, Sendable, Codable {
         self.time = time
         self.subject = subject
         self.dataContentType = dataContentType
+        self.trace = trace
     }
 
     /// The registry event type, or `nil` for a type the registry does not know.
@@ -47,6 +51,7 @@ public struct CloudEventAttributes: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case specVersion = "specversion", id, source, type, time, subject, dataContentType = "datacontenttype", data
+        case traceparent, tracestate
     }
 
     /// Decodes the attributes from a CloudEvent object, ignoring `data` and unknown attributes.
@@ -63,6 +68,9 @@ public struct CloudEventAttributes: Hashable, Sendable, Codable {
         time = try container.decodeIfPresent(Timestamp.self, forKey: .time)
         subject = try container.decodeIfPresent(String.self, forKey: .subject)
         dataContentType = try container.decodeIfPresent(String.self, forKey: .dataContentType)
+        trace = EventTrace.present(
+            traceparent: try? container.decodeIfPresent(String.self, forKey: .traceparent),
+            tracestate: try? container.decodeIfPresent(String.self, forKey: .tracestate))
     }
 
     /// Encodes the attributes (no `data`); absent optional attributes are omitted.
@@ -79,6 +87,8 @@ public struct CloudEventAttributes: Hashable, Sendable, Codable {
         try container.encodeIfPresent(time, forKey: .time)
         try container.encodeIfPresent(subject, forKey: .subject)
         try container.encodeIfPresent(dataContentType, forKey: .dataContentType)
+        try container.encodeIfPresent(trace?.traceparent, forKey: .traceparent)
+        try container.encodeIfPresent(trace?.tracestate, forKey: .tracestate)
     }
 }
 
@@ -99,6 +109,7 @@ extension CloudEventAttributes {
     /// `id`, `source` and `type`, and a `data` member.
     static func readEnvelope(_ reader: inout JSONReader) throws(JSONReader.Miss) -> (CloudEventAttributes, data: JSONReader.Skipped) {
         var specVersion: String?, id: String?, source: String?, type: String?, time: Timestamp?, subject: String?, dataContentType: String?
+        var traceparent: String?, tracestate: String?
         var data: JSONReader.Skipped?
         try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
             switch key {
@@ -109,6 +120,9 @@ extension CloudEventAttributes {
             case "specversion": specVersion = try r.readString()
             case "subject": subject = try r.readStringIfPresent()
             case "time": time = try r.readIfPresent(Timestamp.self)
+            // Another JSON type than a string is a miss here; Foundation then ignores it.
+            case "traceparent": traceparent = try r.readStringIfPresent()
+            case "tracestate": tracestate = try r.readStringIfPresent()
             case "type": type = try r.readString()
             default: try r.skipValue()
             }
@@ -116,7 +130,8 @@ extension CloudEventAttributes {
         guard specVersion == CloudEventsContentType.specVersion, let id, !id.isEmpty, let source, !source.isEmpty, let type, !type.isEmpty, let data else {
             throw JSONReader.Miss()
         }
-        return (CloudEventAttributes(id: id, source: source, type: type, time: time, subject: subject, dataContentType: dataContentType), data)
+        let trace = EventTrace.present(traceparent: traceparent, tracestate: tracestate)
+        return (CloudEventAttributes(id: id, source: source, type: type, time: time, subject: subject, dataContentType: dataContentType, trace: trace), data)
     }
 
     /// Writes the attributes and `data` in sorted order, absent optional attributes omitted (as
@@ -131,6 +146,8 @@ extension CloudEventAttributes {
             w.field("specversion", specVersion)
             w.fieldIfPresent("subject", subject)
             w.fieldIfPresent("time", time)
+            w.fieldIfPresent("traceparent", trace?.traceparent)
+            w.fieldIfPresent("tracestate", trace?.tracestate)
             w.field("type", type)
         }
     }

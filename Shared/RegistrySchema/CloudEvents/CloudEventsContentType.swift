@@ -1,6 +1,6 @@
 // The content types of CloudEvents in structured JSON mode.
 
-/// Media types and the Kafka header that mark a message as a structured-mode CloudEvent (DESIGN §4).
+/// Media types and the Kafka header that mark a message as a structured-mode CloudEvent (docs/architecture.md §4).
 public enum CloudEventsContentType {
     /// The Kafka header (and HTTP header) name: `content-type`.
     public static let headerName = "content-type"

@@ -1,6 +1,6 @@
 // Why a message is not a usable registry CloudEvent, in the classes intake rejects with.
 
-/// A message that could not be decoded as the expected CloudEvent, split the way DESIGN §4.4
+/// A message that could not be decoded as the expected CloudEvent, split the way docs/architecture.md §4.4
 /// rejects: structural problems (`MALFORMED`, or `INVALID_IIN` for an IIN that fails §4.1)
 /// and events of another version or type (`UNSUPPORTED_TYPE`).
 ///
@@ -15,7 +15,7 @@ public enum EnvelopeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `type` is not the expected event type (or, for ``RegistryEvent``, not a registry type).
     case unsupportedType(found: String, expected: [String])
 
-    /// The rejection code of DESIGN §4.4 this error stands for.
+    /// The rejection code of docs/architecture.md §4.4 this error stands for.
     public var rejectionCode: RejectionCode {
         switch self {
         case .malformed(let error): error.rejectionCode

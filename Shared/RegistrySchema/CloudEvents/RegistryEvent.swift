@@ -25,6 +25,8 @@ public enum RegistryEvent: Sendable, Hashable {
     case notificationOutcome(CloudEvent<NotificationOutcome>)
     /// `kz.registry.deadletter.v1`.
     case deadLetter(CloudEvent<DeadLetter>)
+    /// `kz.registry.audit.checkpoint.v1`.
+    case auditCheckpoint(CloudEvent<AuditCheckpoint>)
 
     /// The event type.
     public var eventType: EventType {
@@ -40,6 +42,7 @@ public enum RegistryEvent: Sendable, Hashable {
         case .accessLogged: .accessLogged
         case .notificationOutcome: .notificationOutcome
         case .deadLetter: .deadLetter
+        case .auditCheckpoint: .auditCheckpoint
         }
     }
 
@@ -57,6 +60,7 @@ public enum RegistryEvent: Sendable, Hashable {
         case .accessLogged(let event): event.attributes
         case .notificationOutcome(let event): event.attributes
         case .deadLetter(let event): event.attributes
+        case .auditCheckpoint(let event): event.attributes
         }
     }
 
@@ -74,6 +78,7 @@ public enum RegistryEvent: Sendable, Hashable {
         case .accessLogged(let event): event.data
         case .notificationOutcome(let event): event.data
         case .deadLetter(let event): event.data
+        case .auditCheckpoint(let event): event.data
         }
     }
 }
@@ -103,6 +108,7 @@ extension RegistryEvent: Codable {
         case .accessLogged: self = .accessLogged(try CloudEvent(attributes: attributes, dataFrom: container))
         case .notificationOutcome: self = .notificationOutcome(try CloudEvent(attributes: attributes, dataFrom: container))
         case .deadLetter: self = .deadLetter(try CloudEvent(attributes: attributes, dataFrom: container))
+        case .auditCheckpoint: self = .auditCheckpoint(try CloudEvent(attributes: attributes, dataFrom: container))
         }
     }
 
@@ -120,6 +126,7 @@ extension RegistryEvent: Codable {
         case .accessLogged(let event): try event.encode(to: encoder)
         case .notificationOutcome(let event): try event.encode(to: encoder)
         case .deadLetter(let event): try event.encode(to: encoder)
+        case .auditCheckpoint(let event): try event.encode(to: encoder)
         }
     }
 }

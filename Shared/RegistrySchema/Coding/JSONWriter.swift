@@ -120,6 +120,12 @@ public struct JSONWriter {
     public mutating func null() {
         bytes.append(contentsOf: "null".utf8)
     }
+
+    /// Writes bytes that the caller has checked to be exactly one JSON value (the `data` of an
+    /// event received in binary content mode, kept as it came).
+    mutating func rawJSON(_ value: [UInt8]) {
+        bytes.append(contentsOf: value)
+    }
 }
 
 /// A type that writes its own JSON with a ``JSONWriter`` (the fast path of encoding).

@@ -73,7 +73,7 @@ public struct RegistryEventDecoder: Sendable {
     }
 
     /// Reads just `source` and `id` from a JSON object, however broken the rest is: what a
-    /// rejection needs to name the submission (DESIGN §4.4: a message with a readable `id` gets
+    /// rejection needs to name the submission (docs/architecture.md §4.4: a message with a readable `id` gets
     /// a rejection). `nil` unless both are non-empty strings.
     public func submissionReference(from bytes: Data) -> SubmissionReference? {
         guard let identity = try? decoder.decode(LenientIdentity.self, from: bytes),

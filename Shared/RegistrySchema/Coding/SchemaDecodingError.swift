@@ -21,7 +21,7 @@ public struct SchemaDecodingError: Error, Sendable, Hashable, CustomStringConver
         case invalidDate
         /// A timestamp that is not RFC 3339.
         case invalidTimestamp
-        /// An IIN that fails DESIGN §4.1.
+        /// An IIN that fails docs/architecture.md §4.1.
         case invalidIIN
         /// An RCA that is not 1-32 digits.
         case invalidRCA
@@ -99,7 +99,7 @@ public struct SchemaDecodingError: Error, Sendable, Hashable, CustomStringConver
         }
     }
 
-    /// The rejection code of DESIGN §4.4: `INVALID_IIN` for an IIN that fails §4.1 (the person's
+    /// The rejection code of docs/architecture.md §4.4: `INVALID_IIN` for an IIN that fails §4.1 (the person's
     /// or `ownerConsent.ownerIin`), `MALFORMED` for everything else.
     public var rejectionCode: RejectionCode {
         kind == .invalidIIN ? .invalidIIN : .malformed

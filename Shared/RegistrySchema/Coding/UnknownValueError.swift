@@ -1,7 +1,7 @@
 // A string outside one of the contract's enumerations.
 
 /// A string field whose value is not one of the values the contract allows, e.g. an unknown
-/// `kind` (DESIGN §4.4: `MALFORMED`).
+/// `kind` (docs/architecture.md §4.4: `MALFORMED`).
 public struct UnknownValueError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The field's name, e.g. `kind`.
     public let field: String

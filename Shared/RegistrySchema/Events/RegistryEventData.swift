@@ -1,6 +1,6 @@
 // The protocol every `data` object of the contract conforms to.
 
-/// The `data` of one of the registry's CloudEvent types (DESIGN §4.2-4.8).
+/// The `data` of one of the registry's CloudEvent types (docs/architecture.md §4.2-4.8).
 ///
 /// A ``CloudEvent`` whose data conforms checks the envelope's `type` against ``eventType``
 /// before decoding the data, so a message of another type is an ``EnvelopeError/unsupportedType(found:expected:)``,
@@ -10,6 +10,6 @@ public protocol RegistryEventData: Codable, Sendable {
     static var eventType: EventType { get }
 
     /// The CloudEvent `subject` for this data: the IIN for person events, the RCA for address
-    /// events (DESIGN §4), `nil` when the event is about neither.
+    /// events (docs/architecture.md §4), `nil` when the event is about neither.
     var eventSubject: String? { get }
 }

@@ -1,7 +1,7 @@
-// IIN: the individual identification number (DESIGN §4.1).
+// IIN: the individual identification number (docs/architecture.md §4.1).
 
 /// A valid individual identification number: 12 digits, a possible birth date in digits 1-6
-/// (when digit 7 encodes the century) and a correct check digit (DESIGN §4.1).
+/// (when digit 7 encodes the century) and a correct check digit (docs/architecture.md §4.1).
 ///
 /// A value of this type always holds a valid number. Its `Codable` form is the plain 12-digit
 /// string; decoding an invalid one throws `DecodingError.dataCorrupted` at the field's path with
@@ -34,7 +34,7 @@ public struct IIN: RawRepresentable, Hashable, Comparable, Sendable, Codable, Cu
         self.rawValue = rawValue
     }
 
-    /// Checks a candidate against DESIGN §4.1.
+    /// Checks a candidate against docs/architecture.md §4.1.
     /// - Returns: `nil` when it is a valid IIN, otherwise the first rule it breaks.
     public static func validate(_ candidate: String) -> IINValidationError? {
         // One pass, no allocation: this runs for every IIN on every service's hot path.

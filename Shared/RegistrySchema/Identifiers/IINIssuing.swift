@@ -2,7 +2,7 @@
 
 extension IIN {
     /// The valid IIN for a birth date, sex and serial number (digits 8-11), with digit 7 giving
-    /// the century and sex and digit 12 the check digit of DESIGN §4.1.
+    /// the century and sex and digit 12 the check digit of docs/architecture.md §4.1.
     /// - Parameters:
     ///   - birthDate: In 1800-2099.
     ///   - sex: Which digit 7 to use.

@@ -1,6 +1,6 @@
-// Why a string is not a valid IIN (DESIGN §4.1).
+// Why a string is not a valid IIN (docs/architecture.md §4.1).
 
-/// The precise reason a string fails the IIN rules of DESIGN §4.1, checked in this order.
+/// The precise reason a string fails the IIN rules of docs/architecture.md §4.1, checked in this order.
 public enum IINValidationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Not 12 characters long (the count of characters found).
     case wrongLength(Int)

@@ -1,6 +1,6 @@
 // Why a string is not an RCA or a KATO code.
 
-/// A string that does not have the form of an RCA or KATO code (DESIGN §4.1).
+/// A string that does not have the form of an RCA or KATO code (docs/architecture.md §4.1).
 public struct IdentifierFormatError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The identifiers with a fixed textual form.
     public enum Identifier: String, Sendable, Hashable {

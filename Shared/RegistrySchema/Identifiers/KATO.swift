@@ -1,4 +1,4 @@
-// KATO: the territorial classifier code of an address (DESIGN §4.1).
+// KATO: the territorial classifier code of an address (docs/architecture.md §4.1).
 
 /// A code of the classifier of administrative-territorial objects: exactly 9 ASCII digits,
 /// `AB CD EF HHH` — region, district, rural district or town, settlement.

@@ -1,4 +1,4 @@
-// RCA: the address register's code of a dwelling (DESIGN §4.1).
+// RCA: the address register's code of a dwelling (docs/architecture.md §4.1).
 
 /// A registration code of address: an opaque string of 1-32 ASCII digits naming one dwelling.
 ///

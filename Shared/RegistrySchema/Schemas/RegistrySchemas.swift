@@ -3,7 +3,7 @@
 import Foundation
 
 /// The JSON Schema (draft 2020-12) documents of every event's `data` and of the envelope,
-/// published so upstream systems can validate before sending (DESIGN §4.8).
+/// published so upstream systems can validate before sending (docs/architecture.md §4.8).
 ///
 /// Each is a resource file `<event type>.json` (e.g. `kz.registry.registration.submitted.v1.json`)
 /// plus `cloudevent.json` for the envelope.

@@ -2,7 +2,7 @@
 
 import Foundation
 
-/// A day of the Gregorian calendar, without time or time zone (DESIGN §4: dates are `YYYY-MM-DD`).
+/// A day of the Gregorian calendar, without time or time zone (docs/architecture.md §4: dates are `YYYY-MM-DD`).
 ///
 /// It stores the year, month and day as integers and never converts through a time zone, so a
 /// date read from the wire is the date written back. The wire's years are 0001-9999; arithmetic

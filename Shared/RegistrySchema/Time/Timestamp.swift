@@ -2,7 +2,7 @@
 
 import Foundation
 
-/// An instant, read from any RFC 3339 timestamp and written in UTC (DESIGN §4: timestamps are
+/// An instant, read from any RFC 3339 timestamp and written in UTC (docs/architecture.md §4: timestamps are
 /// RFC 3339 in UTC).
 ///
 /// Decoding accepts `Z` or a numeric offset (`+05:00`) and any number of fractional-second

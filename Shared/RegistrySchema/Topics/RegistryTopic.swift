@@ -1,6 +1,6 @@
-// The topic catalogue of DESIGN §3.
+// The topic catalogue of docs/architecture.md §3.
 
-/// Every topic of the registry, with its key, cleanup policy, retention and event types (DESIGN §3).
+/// Every topic of the registry, with its key, cleanup policy, retention and event types (docs/architecture.md §3).
 /// The raw value is the name without `REGISTRY_TOPIC_PREFIX`; ``TopicNames`` adds the prefix.
 public enum RegistryTopic: String, CaseIterable, Sendable {
     /// `address.catalog.v1`: the address register's catalog, keyed by RCA, compacted.
@@ -23,6 +23,9 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
     case notificationOutcome = "notification.outcome.v1"
     /// `deadletter.v1`: poison messages, keyed by their original key, kept long.
     case deadLetter = "deadletter.v1"
+    /// `audit.checkpoints.v1`: the audit's signed checkpoints, keyed by log origin, kept long,
+    /// so that they are published where the audit's operator cannot take them back.
+    case auditCheckpoints = "audit.checkpoints.v1"
 
     /// How a topic's old messages are removed (Kafka's `cleanup.policy`).
     public enum CleanupPolicy: String, Sendable {
@@ -32,7 +35,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         case delete
     }
 
-    /// Partitions a topic is created with (DESIGN §3).
+    /// Partitions a topic is created with (docs/architecture.md §3).
     public static let defaultPartitions: Int32 = 12
 
     /// Retention of the ordinary `delete` topics: 7 days, in milliseconds.
@@ -41,7 +44,7 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
     /// The name without prefix, e.g. `address.catalog.v1`.
     public var baseName: String { rawValue }
 
-    /// What the message key is (DESIGN §3), for people and `registryctl`.
+    /// What the message key is (docs/architecture.md §3), for people and `registryctl`.
     public var keyDescription: String {
         switch self {
         case .addressCatalog, .addressAlerts: "RCA"
@@ -50,6 +53,17 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         case .accessLogged: "actor subject"
         case .notificationOutcome: "subscription id"
         case .deadLetter: "original key"
+        case .auditCheckpoints: "log origin"
+        }
+    }
+
+    /// Whether the topic is keyed by IIN (a rejection without a readable IIN is keyed by its
+    /// submission id, but the topic is one of them). All of these must have one partition count:
+    /// partition *p* of each then holds the same people (co-partitioning, docs/architecture.md §3).
+    public var isKeyedByIIN: Bool {
+        switch self {
+        case .registrationSubmitted, .registrationAccepted, .registrationRejected, .addressChanged, .addressCurrent: true
+        default: false
         }
     }
 
@@ -61,10 +75,10 @@ public enum RegistryTopic: String, CaseIterable, Sendable {
         }
     }
 
-    /// Whether messages are kept without a time limit ("delete (long)" in DESIGN §3).
+    /// Whether messages are kept without a time limit ("delete (long)" in docs/architecture.md §3).
     public var isLongRetention: Bool {
         switch self {
-        case .registrationAccepted, .addressChanged, .accessLogged, .deadLetter: true
+        case .registrationAccepted, .addressChanged, .accessLogged, .deadLetter, .auditCheckpoints: true
         default: false
         }
     }

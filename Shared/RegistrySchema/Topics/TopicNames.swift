@@ -2,7 +2,7 @@
 
 /// Topic names with `REGISTRY_TOPIC_PREFIX` applied: the one place the prefix is added.
 public struct TopicNames: Sendable, Hashable {
-    /// The environment variable the prefix is read from: `REGISTRY_TOPIC_PREFIX` (DESIGN §7).
+    /// The environment variable the prefix is read from: `REGISTRY_TOPIC_PREFIX` (docs/architecture.md §7).
     public static let prefixVariable = "REGISTRY_TOPIC_PREFIX"
 
     /// The prefix, possibly empty.

@@ -6,7 +6,7 @@ import Metrics
 import RegistrySchema
 import Synchronization
 
-/// Writes `kz.registry.access.logged.v1` events to the service's outbox (DESIGN §5.1, §6).
+/// Writes `kz.registry.access.logged.v1` events to the service's outbox (docs/architecture.md §5.1, §6).
 ///
 /// ``record(_:)`` returns only once its event is committed to the store, so a response that is
 /// sent after it can never outlive its audit record; the relay publishes it to

@@ -19,7 +19,7 @@ public struct Caller: Sendable {
     }
 }
 
-/// The authorisation rule of one route (DESIGN §5.1), written where the route is declared so a
+/// The authorisation rule of one route (docs/architecture.md §5.1), written where the route is declared so a
 /// service's table of who-may-do-what reads in one place.
 ///
 /// A request without a valid token gets 401; a caller no rule admits gets 403 with a body that

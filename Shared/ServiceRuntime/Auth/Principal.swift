@@ -1,6 +1,6 @@
 // The authenticated caller.
 
-/// The roles of DESIGN §5.1.
+/// The roles of docs/architecture.md §5.1.
 public enum Role: String, Sendable, Codable, CaseIterable {
     case citizen, agency, upstream, auditor, `operator`
 }

@@ -1,4 +1,4 @@
-// The claims of a registry access token (DESIGN §5.1).
+// The claims of a registry access token (docs/architecture.md §5.1).
 
 import Foundation
 import JWTKit
@@ -87,7 +87,7 @@ public struct RegistryTokenClaims: JWTPayload, Equatable {
     }
 }
 
-/// What a service requires of a token beyond its signature and expiry (DESIGN §5.1, §7).
+/// What a service requires of a token beyond its signature and expiry (docs/architecture.md §5.1, §7).
 public struct TokenRules: Sendable, Hashable {
     /// `REGISTRY_JWT_MAX_LIFETIME`: the longest `exp` − `iat` accepted.
     public var maxLifetime: TimeInterval

@@ -5,7 +5,7 @@ import GRDB
 import RegistrySchema
 
 /// The `address_catalog` table: the dwellings a service knows, as the register last described
-/// them. Intake, address-index and notification each keep one (DESIGN §2).
+/// them. Intake, address-index and notification each keep one (docs/architecture.md §2).
 public struct AddressCatalog {
     /// The connection, inside the caller's transaction or read.
     public let db: Database

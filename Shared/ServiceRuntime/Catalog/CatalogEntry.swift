@@ -1,4 +1,4 @@
-// One dwelling of a service's catalog copy (DESIGN §4.2).
+// One dwelling of a service's catalog copy (docs/architecture.md §4.2).
 
 import RegistrySchema
 

@@ -14,7 +14,7 @@ public struct CatalogKeeper: Sendable {
     /// Applies one catalog message.
     /// - Returns: `nil` when applied, else why the message is unusable (to dead-letter it).
     public func apply(_ message: KafkaConsumerMessage, to catalog: AddressCatalog) throws -> String? {
-        guard let value = message.value else {
+        guard let value = message.structuredValue else {
             if let key = message.keyString, let rca = RCA(rawValue: key) { try catalog.retire(rca) }
             return nil
         }

@@ -1,9 +1,9 @@
-// The settings every service shares (DESIGN §7).
+// The settings every service shares (docs/architecture.md §7).
 
 import Kafka
 import Logging
 
-/// The environment variables of DESIGN §7 that every service reads, parsed and validated.
+/// The environment variables of docs/architecture.md §7 that every service reads, parsed and validated.
 public struct CommonConfiguration: Sendable {
     /// Kafka connection settings, including every `KAFKA_*` pass-through property.
     public var kafka: KafkaClientConfiguration
@@ -21,6 +21,8 @@ public struct CommonConfiguration: Sendable {
     public var jwksFile: String?
     /// `LOG_LEVEL`.
     public var logLevel: Logger.Level
+    /// `LOG_FORMAT`: `text` (a line per record, for people) or `json` (an object per line, for collectors).
+    public var logFormat: LogFormat
     /// `HTTP_RATE_LIMIT`: requests per second per actor; `nil` when off (0).
     public var rateLimit: Double?
     /// `HTTP_RATE_BURST`: how many requests an actor may make at once.
@@ -41,7 +43,7 @@ public struct CommonConfiguration: Sendable {
     /// The shared variables with their defaults for a service.
     /// - Parameters:
     ///   - service: The service's name, used for the default `DATA_DIR`.
-    ///   - port: The service's DESIGN port.
+    ///   - port: The service's port (docs/architecture.md §2).
     public static func variables(service: String, port: Int) -> [ConfigurationVariable] {
         [
             ConfigurationVariable("KAFKA_BOOTSTRAP_SERVERS", default: "localhost:9092", "Kafka brokers, host:port[,host:port…]."),
@@ -53,6 +55,7 @@ public struct CommonConfiguration: Sendable {
             ConfigurationVariable("REGISTRY_JWT_SECRET", default: nil, "HS256 secret for development tokens.", secret: true),
             ConfigurationVariable("REGISTRY_JWT_JWKS_FILE", default: nil, "JWKS file with ES256/EdDSA public keys (production)."),
             ConfigurationVariable("LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error or critical."),
+            ConfigurationVariable("LOG_FORMAT", default: "text", "text (one line per record) or json (one JSON object per line: level, logger, message, metadata, time)."),
             ConfigurationVariable("HTTP_RATE_LIMIT", default: "200", "Requests per second per caller (token role+sub, else client address; fractions allowed); 0 turns the limit off."),
             ConfigurationVariable("HTTP_RATE_BURST", default: "400", "Requests a caller may make at once before HTTP_RATE_LIMIT applies."),
             ConfigurationVariable("REGISTRY_DEV_MODE", default: "false", "true on a development machine only (make run sets it): allows the development JWT secret and keys inside DATA_DIR."),
@@ -60,6 +63,9 @@ public struct CommonConfiguration: Sendable {
             ConfigurationVariable("REGISTRY_JWT_ISSUER", default: nil, "When set, a token's iss must equal it."),
             ConfigurationVariable("REGISTRY_JWT_AUDIENCE", default: nil, "When set, a token's aud must contain it."),
             ConfigurationVariable("CLOCK_MAX_AHEAD", default: "5m", "Consumed messages stamped further ahead of the host clock are ignored as evidence of the time (counted in clock_future_timestamps_ignored_total)."),
+            ConfigurationVariable(
+                TraceExporter.endpointVariable, default: nil,
+                "OTLP/HTTP collector (e.g. http://otel-collector:4318): exports spans when set; the other OTEL_* variables apply. Trace context is carried either way."),
         ]
     }
 
@@ -80,6 +86,7 @@ public struct CommonConfiguration: Sendable {
         jwksFile = reader.string(variables["REGISTRY_JWT_JWKS_FILE"]!)
         let levels = Logger.Level.allCases.map(\.rawValue)
         logLevel = Logger.Level(rawValue: try reader.choice(variables["LOG_LEVEL"]!, from: levels))!
+        logFormat = LogFormat(rawValue: try reader.choice(variables["LOG_FORMAT"]!, from: LogFormat.allCases.map(\.rawValue)))!
         let limitText = reader.string(variables["HTTP_RATE_LIMIT"]!) ?? "200"
         guard let limit = Double(limitText), limit >= 0, limit <= 1_000_000 else {
             throw ConfigurationError(variable: "HTTP_RATE_LIMIT", problem: "'\(limitText)' is not a number of requests per second from 0 to 1000000")
@@ -95,4 +102,12 @@ public struct CommonConfiguration: Sendable {
             throw ConfigurationError(variable: "KAFKA_BOOTSTRAP_SERVERS", problem: "must name at least one broker")
         }
     }
+}
+
+/// How log records are written (`LOG_FORMAT`).
+public enum LogFormat: String, CaseIterable, Sendable {
+    /// swift-log's text lines.
+    case text
+    /// One JSON object per line (``JSONLogHandler``).
+    case json
 }

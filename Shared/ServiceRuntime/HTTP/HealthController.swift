@@ -2,7 +2,7 @@
 
 import Hummingbird
 
-/// The health routes every service serves (DESIGN §5).
+/// The health routes every service serves (docs/architecture.md §5).
 public struct HealthController: Sendable {
     /// Creates the controller.
     public init() {}

@@ -3,7 +3,7 @@
 import Foundation
 import Hummingbird
 
-/// A service's OpenAPI 3.1 document (DESIGN §5): the operations every service has (health,
+/// A service's OpenAPI 3.1 document (docs/architecture.md §5): the operations every service has (health,
 /// readiness, metrics, this document), the shared components (problem details, bearer tokens),
 /// and the service's own `paths` and `components` from its ``RegistryService/openAPI`` fragment.
 ///

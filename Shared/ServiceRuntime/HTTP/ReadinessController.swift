@@ -2,6 +2,7 @@
 
 import Foundation
 import Hummingbird
+import Metrics
 import Prometheus
 
 /// One readiness condition: a name and a check.
@@ -33,8 +34,7 @@ public struct OperationsController: Sendable {
     /// Adds the routes.
     public func addRoutes(to routes: RouteTable) {
         routes.add(.get, "/health/ready") { _, _ -> Response in
-            var results: [String: Bool] = [:]
-            for check in checks { results[check.name] = await check.check() }
+            let results = await evaluate()
             let ready = results.values.allSatisfy { $0 }
             let body = try JSONSerialization.data(
                 withJSONObject: ["status": ready ? "ready" : "not-ready", "checks": results.mapValues { $0 ? "ok" : "failing" }],
@@ -43,11 +43,22 @@ public struct OperationsController: Sendable {
                 status: ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
-        // DESIGN §5.1: metrics are for operators (Prometheus sends the token as a bearer credential).
+        // docs/architecture.md §5.1: metrics are for operators (Prometheus sends the token as a bearer credential).
         routes.add(.get, "/metrics", policy: AccessPolicy(.role(.operator))) { _, _, _ -> Response in
-            Response(
+            // Readiness as a metric, so an alert can see what /health/ready would answer.
+            let results = await evaluate()
+            for (name, ok) in results { Gauge(label: "service_ready_check", dimensions: [("check", name)]).record(ok ? 1 : 0) }
+            Gauge(label: "service_ready").record(results.values.allSatisfy { $0 } ? 1 : 0)
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: MetricsExposition.text(registry: registry))))
         }
+    }
+
+    /// Runs every check.
+    func evaluate() async -> [String: Bool] {
+        var results: [String: Bool] = [:]
+        for check in checks { results[check.name] = await check.check() }
+        return results
     }
 }

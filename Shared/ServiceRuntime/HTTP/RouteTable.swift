@@ -74,7 +74,7 @@ public final class RouteTable: @unchecked Sendable {
     }
 
     /// Declares a route that answers admitted callers with personal data: each answer is in the
-    /// access log (durably) before it leaves (DESIGN §5.1, §6).
+    /// access log (durably) before it leaves (docs/architecture.md §5.1, §6).
     public func add<Output: ResponseGenerator>(
         _ method: HTTPRequest.Method, _ path: String, policy: AccessPolicy, disclosing disclosure: Disclosure,
         _ handler: @escaping @Sendable (Request, RegistryRequestContext, Caller) async throws -> Output

@@ -11,7 +11,7 @@ import RegistrySchema
 public struct ServiceEnvironment: Sendable {
     /// Which service this is.
     public let descriptor: ServiceDescriptor
-    /// The shared settings of DESIGN §7.
+    /// The shared settings of docs/architecture.md §7.
     public let configuration: CommonConfiguration
     /// Reads the service's own variables (``ServiceDescriptor/variables``).
     public let settings: EnvironmentReader

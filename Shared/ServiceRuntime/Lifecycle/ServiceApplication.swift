@@ -70,6 +70,8 @@ public struct ServiceApplication: Sendable {
         }
 
         let router = Router(context: RegistryRequestContext.self)
+        // A server span per request only while spans are exported: otherwise not even the check.
+        if EventTracing.isExporting { router.add(middleware: RequestTracingMiddleware<RegistryRequestContext>()) }
         router.add(middleware: ProblemMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: AuthenticationMiddleware(verifier: verifier.checkingTime(against: clock)))
@@ -98,10 +100,11 @@ public struct ServiceApplication: Sendable {
     /// Runs everything until SIGTERM/SIGINT, then stops in order: HTTP first, then the engines
     /// (finishing their batch), then the relay (draining for a bounded time), then the producer
     /// (flushing), and closes the store.
-    public func run() async throws {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: environment.producer), .init(service: environment.relay),
-        ]
+    /// - Parameter alongside: Services that stop after all of these (span export, which sends
+    ///   the last spans).
+    public func run(alongside: [any Service] = []) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = alongside.map { .init(service: $0) }
+        services += [.init(service: environment.producer), .init(service: environment.relay)]
         services += engines.map { .init(service: $0) }
         services += self.services.map { .init(service: $0) }
         services.append(.init(service: http))

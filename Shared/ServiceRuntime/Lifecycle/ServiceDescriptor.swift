@@ -7,11 +7,11 @@ public struct ServiceDescriptor: Sendable {
     public let name: String
     /// One line on what the service does.
     public let summary: String
-    /// Its HTTP port from DESIGN §2.
+    /// Its HTTP port from docs/architecture.md §2.
     public let defaultPort: Int
     /// Variables only this service reads (besides ``CommonConfiguration``'s).
     public let variables: [ConfigurationVariable]
-    /// The CloudEvent `source` of the events it produces, e.g. `/registry/intake` (DESIGN §4).
+    /// The CloudEvent `source` of the events it produces, e.g. `/registry/intake` (docs/architecture.md §4).
     public let eventSource: String
 
     /// Creates a descriptor.
@@ -45,10 +45,11 @@ public struct ServiceDescriptor: Sendable {
             --openapi prints the service's OpenAPI 3.1 document (also served at GET /openapi.json).
             --rebuild (services whose store is a projection of their topics) drops the store and replays.
 
-            Configured through the environment (DESIGN.md §7):
+            Configured through the environment (docs/configuration.md):
             \(rows.joined(separator: "\n"))
 
-            Every secret (REGISTRY_JWT_SECRET, …) may also be given as <NAME>_FILE: a file that holds it.
+            Every secret may instead be given as <NAME>_FILE, the path of a file holding it (e.g.
+            /run/secrets/…): \(SecretFiles.names(in: allVariables).joined(separator: ", ")).
 
             SIGTERM or SIGINT stops it gracefully.
             """

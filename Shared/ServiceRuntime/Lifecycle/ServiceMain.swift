@@ -47,7 +47,7 @@ public enum ServiceMain {
                 return .failure
             }
         case "--version":
-            print("\(descriptor.name) (librdkafka \(KafkaLibrary.version))")
+            print("\(descriptor.name) \(BuildInfo.version) (commit \(BuildInfo.commit), librdkafka \(KafkaLibrary.version))")
             return .success
         case "--rebuild" where S.rebuildsFromTopics:
             break
@@ -58,9 +58,11 @@ public enum ServiceMain {
 
         let mallocTuned = MallocTuning.returnLargeBlocksToTheSystem(environment: environment)
         let configuration: CommonConfiguration
-        let reader = EnvironmentReader(environment: environment, secrets: descriptor.allVariables)
+        let reader: EnvironmentReader
         let verifier: TokenVerifier
         do {
+            let resolved = try SecretFiles.resolve(environment, secrets: descriptor.allVariables)
+            reader = EnvironmentReader(environment: resolved, secrets: descriptor.allVariables)
             configuration = try CommonConfiguration(reader: reader, service: descriptor.name, port: descriptor.defaultPort)
             try KafkaLibrary.requireSupportedVersion()
             verifier = try await tokenVerifier(configuration)
@@ -76,13 +78,27 @@ public enum ServiceMain {
         }
 
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler
+            switch configuration.logFormat {
+            case .text: handler = StreamLogHandler.standardError(label: label)
+            case .json: handler = JSONLogHandler.standardError(label: label)
+            }
             handler.logLevel = configuration.logLevel
             return handler
         }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(MetricCatalog.factory(registry: registry))
+        Gauge(label: "build_info", dimensions: [
+            ("service", descriptor.name), ("version", BuildInfo.version), ("commit", BuildInfo.commit), ("librdkafka", KafkaLibrary.version),
+        ]).record(1)
         let logger = Logger(label: "kz.registry.\(descriptor.name)")
+        let spanExport: (any Service)?
+        do {
+            spanExport = try TraceExporter.start(service: descriptor.name, environment: environment, logger: logger)
+        } catch {
+            printError("\(descriptor.name): \(TraceExporter.endpointVariable): \(error)")
+            return .configuration
+        }
 
         let application: ServiceApplication
         do {
@@ -99,11 +115,12 @@ public enum ServiceMain {
                 "http": "\(configuration.httpHost):\(configuration.httpPort)",
                 "kafka": "\(configuration.kafka.bootstrapServers)",
                 "librdkafka": "\(KafkaLibrary.version)",
+                "version": "\(BuildInfo.version) (\(BuildInfo.commit))",
                 "mallocMmapThreshold": "\(MallocTuning.describe(applied: mallocTuned, environment: environment))",
                 "store": "\(application.environment.store.path)",
             ])
         do {
-            try await application.run()
+            try await application.run(alongside: spanExport.map { [$0] } ?? [])
             logger.info("stopped")
             return .success
         } catch {

@@ -67,9 +67,9 @@ public struct BatchTransaction {
     /// Decodes `message` as a registry CloudEvent. A message that does not decode (not JSON, not
     /// UTF-8, not a CloudEvent, a type the registry does not know, a field of the wrong type, no
     /// value at all) is dead-lettered with the decoder's precise error, and `nil` is returned:
-    /// the caller skips it and the partition moves on.
+    /// the caller skips it and the partition moves on. Binary content mode is read too.
     public mutating func decode(_ message: KafkaConsumerMessage, with decoder: RegistryEventDecoder) -> RegistryEvent? {
-        guard let value = message.value else {
+        guard let value = message.structuredValue else {
             deadLetter(message, reason: "no value (a tombstone where an event was expected)")
             return nil
         }

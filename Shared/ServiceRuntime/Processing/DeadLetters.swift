@@ -1,4 +1,4 @@
-// deadletter.v1 messages for input that cannot be processed (DESIGN §4.8).
+// deadletter.v1 messages for input that cannot be processed (docs/architecture.md §4.8).
 
 import Kafka
 import RegistrySchema
@@ -9,16 +9,18 @@ public enum DeadLetters {
     /// key, with the service's CloudEvent `source`.
     ///
     /// The event id is derived from the message's position, so a dead letter re-sent after a
-    /// crash (or produced again on replay) is the same event.
+    /// crash (or produced again on replay) is the same event. A message in binary content mode is
+    /// kept as the structured event it stands for (its value alone would lose the attributes),
+    /// and the message's trace headers are carried on.
     public static func message(service: String, source: String, topics: TopicNames) -> @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage {
         let topic = topics.name(for: .deadLetter)
         return { message, reason in
             let data = DeadLetter(
                 service: service, topic: message.topic, partition: Int(message.partition), offset: message.offset,
-                keyBytes: message.key, valueBytes: message.value, error: reason)
+                keyBytes: message.key, valueBytes: message.structuredValue, error: reason)
             let event = CloudEvent(
                 id: "deadletter/\(service)/\(message.topic)/\(message.partition)/\(message.offset)",
-                source: source, time: Timestamp(.now), data: data)
+                source: source, time: Timestamp(.now), data: data, trace: EventTracing.valid(message.headerTrace))
             // The dead letter's own types hold only strings and integers: encoding cannot fail.
             return try! KafkaProducerMessage.event(event, topic: topic, key: message.key)
         }

@@ -8,7 +8,7 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// Drains a store's outbox through an idempotent producer (DESIGN §6).
+/// Drains a store's outbox through an idempotent producer (docs/architecture.md §6).
 ///
 /// Rows go out in id order, a batch at a time; a row is deleted only after its delivery report
 /// succeeded. While the broker is away, sends fail or time out and the relay backs off (up to
@@ -58,7 +58,7 @@ public final class OutboxRelay: Service, Sendable {
         self.batchSize = batchSize
         self.maximumBackoff = maximumBackoff
         self.shutdownDrainTimeout = shutdownDrainTimeout
-        depthGauge = Gauge(label: "outbox_depth", dimensions: [("service", service)])
+        depthGauge = Gauge(label: "outbox_pending_events", dimensions: [("service", service)])
         ageGauge = Gauge(label: "outbox_oldest_age_seconds", dimensions: [("service", service)])
         sentCounter = Counter(label: "outbox_sent_total", dimensions: [("service", service)])
         failedCounter = Counter(label: "outbox_send_failures_total", dimensions: [("service", service)])

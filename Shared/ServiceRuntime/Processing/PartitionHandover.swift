@@ -1,4 +1,4 @@
-// How a group consumer's partitions move between the instances of a service (DESIGN §6.2).
+// How a group consumer's partitions move between the instances of a service (docs/architecture.md §6.2).
 
 import Kafka
 

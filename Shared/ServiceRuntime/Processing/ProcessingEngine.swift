@@ -8,7 +8,7 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// Drives a ``BatchProcessor`` from Kafka (DESIGN §6).
+/// Drives a ``BatchProcessor`` from Kafka (docs/architecture.md §6).
 ///
 /// - Offsets live in the service's store: on assignment every partition starts at its stored
 ///   offset; each batch, its offsets and its outgoing messages commit in one transaction.
@@ -115,7 +115,7 @@ public final class ProcessingEngine: Service, Sendable {
         self.relay = relay
         self.retryDelays = retryDelays
         self.logger = logger
-        batchSize = Recorder(label: "engine_batch_size", dimensions: [("service", service)])
+        batchSize = Recorder(label: "engine_batch_size_messages", dimensions: [("service", service)])
         applyTime = Metrics.Timer(label: "engine_batch_apply_seconds", dimensions: [("service", service)])
         deadLettered = Counter(label: "engine_dead_letters_total", dimensions: [("service", service)])
         messagesApplied = Counter(label: "engine_messages_total", dimensions: [("service", service)])

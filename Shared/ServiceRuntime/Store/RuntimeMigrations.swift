@@ -7,7 +7,7 @@ enum RuntimeMigrations {
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("runtime-1-offsets-outbox") { db in
             // The next offset to read per partition, written in the same transaction as the
-            // state change it led to (DESIGN §6, exactly-once effect).
+            // state change it led to (docs/architecture.md §6, exactly-once effect).
             try db.create(table: "consumer_offset") { t in
                 t.column("topic", .text).notNull()
                 t.column("partition", .integer).notNull().check { $0 >= 0 }
@@ -15,7 +15,7 @@ enum RuntimeMigrations {
                 t.primaryKey(["topic", "partition"])
             }
             // Outgoing messages, written in the transaction that produced them and deleted only
-            // after the broker acknowledged them (DESIGN §6, transactional outbox).
+            // after the broker acknowledged them (docs/architecture.md §6, transactional outbox).
             try db.create(table: "outbox") { t in
                 t.autoIncrementedPrimaryKey("id")
                 t.column("topic", .text).notNull()

@@ -5,6 +5,7 @@ import Foundation
 import GRDB
 import Kafka
 import RegistrySchema
+import Synchronization
 import Testing
 import TestSupport
 
@@ -25,12 +26,17 @@ import TestSupport
     }
 
     @Test func aFullOrReadOnlyStoreMakesIntakeNotReadyAndRefuseWorkThenItRecovers() async throws {
+        try await FaultRow.measure("store full, then read-only (tmpfs)", injected: "1 MiB full, then read-only at start") { row in
+            try await run(row)
+        }
+    }
+
+    func run(_ row: FaultRow) async throws -> String {
         let directory = NSTemporaryDirectory() + "disk-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        guard try Self.mount(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", directory]) == 0 else {
-            Issue.record("This test mounts a 1 MiB tmpfs to fill the store and needs root (make test runs as root here).")
-            return
-        }
+        try #require(
+            try Self.mount(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", directory]) == 0,
+            "This test mounts a 1 MiB tmpfs to fill the store and needs root (make test runs as root here).")
         defer { try? Self.mount(["umount", "-l", directory]) }
 
         let prefix = TestBroker.uniqueName("disk") + "."
@@ -48,7 +54,7 @@ import TestSupport
 
         // Fill it: a catalog and thousands of submissions do not fit in 1 MiB.
         let seed = try ChildProcess("registryctl", arguments: ["seed", "--seed", "4", "--addresses", "300", "--people", "4000"], environment: ["REGISTRY_TOPIC_PREFIX": prefix])
-        #expect(await seed.waitForExit(timeout: .seconds(120)) == 0, "\(seed.output)")
+        try #require(await seed.waitForExit(timeout: .seconds(120)) == 0, "\(seed.output)")
         let line = try #require(seed.output.split(separator: "\n").first { $0.contains("submissions to") })
         let submitted = try #require(Int(line.split(separator: " ")[1]))
 
@@ -62,12 +68,15 @@ import TestSupport
         // if even that fails, the answer is a clear 503.
         let posted = await httpRequest("POST", base + "/v1/submissions", headers: headers, body: Self.submission("disk-full-1"))
         print("disk full: /health/ready → 503 \(full); POST /v1/submissions → \(posted?.status ?? 0) \(posted?.body ?? "")")
-        #expect(full.contains(#""consumers":"failing""#), "deciding stopped")
-        #expect(posted?.status == 202 || (posted?.status == 503 && posted?.body.contains("cannot write to its store") == true))
-        #expect(await httpGet(base + "/health/live")?.status == 200, "the process stays up")
+        row.check(full.contains(#""consumers":"failing""#), "deciding did not stop while full: \(full)")
+        row.check(
+            posted?.status == 202 || (posted?.status == 503 && posted?.body.contains("cannot write to its store") == true),
+            "POST while full answered \(posted?.status ?? 0) \(posted?.body.prefix(120) ?? "")")
+        let live = await httpGet(base + "/health/live")?.status
+        row.check(live == 200, "the process did not stay up while full")
 
         // Space returns: intake resumes by itself and decides every submission exactly once.
-        #expect(try Self.mount(["mount", "-o", "remount,size=64m", directory]) == 0)
+        try #require(try Self.mount(["mount", "-o", "remount,size=64m", directory]) == 0)
         var configuration = Configuration()
         configuration.readonly = true
         let store = try DatabaseQueue(path: directory + "/registration-intake.sqlite", configuration: configuration)
@@ -78,13 +87,14 @@ import TestSupport
         let (decided, integrity) = try await store.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM intake_submission WHERE source = '/demo/seed'") ?? 0, try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "")
         }
-        #expect(decided == submitted && integrity == "ok", "\(decided) of \(submitted) decided once; integrity \(integrity)")
+        row.check(decided == submitted, "\(decided) of \(submitted) seeded submissions in the store")
+        row.check(integrity == "ok", "integrity check: \(integrity)")
 
         // Read-only (a tmpfs cannot turn read-only under open writers, so across a restart): the
         // service refuses to start, naming its store; writable again, it starts where it was.
         await intake.kill()
         try store.close()  // even a reader holds the WAL index open for writing
-        #expect(try Self.mount(["mount", "-o", "remount,ro", directory]) == 0)
+        try #require(try Self.mount(["mount", "-o", "remount,ro", directory]) == 0)
         let readOnly = try ChildProcess("registration-intake", environment: [
             "REGISTRY_TOPIC_PREFIX": prefix, "DATA_DIR": directory, "HTTP_PORT": "\(port)", "REGISTRY_JWT_SECRET": TestSecrets.jwt, "LOG_LEVEL": "warning",
         ])
@@ -100,25 +110,51 @@ import TestSupport
         if readOnly.process.isRunning {
             let posted = await httpRequest("POST", base + "/v1/submissions", headers: headers, body: Self.submission("disk-ro-1"))
             print("read-only store: /health/ready → 503 \(readiness); POST → \(posted?.status ?? 0) \(posted?.body ?? "")")
-            #expect(readiness.contains(#""store":"failing""#))
-            #expect(posted?.status == 503 && posted?.body.contains("cannot write to its store") == true)
+            row.check(readiness.contains(#""store":"failing""#), "read-only: readiness does not name the store: \(readiness)")
+            row.check(
+                posted?.status == 503 && posted?.body.contains("cannot write to its store") == true,
+                "read-only: POST answered \(posted?.status ?? 0) \(posted?.body.prefix(120) ?? "")")
             await readOnly.kill()
         } else {
             print("read-only store: exit \(readOnly.process.terminationStatus): \(readOnly.output.split(separator: "\n").last ?? "")")
-            #expect(readOnly.output.contains(directory), "a clear refusal that names the store")
+            row.check(readOnly.output.contains(directory), "read-only: the refusal does not name the store")
         }
-        #expect(try Self.mount(["mount", "-o", "remount,rw", directory]) == 0)
+        try #require(try Self.mount(["mount", "-o", "remount,rw", directory]) == 0)
         let again = try ChildProcess("registration-intake", environment: [
             "REGISTRY_TOPIC_PREFIX": prefix, "DATA_DIR": directory, "HTTP_PORT": "\(port)", "REGISTRY_JWT_SECRET": TestSecrets.jwt, "LOG_LEVEL": "warning",
         ])
         defer { Task { await again.kill() } }
         try await waitUntil("ready after the store is writable again", timeout: .seconds(60)) { await httpGet(base + "/health/ready")?.status == 200 }
-        #expect(await httpRequest("POST", base + "/v1/submissions", headers: headers, body: Self.submission("disk-ok-1"))?.status == 202)
+        let takenAgain = await httpRequest("POST", base + "/v1/submissions", headers: headers, body: Self.submission("disk-ok-1"))?.status
+        row.check(takenAgain == 202, "writable again: a submission was answered \(takenAgain ?? 0)")
         let reopened = try DatabaseQueue(path: directory + "/registration-intake.sqlite", configuration: configuration)
         let after = try await reopened.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM intake_submission WHERE source = '/demo/seed'") ?? 0 }
-        #expect(after == submitted, "nothing decided twice after the restart")
+        row.check(after == submitted, "\(after) of \(submitted) seeded submissions in the store after the restart")
         try reopened.close()
+        try await waitUntil("intake has sent its decisions", timeout: .seconds(60), interval: .milliseconds(500)) {
+            let reader = try DatabaseQueue(path: directory + "/registration-intake.sqlite", configuration: configuration)
+            defer { try? reader.close() }
+            return try await reader.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") ?? 1 } == 0
+        }
         await again.kill()
-        print("faults | store full, then read-only (tmpfs) | 1 MiB full, then read-only at start | \(submitted) submissions | \(submitted - decided) | 0 | not ready while full, refused writes read-only; integrity \(integrity), all decided once after")
+
+        // Decided once, as the outputs show it: one decision event per seeded submission, counted
+        // on registration.accepted and .rejected by submission; repeats of an event by its id.
+        let seeded = try await EventTally.read([topics.name(for: .registrationSubmitted)], id: EventTally.submissionKey)
+        let decisions = Mutex<[String: Set<String>]>([:])
+        let outputs = try await EventTally.read([topics.name(for: .registrationAccepted), topics.name(for: .registrationRejected)], inspect: { message in
+            guard let decision = try EventTally.decision(message) else { return }
+            decisions.withLock { _ = $0[decision.submission, default: []].insert(decision.id) }
+        })
+        let decisionsBySubmission = decisions.withLock { $0 }
+        let seedInputs = seeded.ids.filter { $0.hasPrefix("/demo/seed ") }
+        row.check(seedInputs.count == submitted, "the topic holds \(seedInputs.count) seeded submissions, the seed said \(submitted)")
+        let twice = decisionsBySubmission.values.filter { $0.count > 1 }.count
+        row.check(twice == 0, "\(twice) submissions decided more than once")
+        row.check(outputs.differing.isEmpty, "\(outputs.differing.count) repeated decision ids carry different events")
+        row.messages = "\(seedInputs.count) seeded submissions, \(outputs.messages) decision messages"
+        row.lost = seedInputs.subtracting(decisionsBySubmission.keys).count
+        row.duplicated(outputs.repeats, "decision repeats (same id), \(twice) decided twice")
+        return "not ready while full, refused writes read-only; integrity \(integrity), each decided once after"
     }
 }

@@ -1,5 +1,6 @@
 // The four services as real processes on the test broker, under one topic prefix.
 
+import Audit
 import Crypto
 import Foundation
 import GRDB
@@ -24,6 +25,11 @@ final class RegistryStack: @unchecked Sendable {
     private(set) var ports: [String: Int] = [:]
     private var children: [String: ChildProcess] = [:]
     private let extra: [String: String]
+    /// The audit's checkpoint key, outside every data directory.
+    let auditSigningKeyFile: String
+    /// The key that verifies the audit's checkpoints (of ``TestSecrets/auditSigningKey``).
+    static let auditVerifier = try! NoteVerifierKey(
+        name: "address-registry/audit", publicKey: Curve25519.Signing.PrivateKey(pemRepresentation: TestSecrets.auditSigningKey).publicKey)
     /// The broker the services use (the test broker unless given).
     let bootstrapServers: String
 
@@ -50,6 +56,7 @@ final class RegistryStack: @unchecked Sendable {
             extra["CERT_SIGNING_KEY_FILE"] = keyFile
         }
         self.extra = extra
+        auditSigningKeyFile = try TestSecrets.auditSigningKeyFile()
         let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: self.bootstrapServers, clientID: "stack"), logger: TestBroker.outageLogger)
         try await admin.createTopics(RegistryTopic.allCases.map { KafkaTopicSpecification(name: topics.name(for: $0), partitions: partitions) })
         for service in Self.services {
@@ -71,7 +78,8 @@ final class RegistryStack: @unchecked Sendable {
         var environment = [
             "KAFKA_BOOTSTRAP_SERVERS": bootstrapServers, "REGISTRY_TOPIC_PREFIX": prefix, "DATA_DIR": dataDirectory(service, instance: instance),
             "HTTP_PORT": "\(ports[Self.name(service, instance)]!)", "REGISTRY_JWT_SECRET": TestSecrets.jwt,
-            "LOG_LEVEL": "warning", "WEBHOOK_ALLOW_LOCAL": "true", "WEBHOOK_RETRY_SCHEDULE": "200ms,500ms,1s", "HTTP_RATE_LIMIT": "0",
+            "LOG_LEVEL": "warning", "WEBHOOK_ALLOW_LOCAL": "true", "AUDIT_SIGNING_KEY_FILE": auditSigningKeyFile, "WEBHOOK_RETRY_SCHEDULE": "200ms,500ms,1s",
+            "HTTP_RATE_LIMIT": "0",
         ]
         environment.merge(extra) { _, new in new }
         return environment
@@ -109,12 +117,54 @@ final class RegistryStack: @unchecked Sendable {
     }
 
     /// SIGKILL, then start again.
-    func killAndRestart(_ service: String, instance: Int = 1) async throws {
+    /// - Parameter admin: Given, the partitions' ends are read before the kill, to tell what the
+    ///   kill interrupted.
+    /// - Returns: The work the killed process left unfinished, read from its store once it was
+    ///   gone: messages of its topics that had arrived before the kill and that it had not applied,
+    ///   rows in its outbox, and (notification) deliveries pending or retrying. 0: the kill
+    ///   interrupted nothing; `nil`: no `admin`, or the broker, busy with the load, did not tell
+    ///   the partitions' ends in time, so what was unfinished cannot be told (the kill happens all
+    ///   the same).
+    @discardableResult
+    func killAndRestart(_ service: String, _ admin: KafkaAdmin? = nil, instance: Int = 1) async throws -> Int? {
+        var ends: [KafkaTopicPartition: Int64]? = admin == nil ? nil : [:]
+        probing: for (group, read) in consumerGroups where admin != nil && group.hasPrefix(prefix + service) {
+            for topic in read {
+                for partition in 0..<partitions {
+                    let partition = KafkaTopicPartition(topic: topics.name(for: topic), partition: partition)
+                    guard let high = try? await admin?.watermarks(of: partition, timeout: .seconds(15)).high else {
+                        ends = nil
+                        break probing
+                    }
+                    ends?[partition] = high
+                }
+            }
+        }
         if let child = children[Self.name(service, instance)] {
             child.signal(SIGKILL)
             _ = await child.waitForExit(timeout: .seconds(10))
         }
+        guard let arrived = ends else {
+            try start(service, instance: instance)
+            return nil
+        }
+        var unfinished = 0
+        if FileManager.default.fileExists(atPath: "\(dataDirectory(service, instance: instance))/\(service).sqlite") {
+            unfinished = try await store(service, instance: instance).read { db in
+                var applied: [KafkaTopicPartition: Int64] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT topic, partition, next_offset FROM consumer_offset") {
+                    applied[KafkaTopicPartition(topic: row["topic"], partition: row["partition"])] = row["next_offset"]
+                }
+                var unfinished = arrived.reduce(0) { $0 + Int(max(0, $1.value - (applied[$1.key] ?? 0))) }
+                unfinished += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+                if service == "notification" {
+                    unfinished += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'retrying')") ?? 0
+                }
+                return unfinished
+            }
+        }
         try start(service, instance: instance)
+        return unfinished
     }
 
     /// SIGTERM (a graceful stop), waits for the exit, then starts the instance again.
@@ -162,7 +212,7 @@ final class RegistryStack: @unchecked Sendable {
     /// consumers every instance runs (catalog copies, replicas) commit what they applied. (Intake's
     /// replica of the decisions reads only the partitions other instances decide: not here.)
     var consumerGroups: [(group: String, topics: [RegistryTopic])] {
-        let audited = RegistryTopic.allCases.filter { $0 != .addressCatalog }
+        let audited = AuditService.auditedTopics
         return [
             (prefix + "registration-intake", [.registrationSubmitted]), (prefix + "registration-intake.catalog", [.addressCatalog]),
             (prefix + "address-index", [.registrationAccepted]), (prefix + "address-index.replica", [.registrationAccepted]),

@@ -150,17 +150,20 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
         #expect(outOfOrder.isEmpty, "webhooks out of order for \(outOfOrder.count) people")
         let webhookRepeats = requests.count - seen.count
 
-        // The audit verifies and holds every message of every audited topic once.
-        let audited = RegistryTopic.allCases.filter { $0 != .addressCatalog }
-        let messages = try await stack.messages(in: audited, admin)
+        // The audit verifies (ours, and the independent Python check) and holds every message of
+        // every audited topic once.
+        let messages = try await stack.messages(in: AuditService.auditedTopics, admin)
         let (verification, records) = try await stack.store("audit").read { db in
-            (try AuditLedger(db).verify(), try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_record") ?? 0)
+            (try AuditLedger(db).verify(verifier: RegistryStack.auditVerifier), try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_record") ?? 0)
         }
-        #expect(verification.valid && records == messages, "audit: \(records) records for \(messages) messages, valid: \(verification.valid)")
+        #expect(verification.valid && records == messages, "audit: \(records) records for \(messages) messages, valid: \(verification.valid) \(verification.problems.prefix(3))")
+        let independent = try await IndependentAuditCheck.run(store: stack.dataDirectory("audit") + "/audit.sqlite", verifier: RegistryStack.auditVerifier)
+        #expect(independent.status == 0, "the independent Python check of the audit log: \(independent.output)")
         #expect(lookups.failed == 0 && lookups.answered > 0, "lookups during the index's rolling restart: \(lookups)")
 
         let lost = submissionKeys.subtracting(decisions.keys).count + distinctChanges.subtracting(receiver.distinctIDs).count + Int(messages - records)
         let held = lost == 0 && decidedTwice.isEmpty && broken.isEmpty && outOfOrder.isEmpty && disagreements.isEmpty && lookups.failed == 0 && verification.valid
+            && independent.status == 0
         if !held {
             for service in RegistryStack.services {
                 for instance in stack.instanceNumbers(service) {

@@ -17,6 +17,8 @@ final class WebhookReceiver: Sendable {
         let contentType: String
         /// The `Host` header.
         let host: String
+        /// The W3C `traceparent` header ("" when absent).
+        let traceparent: String
         let body: [UInt8]
         let arrived: ContinuousClock.Instant
         /// How many requests with this `webhook-id` arrived, this one included.
@@ -58,7 +60,8 @@ final class WebhookReceiver: Sendable {
                 requests.perID[id, default: 0] += 1
                 let entry = Request(
                     id: id, timestamp: header("webhook-timestamp"), signature: header("webhook-signature"), contentType: header("content-type"),
-                    host: request.head.authority ?? header("host"), body: Array(buffer: body), arrived: .now, arrival: requests.perID[id]!)
+                    host: request.head.authority ?? header("host"), traceparent: header("traceparent"), body: Array(buffer: body), arrived: .now,
+                    arrival: requests.perID[id]!)
                 requests.list.append(entry)
                 return entry
             }

@@ -1,4 +1,4 @@
-// The claims of the electronic address certificate (DESIGN §5.2).
+// The claims of the electronic address certificate (docs/architecture.md §5.2).
 
 import Foundation
 import JWTKit

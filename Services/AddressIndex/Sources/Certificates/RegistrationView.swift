@@ -4,7 +4,7 @@ import GRDB
 import Hummingbird
 import RegistrySchema
 
-/// `{"iin","asOf","permanent":{"address","validFrom"}|null,"temporary":{"address","validFrom","validUntil"}|null}` (DESIGN §5.2).
+/// `{"iin","asOf","permanent":{"address","validFrom"}|null,"temporary":{"address","validFrom","validUntil"}|null}` (docs/architecture.md §5.2).
 public struct RegistrationView: Hashable, Sendable, Codable, ResponseEncodable {
     public var iin: IIN
     public var asOf: CalendarDate
@@ -21,7 +21,7 @@ public struct RegistrationView: Hashable, Sendable, Codable, ResponseEncodable {
 
     private enum CodingKeys: String, CodingKey { case iin, asOf, permanent, temporary }
 
-    /// Encodes absent registrations as `null`, as DESIGN shows them.
+    /// Encodes absent registrations as `null`, as the API documents them.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(iin, forKey: .iin)

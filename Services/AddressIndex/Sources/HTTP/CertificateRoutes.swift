@@ -5,7 +5,7 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// Certificate verification without an account (DESIGN §5.2); each verification of a genuine
+/// Certificate verification without an account (docs/architecture.md §5.2); each verification of a genuine
 /// certificate is recorded as an access to the person's data.
 struct CertificateRoutes: Sendable {
     let store: ServiceStore

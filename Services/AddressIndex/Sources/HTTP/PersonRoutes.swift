@@ -5,7 +5,7 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// The person routes of address-index (DESIGN §5.2). Who may call them is declared here.
+/// The person routes of address-index (docs/architecture.md §5.2). Who may call them is declared here.
 struct PersonRoutes: Sendable {
     let store: ServiceStore
     let clock: IndexClock

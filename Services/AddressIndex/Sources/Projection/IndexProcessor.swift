@@ -18,7 +18,7 @@ struct IndexProcessor: BatchProcessor {
                 if let problem = try keeper.apply(message, to: AddressCatalog(transaction.db)) { transaction.deadLetter(message, reason: problem) }
                 continue
             }
-            let outcome = try projector.handle(message.value, store: store)
+            let outcome = try projector.handle(message.structuredValue, store: store, headerTrace: message.headerTrace)
             for event in outcome.emitted { try transaction.emit(event, causedBy: message) }
             if let reason = outcome.deadLetter { transaction.deadLetter(message, reason: reason) }
         }

@@ -9,11 +9,11 @@ import ServiceRuntime
 
 /// Projects accepted registrations into periods, people and residents, and emits
 /// `address.changed.v1`, `address.current.v1` and `address.alerts.v1` through the outbox
-/// (DESIGN §4.7-4.8).
+/// (docs/architecture.md §4.7-4.8).
 ///
 /// Each person's events are applied in `sequence` order: a repeat (sequence already applied) is
 /// ignored; an event beyond the next one is parked until the missing ones arrive (a gap is logged
-/// and counted, never skipped).
+/// and counted, never skipped). The events an accepted event causes carry its trace (docs/architecture.md §4).
 struct RegistrationProjector: Sendable {
     let topics: TopicNames
     let source: String
@@ -31,7 +31,12 @@ struct RegistrationProjector: Sendable {
         var applied = 0
     }
 
-    func handle(_ value: [UInt8]?, store: IndexStore) throws -> Outcome {
+    /// The span of applying one accepted event.
+    static let spanName = "process \(RegistryTopic.registrationAccepted.rawValue)"
+
+    /// Applies one message value (a structured-mode event).
+    /// - Parameter headerTrace: The message's `traceparent`/`tracestate` headers, if any.
+    func handle(_ value: [UInt8]?, store: IndexStore, headerTrace: EventTrace? = nil) throws -> Outcome {
         guard let value else { return Outcome(deadLetter: "MALFORMED no value (a tombstone where an accepted registration was expected)") }
         let event: CloudEvent<RegistrationAccepted>
         do {
@@ -55,10 +60,15 @@ struct RegistrationProjector: Sendable {
             return Outcome()
         }
         var outcome = Outcome()
-        try apply(event, person: &person, store: store, into: &outcome)
-        // Parked successors that the gap held back.
+        try EventTracing.withSpan(Self.spanName, continuing: EventTracing.valid(headerTrace) ?? EventTracing.valid(event.trace)) { trace in
+            try apply(event, person: &person, store: store, trace: trace, into: &outcome)
+        }
+        // Parked successors that the gap held back, each with its own trace.
         while let parked = try store.takeParked(iin, sequence: event.data.sequence + outcome.applied) {
-            try apply(try decoder.decode(RegistrationAccepted.self, from: parked), person: &person, store: store, into: &outcome)
+            let successor = try decoder.decode(RegistrationAccepted.self, from: parked)
+            try EventTracing.withSpan(Self.spanName, continuing: EventTracing.valid(successor.trace)) { trace in
+                try apply(successor, person: &person, store: store, trace: trace, into: &outcome)
+            }
         }
         return outcome
     }
@@ -66,7 +76,7 @@ struct RegistrationProjector: Sendable {
     /// Applies the next event of a person whose row (as stored, `nil` if new) is `stored`, and
     /// leaves the row as saved there.
     private func apply(
-        _ event: CloudEvent<RegistrationAccepted>, person stored: inout IndexStore.PersonRow?, store: IndexStore, into outcome: inout Outcome
+        _ event: CloudEvent<RegistrationAccepted>, person stored: inout IndexStore.PersonRow?, store: IndexStore, trace: EventTrace?, into outcome: inout Outcome
     ) throws {
         let data = event.data
         let iin = data.person.iin
@@ -112,16 +122,18 @@ struct RegistrationProjector: Sendable {
         outcome.applied += 1
         outcome.emitted.append(try message(
             AddressChanged(iin: iin, change: change, address: address, previousAddress: data.previousAddress, effectiveFrom: data.validFrom, sequence: data.sequence, cause: event.id),
-            id: "\(event.id):changed", topic: .addressChanged, key: iin.rawValue))
-        outcome.emitted.append(try current(iin, person: person, store: store, id: "\(event.id):current", inserted: inserted))
+            id: "\(event.id):changed", topic: .addressChanged, key: iin.rawValue, trace: trace))
+        outcome.emitted.append(try current(iin, person: person, store: store, id: "\(event.id):current", inserted: inserted, trace: trace))
         if let snapshot = data.address, data.kind != .deregistration {
-            outcome.emitted += try occupancy(snapshot, from: data.validFrom, store: store, id: "\(event.id):alert")
+            outcome.emitted += try occupancy(snapshot, from: data.validFrom, store: store, id: "\(event.id):alert", trace: trace)
         }
     }
 
     /// The `address.current.v1` message of a person: what is open now, or a tombstone.
-    /// - Parameter inserted: A period just inserted in this transaction, which need not be read back.
-    func current(_ iin: IIN, person: IndexStore.PersonRow, store: IndexStore, id: String, inserted: RegistrationPeriod? = nil) throws -> KafkaProducerMessage {
+    /// - Parameters:
+    ///   - inserted: A period just inserted in this transaction, which need not be read back.
+    ///   - trace: The trace of what caused it; a tombstone carries it as headers only.
+    func current(_ iin: IIN, person: IndexStore.PersonRow, store: IndexStore, id: String, inserted: RegistrationPeriod? = nil, trace: EventTrace? = nil) throws -> KafkaProducerMessage {
         func open(_ sequence: Int) throws -> RegistrationPeriod? {
             if let inserted, inserted.sequence == sequence { return inserted }
             return try store.period(iin, sequence: sequence)
@@ -133,16 +145,16 @@ struct RegistrationProjector: Sendable {
         }
         let topic = topics.name(for: .addressCurrent)
         guard permanent != nil || temporary != nil else {
-            return KafkaProducerMessage(topic: topic, key: Array(iin.rawValue.utf8), value: nil)
+            return KafkaProducerMessage(topic: topic, key: Array(iin.rawValue.utf8), value: nil, headers: trace?.kafkaHeaders ?? [])
         }
         let data = AddressCurrent(
             iin: iin, permanent: permanent.map { PermanentRegistration(address: $0.address, validFrom: $0.validFrom) },
             temporary: temporary.flatMap { period in period.validTo.map { TemporaryRegistration(address: period.address, validFrom: period.validFrom, validUntil: $0) } },
             sequence: person.sequence)
-        return try message(data, id: id, topic: .addressCurrent, key: iin.rawValue)
+        return try message(data, id: id, topic: .addressCurrent, key: iin.rawValue, trace: trace)
     }
 
-    private func occupancy(_ address: AddressSnapshot, from day: CalendarDate, store: IndexStore, id: String) throws -> [KafkaProducerMessage] {
+    private func occupancy(_ address: AddressSnapshot, from day: CalendarDate, store: IndexStore, id: String, trace: EventTrace?) throws -> [KafkaProducerMessage] {
         let from = min(day, clock.today)
         // Counting stops just above the threshold; only an alert needs the exact number.
         let occupancy = try store.occupancy(address.rca, from: from, limit: occupancyThreshold + 1)
@@ -151,7 +163,7 @@ struct RegistrationProjector: Sendable {
             let residents = try store.registeredCount(address.rca, from: from)
             try store.setAlerted(address.rca, true)
             let alert = OccupancyAlert(rca: address.rca, kato: address.kato, residents: residents, threshold: occupancyThreshold)
-            return [try message(alert, id: id, topic: .addressAlerts, key: address.rca.rawValue)]
+            return [try message(alert, id: id, topic: .addressAlerts, key: address.rca.rawValue, trace: trace)]
         }
         if !over, alerted { try store.setAlerted(address.rca, false) }
         return []
@@ -160,8 +172,8 @@ struct RegistrationProjector: Sendable {
     /// An outgoing event. Its id derives from what caused it (the accepted event's id and a
     /// suffix), so replaying the accepted topic — after a crash or in a rebuild — produces the
     /// same events, which consumers dedupe by id.
-    func message<D: RegistryEventData>(_ data: D, id: String, topic: RegistryTopic, key: String) throws -> KafkaProducerMessage {
-        let event = CloudEvent(id: id, source: source, time: Timestamp(.now), data: data)
+    func message<D: RegistryEventData>(_ data: D, id: String, topic: RegistryTopic, key: String, trace: EventTrace? = nil) throws -> KafkaProducerMessage {
+        let event = CloudEvent(id: id, source: source, time: Timestamp(.now), data: data, trace: trace)
         return try .event(event, topic: topics.name(for: topic), key: key)
     }
 }

@@ -9,7 +9,7 @@ import ServiceRuntime
 
 /// Looks (at start and then every ``interval``) for temporary registrations whose `validUntil`
 /// has surely passed and announces each once: `temporary-ended` on the day after
-/// `validUntil` (DESIGN §4.7), with the person's new `address.current`. The announcement and its
+/// `validUntil` (docs/architecture.md §4.7), with the person's new `address.current`. The announcement and its
 /// "announced" mark are one transaction, so a restart never repeats it.
 ///
 /// Every instance runs it over every person (so their stores stay alike); the announcement is

@@ -3,8 +3,9 @@
 import Foundation
 import Kafka
 import RegistrySchema
+import ServiceRuntime
 
-/// The audited facts of one message (DESIGN §6: audit integrity).
+/// The audited facts of one message (docs/architecture.md §6: audit integrity).
 public struct AuditRecord: Hashable, Sendable, Codable {
     public var topic: String
     public var partition: Int
@@ -23,7 +24,8 @@ public struct AuditRecord: Hashable, Sendable, Codable {
     public var purpose: String?
     /// For accesses: what was done.
     public var action: String?
-    /// The message key and value, base64 (the value is the whole event).
+    /// The message key and value, base64 (the value is the whole event: for a message in binary
+    /// content mode, the structured event its headers and value stand for).
     public var key: String?
     public var value: String?
 
@@ -33,10 +35,11 @@ public struct AuditRecord: Hashable, Sendable, Codable {
         partition = Int(message.partition)
         offset = message.offset
         key = message.key.map { Data($0).base64EncodedString() }
-        value = message.value.map { Data($0).base64EncodedString() }
+        let structured = message.structuredValue
+        value = structured.map { Data($0).base64EncodedString() }
         subjects = []
         var subjects: [String] = []
-        if let value = message.value, let event = try? decoder.decodeEvent(from: value) {
+        if let value = structured, let event = try? decoder.decodeEvent(from: value) {
             let attributes = event.attributes
             eventId = attributes.id
             type = attributes.type

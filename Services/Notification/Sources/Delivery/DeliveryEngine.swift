@@ -9,7 +9,7 @@ import ServiceLifecycle
 import ServiceRuntime
 import Synchronization
 
-/// The webhook delivery engine (DESIGN §5.2, §6).
+/// The webhook delivery engine (docs/architecture.md §5.2, §6).
 ///
 /// It reads due deliveries from the store, sends each in its own task, and records the attempt,
 /// the delivery's new state and a `notification.outcome.v1` event in one transaction. Every
@@ -180,15 +180,25 @@ public final class DeliveryEngine: Service, Sendable {
         if purged > 0 { logger.info("dropped delivered history past the retention", metadata: ["events": "\(purged)"]) }
     }
 
-    /// One attempt: sign, send, record.
+    /// The span of one webhook attempt.
+    static let spanName = "POST webhook"
+
+    /// One attempt: sign, send (with the event's trace, in a client span when spans are
+    /// exported), record.
     /// - Returns: Whether the attempt was recorded (if not, the delivery is sent again later).
     func attempt(_ delivery: DueDelivery, sender: WebhookSender) async -> Bool {
         let timestamp = Int64(Date().timeIntervalSince1970)
-        let headers = WebhookSignature.headers(id: delivery.eventID, timestamp: timestamp, body: delivery.body, key: delivery.key)
+        var headers = WebhookSignature.headers(id: delivery.eventID, timestamp: timestamp, body: delivery.body, key: delivery.key)
         // Checked again just before sending: the process may have been stopped since it was dispatched.
         if let ownership, !ownership.leaseHolds { return false }
         let started = ContinuousClock.now
-        let result = await sender.post(delivery.url, body: delivery.body, headers: headers)
+        let (result, trace) = await EventTracing.withSpan(Self.spanName, kind: .client, continuing: delivery.trace) { trace in
+            if let trace {
+                headers.append((EventTrace.traceparentName, trace.traceparent))
+                if let state = trace.tracestate { headers.append((EventTrace.tracestateName, state)) }
+            }
+            return (await sender.post(delivery.url, body: delivery.body, headers: headers), trace)
+        }
         let elapsed = ContinuousClock.now - started
         attemptsCounter.increment()
         latencyTimer.recordNanoseconds(elapsed.milliseconds * 1_000_000)
@@ -199,7 +209,7 @@ public final class DeliveryEngine: Service, Sendable {
                 // The subject (the person, or the dwelling) puts the delivery into their audit trail.
                 let event = CloudEvent(
                     id: "\(delivery.subscription)/\(delivery.eventID)/\(outcome.attempt)", source: self.source, type: NotificationOutcome.eventType.rawValue,
-                    time: Timestamp(.now), subject: delivery.orderKey, data: outcome)
+                    time: Timestamp(.now), subject: delivery.orderKey, data: outcome, trace: trace)
                 try Outbox.append(try .event(event, topic: self.outcomeTopic, key: delivery.subscription), in: db)
                 return outcome
             }

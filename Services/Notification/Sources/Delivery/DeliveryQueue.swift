@@ -15,6 +15,8 @@ struct DueDelivery: Sendable {
     let orderKey: String
     let eventID: String
     let body: [UInt8]
+    /// The event's trace, sent as `traceparent`/`tracestate`.
+    let trace: EventTrace?
     let url: String
     let receiver: String
     let key: [UInt8]
@@ -59,13 +61,14 @@ struct DeliveryQueue {
     func due(now: Int64, excluding excluded: Set<Int64>, busyReceivers: Set<String>, limit: Int) throws -> [DueDelivery] {
         let (filter, arguments) = Self.dispatchable(excluded: excluded, busyReceivers: busyReceivers)
         return try Row.fetchAll(db, sql: """
-            SELECT d.id, d.subscription_id, d.order_key, d.attempts, d.round_attempts, e.event_id, e.body, s.url, s.receiver, s.secret
+            SELECT d.id, d.subscription_id, d.order_key, d.attempts, d.round_attempts, e.event_id, e.body, e.traceparent, e.tracestate, s.url, s.receiver, s.secret
             FROM delivery d JOIN subscription s ON s.id = d.subscription_id JOIN notification_event e ON e.seq = d.event_seq
             WHERE d.next_attempt_ms <= ? AND \(filter)
             ORDER BY d.next_attempt_ms, d.id LIMIT ?
             """, arguments: StatementArguments([now] + arguments + [limit])).map { row in
             DueDelivery(
                 id: row["id"], subscription: row["subscription_id"], orderKey: row["order_key"], eventID: row["event_id"], body: Array(row["body"] as Data),
+                trace: EventTrace.present(traceparent: row["traceparent"], tracestate: row["tracestate"]),
                 url: row["url"], receiver: row["receiver"], key: Array(row["secret"] as Data), attempts: row["attempts"], roundAttempts: row["round_attempts"])
         }
     }

@@ -4,7 +4,7 @@ import Foundation
 import Kafka
 import ServiceRuntime
 
-/// The back-off of DESIGN §5.2: the listed pauses (default 5 s, 30 s, 2 m, 10 m, 30 m, 1 h, 3 h),
+/// The back-off of docs/architecture.md §5.2: the listed pauses (default 5 s, 30 s, 2 m, 10 m, 30 m, 1 h, 3 h),
 /// then a fixed pause (default 6 h) for as long as the total, with the most jitter, stays within
 /// the give-up time (default 3 days); after the last attempt a delivery is `dead`. Each pause is
 /// stretched by a random 0-10 % (jitter) so receivers that failed together are not retried
@@ -38,7 +38,7 @@ public struct RetrySchedule: Sendable, Hashable {
     /// The largest stretch of a pause.
     public static let maximumJitter = 0.1
 
-    /// The default of DESIGN §5.2 (18 attempts within 3 days).
+    /// The default of docs/architecture.md §5.2 (18 attempts within 3 days).
     public static let standard = RetrySchedule(
         steps: [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800), .seconds(3600), .seconds(10800)],
         repeating: .seconds(21600), giveUpAfter: .seconds(259_200))

@@ -3,7 +3,7 @@
 import Crypto
 import Foundation
 
-/// Signs deliveries as the Standard Webhooks convention does (DESIGN §5.2):
+/// Signs deliveries as the Standard Webhooks convention does (docs/architecture.md §5.2):
 /// `webhook-signature: v1,<base64 HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<body>")>`.
 public enum WebhookSignature {
     /// The `webhook-signature` value for one request.

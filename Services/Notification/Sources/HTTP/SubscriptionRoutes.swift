@@ -6,7 +6,7 @@ import Hummingbird
 import RegistrySchema
 import ServiceRuntime
 
-/// The agencies' subscriptions API (DESIGN §5.2). Only agencies with `subscriptions:write` and
+/// The agencies' subscriptions API (docs/architecture.md §5.2). Only agencies with `subscriptions:write` and
 /// `address:read` (a subscription is an address feed: it is a read); each sees and manages only
 /// its own (its token's `sub`): another agency's subscription answers 404 exactly like one that
 /// does not exist. ``SubscriptionLimits`` bound what one agency can subscribe to and replay.

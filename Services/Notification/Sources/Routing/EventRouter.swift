@@ -5,7 +5,7 @@ import GRDB
 import RegistrySchema
 
 /// Turns an event into deliveries, inside the caller's transaction. An event id already routed
-/// (a re-sent message) is ignored, so each subscription gets one delivery per event (DESIGN §6).
+/// (a re-sent message) is ignored, so each subscription gets one delivery per event (docs/architecture.md §6).
 ///
 /// Every instance stores every event (for replays); deliveries are queued only by the instance
 /// that owns the event's partition (``DeliveryOwnership``), from where the last owner's
@@ -32,23 +32,24 @@ struct EventRouter {
     ///   - orderKey: Deliveries with the same key go out in routing order (the IIN, the RCA, or the
     ///     owner of an owner alert).
     ///   - channel: For owner alerts: the one subscription that gets them.
+    ///   - trace: The event's trace, sent with every delivery as `traceparent`/`tracestate`.
     ///   - source: Where it was read.
     ///   - deliver: Whether this instance queues its deliveries (it owns the source partition).
     /// - Returns: The subscriptions a delivery was queued for (none for a repeat): each is a
     ///   disclosure to record (``QueuedDisclosures``).
     @discardableResult
     func route(
-        id: String, time: Timestamp, body: [UInt8], facts: EventFacts, orderKey: String, channel: String? = nil, source: Source? = nil, deliver: Bool = true,
-        now: Int64
+        id: String, time: Timestamp, body: [UInt8], facts: EventFacts, orderKey: String, channel: String? = nil, trace: EventTrace? = nil, source: Source? = nil,
+        deliver: Bool = true, now: Int64
     ) throws -> [String] {
         try db.cachedStatement(sql: """
-            INSERT INTO notification_event (event_id, kind, change, katos, iin, order_key, time_ms, body, source_topic, source_partition, source_offset)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO notification_event (event_id, kind, change, katos, iin, order_key, time_ms, body, traceparent, tracestate, source_topic, source_partition, source_offset)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (event_id) DO NOTHING
             """).execute(
             arguments: [
                 id, facts.kind.rawValue, facts.change?.rawValue, facts.katos.map(\.rawValue).joined(separator: ","), facts.iin?.rawValue, orderKey,
-                time.milliseconds, Data(body), source?.topic, source?.partition, source?.offset,
+                time.milliseconds, Data(body), trace?.traceparent, trace?.tracestate, source?.topic, source?.partition, source?.offset,
             ])
         guard db.changesCount > 0, deliver else { return [] }
         return try queue(seq: db.lastInsertedRowID, time: time.milliseconds, facts: facts, orderKey: orderKey, channel: channel, now: now)

@@ -57,7 +57,7 @@ struct NotificationProcessor: BatchProcessor {
             // Intake judges submissions (and dead-letters unreadable ones); only consents matter
             // here, and most submissions carry none: those are not decoded at all. (A key spelled
             // with \u escapes is missed: the owner is then alerted without the newcomer's name.)
-            guard let value = message.value, value.firstRange(of: Self.consentKey) != nil,
+            guard let value = message.structuredValue, value.firstRange(of: Self.consentKey) != nil,
                 let submitted = try? decoder.decode(RegistrationSubmitted.self, from: value),
                 let consent = submitted.data.ownerConsent
             else { return nil }
@@ -65,7 +65,7 @@ struct NotificationProcessor: BatchProcessor {
                 .execute(arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue, now])
             return nil
         default:
-            guard let body = message.value else { return "no value (a tombstone where an event was expected)" }
+            guard let body = message.structuredValue else { return "no value (a tombstone where an event was expected)" }
             let event: RegistryEvent
             do { event = try decoder.decodeEvent(from: body) } catch { return "\(error.rejectionCode.rawValue) \(error)" }
             let router = EventRouter(db)
@@ -76,19 +76,23 @@ struct NotificationProcessor: BatchProcessor {
                 let data = changed.data
                 let facts = EventFacts(kind: .change, change: data.change, katos: [data.address?.kato, data.previousAddress?.kato].compactMap { $0 }, iin: data.iin)
                 let targets = try router.route(
-                    id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue, source: source, deliver: deliver,
-                    now: now)
+                    id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue,
+                    trace: EventTracing.trace(of: message, event: changed.trace), source: source, deliver: deliver, now: now)
                 for subscription in targets { disclosures.add(.delivery, subscription: subscription, people: [data.iin.rawValue]) }
                 return nil
             case .occupancyAlert(let alert):
                 let facts = EventFacts(kind: .alert, change: nil, katos: [alert.data.kato], iin: nil)
                 // A dwelling and a count, no person: not a disclosure of personal data.
                 try router.route(
-                    id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue, source: source,
-                    deliver: deliver, now: now)
+                    id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue,
+                    trace: EventTracing.trace(of: message, event: alert.trace), source: source, deliver: deliver, now: now)
                 return nil
             case .registrationAccepted(let accepted):
-                if ownerAlerts { try alertOwners(accepted, router: router, from: source, deliver: deliver, now: now, disclosures: &disclosures) }
+                if ownerAlerts {
+                    try alertOwners(
+                        accepted, trace: EventTracing.trace(of: message, event: accepted.trace), router: router, from: source, deliver: deliver, now: now,
+                        disclosures: &disclosures)
+                }
                 return nil
             default:
                 return "UNSUPPORTED_TYPE \(event.eventType.rawValue) does not belong on \(message.topic)"
@@ -98,10 +102,10 @@ struct NotificationProcessor: BatchProcessor {
 
     /// One alert per owner of the dwelling (other than the newcomer), named only to the owner who
     /// consented to this registration. Each discloses the registration to the owner (through the
-    /// gateway): the owner and the newcomer are its subjects.
+    /// gateway): the owner and the newcomer are its subjects. The alerts carry the registration's trace.
     func alertOwners(
-        _ accepted: CloudEvent<RegistrationAccepted>, router: EventRouter, from origin: EventRouter.Source? = nil, deliver: Bool = true, now: Int64,
-        disclosures: inout QueuedDisclosures
+        _ accepted: CloudEvent<RegistrationAccepted>, trace: EventTrace? = nil, router: EventRouter, from origin: EventRouter.Source? = nil, deliver: Bool = true,
+        now: Int64, disclosures: inout QueuedDisclosures
     ) throws {
         let data = accepted.data
         guard data.kind != .deregistration, let address = data.address,
@@ -116,13 +120,13 @@ struct NotificationProcessor: BatchProcessor {
             // No IIN in ids: they travel into webhook headers and logs.
             let id = "owner-alert-" + SHA256.hash(data: Data("\(accepted.source)/\(accepted.id)/\(owner.rawValue)".utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
             let time = accepted.time ?? Timestamp(.now)
-            let event = CloudEvent(id: id, source: source, type: OwnerAlert.eventType, time: time, subject: address.rca.rawValue, data: alert)
+            let event = CloudEvent(id: id, source: source, type: OwnerAlert.eventType, time: time, subject: address.rca.rawValue, data: alert, trace: trace)
             let body = try RegistryEventEncoder().encodeBytes(event)
             // The newcomer is kept as the event's person: a delivery queued later, by an instance
             // that takes the partition over, records them as disclosed too.
             let targets = try router.route(
                 id: id, time: time, body: body, facts: EventFacts(kind: .ownerAlert, change: nil, katos: [address.kato], iin: data.person.iin),
-                orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, source: origin, deliver: deliver, now: now)
+                orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, trace: trace, source: origin, deliver: deliver, now: now)
             for channel in targets { disclosures.add(.ownerAlert, subscription: channel, people: [owner.rawValue, data.person.iin.rawValue]) }
         }
     }

@@ -8,7 +8,7 @@ import RegistrySchema
 import ServiceRuntime
 
 /// Deliveries queued in one transaction (a consumed batch, a replay chunk), grouped per
-/// subscription and kind, turned into `access.logged` events in that same transaction (DESIGN
+/// subscription and kind, turned into `access.logged` events in that same transaction (docs/architecture.md
 /// §5.1): the delivery and its record are committed together or not at all.
 ///
 /// One event per (subscription, kind) per transaction, naming every person disclosed (at most

@@ -94,7 +94,14 @@ enum NotificationMigrations {
                 CREATE INDEX replay_request_by_agency ON replay_request (agency, at_ms);
                 """)
         }
-        migrator.registerMigration("notification-3") { db in
+        migrator.registerMigration("notification-3-trace-context") { db in
+            // The W3C Trace Context of each event, sent with its deliveries (NULL: untraced).
+            try db.execute(sql: """
+                ALTER TABLE notification_event ADD COLUMN traceparent TEXT;
+                ALTER TABLE notification_event ADD COLUMN tracestate TEXT;
+                """)
+        }
+        migrator.registerMigration("notification-4-event-source") { db in
             // Where each event was read: the instance that owns that partition delivers it, and
             // commits how far its deliveries are finished (docs/scaling.md).
             try db.execute(sql: """

@@ -2,7 +2,7 @@
 
 import RegistrySchema
 
-/// The `filter` of a subscription (DESIGN §5.2). Every given part must match; an absent part
+/// The `filter` of a subscription (docs/architecture.md §5.2). Every given part must match; an absent part
 /// does not restrict.
 public struct SubscriptionFilter: Codable, Sendable, Hashable {
     /// Change kinds to deliver; `nil`: all of them.

@@ -1,6 +1,6 @@
 // How much one agency's subscriptions may disclose.
 
-/// Per-agency bounds on subscriptions (DESIGN §5.1: a subscription is a read, so what it can
+/// Per-agency bounds on subscriptions (docs/architecture.md §5.1: a subscription is a read, so what it can
 /// disclose is bounded like a lookup's): how many subscriptions, how many watched IINs over all
 /// of them, and how far back and how often replays reach.
 struct SubscriptionLimits: Sendable {

@@ -24,7 +24,7 @@ public struct ActiveRegistration: Hashable, Sendable, Codable {
     }
 }
 
-/// A person's registration state as intake keeps it (DESIGN §4.4, §4.5).
+/// A person's registration state as intake keeps it (docs/architecture.md §4.4, §4.5).
 public struct PersonRegistrations: Hashable, Sendable, Codable {
     /// The `sequence` of the last accepted event (0 before the first).
     public var sequence: Int

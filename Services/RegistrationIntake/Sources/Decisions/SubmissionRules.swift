@@ -1,4 +1,4 @@
-// The decision rules of DESIGN §4.4, as a pure function of a submission and what intake knows.
+// The decision rules of docs/architecture.md §4.4, as a pure function of a submission and what intake knows.
 
 import RegistrySchema
 import ServiceRuntime
@@ -7,11 +7,11 @@ import ServiceRuntime
 public enum SubmissionDecision: Hashable, Sendable {
     /// Accepted: the person's new state and the accepted event's data.
     case accepted(PersonRegistrations, RegistrationAccepted)
-    /// Rejected with every reason that applies, in the order of DESIGN §4.4.
+    /// Rejected with every reason that applies, in the order of docs/architecture.md §4.4.
     case rejected([RejectionReason])
 }
 
-/// Applies DESIGN §4.4 rules `IIN_BIRTHDATE_MISMATCH` … `NOT_REGISTERED` to a well-formed
+/// Applies docs/architecture.md §4.4 rules `IIN_BIRTHDATE_MISMATCH` … `NOT_REGISTERED` to a well-formed
 /// submission (the structural ones, `MALFORMED`, `UNSUPPORTED_TYPE` and `INVALID_IIN`, are the
 /// decoder's). Reason messages never contain IINs or names: rejections are read by people and
 /// written to logs.

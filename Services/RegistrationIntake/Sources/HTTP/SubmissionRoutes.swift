@@ -1,6 +1,7 @@
-// POST /v1/submissions and GET /v1/submissions/{id} (DESIGN §5.2).
+// POST /v1/submissions and GET /v1/submissions/{id} (docs/architecture.md §5.2).
 
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Kafka
 import RegistrySchema
@@ -9,6 +10,12 @@ import ServiceRuntime
 /// Intake's HTTP face for upstream systems that cannot publish to Kafka themselves. A system
 /// submits and reads statuses only under the CloudEvent sources its token's `sources` claim
 /// allows.
+///
+/// A submission comes in structured mode (the body is the CloudEvent) or in binary mode, as the
+/// CloudEvents HTTP binding defines it and SDKs send by default (`ce-` headers, the body is
+/// `data`). Either way it is published to `registration.submitted.v1` in structured mode (a
+/// binary one as the structured document it stands for), with the request's trace: the
+/// `traceparent` header (the server span's when spans are exported), else the event's attribute.
 struct SubmissionRoutes: Sendable {
     let store: ServiceStore
     let relay: OutboxRelay
@@ -37,7 +44,8 @@ struct SubmissionRoutes: Sendable {
     }
 
     private func submit(_ request: Request, context: RegistryRequestContext, caller: Caller) async throws -> EditedResponse<Receipt> {
-        let bytes = Data(buffer: try await request.body.collect(upTo: context.maxUploadSize))
+        let body = [UInt8](buffer: try await request.body.collect(upTo: context.maxUploadSize))
+        let bytes = Data(Self.structuredEvent(body: body, headers: request.headers))
         let event: CloudEvent<RegistrationSubmitted>
         do {
             event = try decoder.decode(RegistrationSubmitted.self, from: bytes)
@@ -56,14 +64,14 @@ struct SubmissionRoutes: Sendable {
         }
         try await refuseWhenBackedUp()
         let key = event.data.person.iin.rawValue
+        let requestTrace = EventTrace.present(traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate])
+        let trace = EventTracing.current(or: EventTracing.valid(requestTrace) ?? EventTracing.valid(event.trace))
         let submitter = caller.principal.subject
         // The submitting system travels with the submission to its decision (and so to the audit).
         let message = KafkaProducerMessage(
             topic: submittedTopic, key: Array(key.utf8), value: [UInt8](bytes),
-            headers: [
-                KafkaHeader(key: CloudEventsContentType.headerName, string: CloudEventsContentType.structuredJSON),
-                KafkaHeader(key: SubmissionDesk.submitterHeader, string: submitter),
-            ])
+            headers: [KafkaProducerMessage.structuredContentType, KafkaHeader(key: SubmissionDesk.submitterHeader, string: submitter)]
+                + (trace?.kafkaHeaders ?? []))
         let state = try await store.write { db in
             let intake = IntakeStore(db)
             // A repeated POST publishes nothing new and answers with what intake knows.
@@ -75,6 +83,16 @@ struct SubmissionRoutes: Sendable {
         }
         relay.wake()
         return EditedResponse(status: .accepted, response: Receipt(source: reference.source, id: reference.id, status: state))
+    }
+
+    /// The body as a structured-mode event: the body itself, or for binary mode (a
+    /// `ce-specversion` header and a `content-type` other than `application/cloudevents…`) the
+    /// structured document of the `ce-` headers (percent-decoded) and the body as `data`.
+    static func structuredEvent(body: [UInt8], headers: HTTPFields) -> [UInt8] {
+        guard CloudEventBinaryMode.isBinary(headers: headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) }, prefix: CloudEventBinaryMode.httpPrefix)
+        else { return body }
+        let decoded = headers.map { (name: $0.name.canonicalName, value: CloudEventBinaryMode.percentDecoded($0.value)) }
+        return CloudEventBinaryMode.structuredJSON(headers: decoded, prefix: CloudEventBinaryMode.httpPrefix, data: body.isEmpty ? nil : body)
     }
 
     private func refuseWhenBackedUp() async throws {
@@ -104,7 +122,7 @@ struct SubmissionRoutes: Sendable {
 }
 
 extension SubmissionRoutes {
-    /// 403 for a source the token's `sources` claim does not allow (DESIGN §5.1).
+    /// 403 for a source the token's `sources` claim does not allow (docs/architecture.md §5.1).
     static func otherSource(_ source: String) -> Problem {
         Problem(.forbidden, detail: "This token may not use the source '\(source)': it is not among the sources of its sources claim.")
     }

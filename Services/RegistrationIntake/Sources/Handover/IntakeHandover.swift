@@ -8,7 +8,7 @@ import RegistrySchema
 import ServiceRuntime
 
 /// Intake's part in moving a partition of `registration.submitted.v1` between instances
-/// (DESIGN §6.2; docs/scaling.md).
+/// (docs/architecture.md §6.2; docs/scaling.md).
 ///
 /// - Before deciding anything in a newly assigned partition p (its producer is registered by
 ///   then, so no earlier owner can publish for p any more), the instance reads the end of p's

@@ -47,12 +47,13 @@ struct IntakeProcessor: BatchProcessor {
                 let arrivedIn = message.topicPartition.partition
                 let count = ownership?.partitionCount
                 outcome = try desk.handle(
-                    message.value, arrival: Self.arrival(of: message), submitter: submitter,
+                    message.structuredValue, arrival: Self.arrival(of: message), submitter: submitter,
                     misplaced: { iin in
                         count.map { KafkaKeyPartitioner.partition(of: iin.rawValue.utf8, partitions: $0) }.flatMap { $0 == arrivedIn ? nil : $0 }
-                    }, store: store)
+                    }, store: store, headerTrace: message.headerTrace)
             }
             if case .misrouted(let home) = outcome.kind {
+                // The message as it came (either content mode), sent on to the person's partition.
                 let forward = KafkaProducerMessage(topic: submittedTopic, partition: home, key: message.key, value: message.value, headers: message.headers)
                 try transaction.emit(forward, causedBy: message)
                 misrouted.increment()

@@ -5,7 +5,7 @@ import Kafka
 import RegistrySchema
 import ServiceRuntime
 
-/// Turns a submitted message into an accepted or rejected event (DESIGN §4.4-4.6).
+/// Turns a submitted message into an accepted or rejected event (docs/architecture.md §4.4-4.6).
 ///
 /// - A decided (`source`, `id`) produces nothing (a duplicate): a decision is recorded only
 ///   where none is (no row, or a pending one), before any other write, and the other writes and
@@ -15,6 +15,8 @@ import ServiceRuntime
 ///   One without a readable `id` is only dead-lettered.
 /// - Otherwise ``SubmissionRules`` decides; the person's state, the decision and the event are
 ///   written in the engine's transaction, so they happen exactly once.
+/// - The accepted or rejected event carries the submission's trace (its `traceparent` header,
+///   else its CloudEvent attribute; docs/architecture.md §4), through a span when spans are exported.
 struct SubmissionDesk: Sendable {
     let rules: SubmissionRules
     let acceptedTopic: String
@@ -35,13 +37,18 @@ struct SubmissionDesk: Sendable {
     /// producer sets it: who may produce to `registration.submitted.v1` is Kafka's ACLs' call).
     static let submitterHeader = "registry-submitter"
 
-    /// Handles one message value that arrived at `arrival`.
+    /// The span of deciding one submission (OpenTelemetry's messaging naming: operation, topic).
+    static let spanName = "process \(RegistryTopic.registrationSubmitted.rawValue)"
+
+    /// Handles one message value (a structured-mode event) that arrived at `arrival`.
     /// - Parameters:
     ///   - submitter: The ``submitterHeader`` of the message.
     ///   - home: The partition of the submitted topic a person's submissions belong in, if it
     ///     differs from the one this message came from (``MessageOutcome/Kind/misrouted(home:)``).
+    ///   - headerTrace: The message's `traceparent`/`tracestate` headers, if any.
     func handle(
-        _ value: [UInt8]?, arrival: Date, submitter: String? = nil, misplaced home: (IIN) -> Int32? = { _ in nil }, store: IntakeStore
+        _ value: [UInt8]?, arrival: Date, submitter: String? = nil, misplaced home: (IIN) -> Int32? = { _ in nil }, store: IntakeStore,
+        headerTrace: EventTrace? = nil
     ) throws -> MessageOutcome {
         guard let value else {
             return MessageOutcome(kind: .unreadable, deadLetter: "MALFORMED no value (a tombstone where a submission was expected)")
@@ -50,8 +57,21 @@ struct SubmissionDesk: Sendable {
         do {
             event = try decoder.decode(RegistrationSubmitted.self, from: value)
         } catch {
-            return try refuse(Data(value), error: error, submitter: submitter, store: store)
+            let parent = EventTracing.valid(headerTrace) ?? EventTracing.valid((try? decoder.decodeAttributes(from: value))?.trace)
+            return try EventTracing.withSpan(Self.spanName, continuing: parent) { trace in
+                try refuse(Data(value), error: error, submitter: submitter, store: store, trace: trace)
+            }
         }
+        let parent = EventTracing.valid(headerTrace) ?? EventTracing.valid(event.trace)
+        return try EventTracing.withSpan(Self.spanName, continuing: parent) { trace in
+            try decide(event, arrival: arrival, submitter: submitter, misplaced: home, store: store, trace: trace)
+        }
+    }
+
+    /// Decides a submission that decoded, and records the decision.
+    private func decide(
+        _ event: CloudEvent<RegistrationSubmitted>, arrival: Date, submitter: String?, misplaced home: (IIN) -> Int32?, store: IntakeStore, trace: EventTrace?
+    ) throws -> MessageOutcome {
         var reference = event.attributes.submissionReference
         reference.submitter = submitter
         let submission = event.data
@@ -69,16 +89,16 @@ struct SubmissionDesk: Sendable {
                 return MessageOutcome(kind: .duplicate)
             }
             try store.savePerson(iin, state)
-            let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: accepted)
+            let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: accepted, trace: trace)
             let message = try KafkaProducerMessage.event(out, topic: acceptedTopic, key: iin.rawValue)
             try store.recordAccepted(iin, sequence: accepted.sequence, event: message.value ?? [])
             return MessageOutcome(kind: .accepted(sequence: accepted.sequence), emitted: [message])
         case .rejected(let reasons):
-            return try reject(reference, iin: iin.rawValue, reasons: reasons, store: store)
+            return try reject(reference, iin: iin.rawValue, reasons: reasons, store: store, trace: trace)
         }
     }
 
-    private func refuse(_ bytes: Data, error: EnvelopeError, submitter: String?, store: IntakeStore) throws -> MessageOutcome {
+    private func refuse(_ bytes: Data, error: EnvelopeError, submitter: String?, store: IntakeStore, trace: EventTrace?) throws -> MessageOutcome {
         let poison = error.rejectionCode == .malformed ? "\(error.rejectionCode.rawValue) \(error)" : nil
         guard var reference = decoder.submissionReference(from: bytes) else {
             return MessageOutcome(kind: .unreadable, deadLetter: poison ?? "\(error.rejectionCode.rawValue) \(error)")
@@ -86,12 +106,12 @@ struct SubmissionDesk: Sendable {
         reference.submitter = submitter
         var reasons = [RejectionReason(code: error.rejectionCode, message: error.description)]
         if error.rejectionCode == .invalidIIN, let readable = try rulesDespiteInvalidIINs(bytes, store: store) { reasons = readable }
-        var outcome = try reject(reference, iin: Self.submittedIIN(in: bytes), reasons: reasons, store: store)
+        var outcome = try reject(reference, iin: Self.submittedIIN(in: bytes), reasons: reasons, store: store, trace: trace)
         if outcome.kind != .duplicate { outcome.deadLetter = poison }
         return outcome
     }
 
-    /// DESIGN §4.4 stops only at structural failures; an IIN that fails §4.1 is not one, so the
+    /// docs/architecture.md §4.4 stops only at structural failures; an IIN that fails §4.1 is not one, so the
     /// rules that do not depend on who the person is (address, residential, consent, period)
     /// still run. The invalid numbers are swapped for a neutral valid one (`000000000000`: no
     /// birth date, check digit 0) and the person is treated as unknown; the person-specific rules
@@ -125,13 +145,13 @@ struct SubmissionDesk: Sendable {
         return reasons
     }
 
-    private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore) throws -> MessageOutcome {
+    private func reject(_ reference: SubmissionReference, iin: String?, reasons: [RejectionReason], store: IntakeStore, trace: EventTrace?) throws -> MessageOutcome {
         guard try store.recordDecision(reference, SubmissionStatus(status: .rejected, reasons: reasons), iin: iin) else {
             return MessageOutcome(kind: .duplicate)
         }
         let rejected = RegistrationRejected(submission: reference, iin: iin, reasons: reasons)
-        let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: rejected)
-        // DESIGN §3: keyed by the IIN, or by the submission id when no IIN can be read.
+        let out = CloudEvent(id: EventID.make(), source: source, time: Timestamp(.now), data: rejected, trace: trace)
+        // docs/architecture.md §3: keyed by the IIN, or by the submission id when no IIN can be read.
         let message = try KafkaProducerMessage.event(out, topic: rejectedTopic, key: iin ?? reference.id)
         return MessageOutcome(kind: .rejected(reasons.map(\.code.rawValue)), emitted: [message])
     }

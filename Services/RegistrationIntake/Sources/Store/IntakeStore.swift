@@ -42,7 +42,7 @@ struct IntakeStore {
     // MARK: Submissions
 
     /// The status of a submission, if intake knows it. (Who may see it is decided by source,
-    /// before: DESIGN §5.1.)
+    /// before: docs/architecture.md §5.1.)
     func status(of reference: SubmissionReference) throws -> SubmissionStatus? {
         let statement = try db.cachedStatement(sql: "SELECT status, sequence, reasons FROM intake_submission WHERE source = ? AND id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [reference.source, reference.id]) else { return nil }

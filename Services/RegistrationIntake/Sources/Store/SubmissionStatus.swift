@@ -2,7 +2,7 @@
 
 import RegistrySchema
 
-/// Where a submission stands (DESIGN §5.2).
+/// Where a submission stands (docs/architecture.md §5.2).
 public struct SubmissionStatus: Hashable, Sendable, Codable {
     /// `pending`, `accepted` or `rejected`.
     public enum State: String, Sendable, Codable {

@@ -1,4 +1,4 @@
-// The `actor` of an access.logged event (DESIGN §4.8, §5.1).
+// The `actor` of an access.logged event (docs/architecture.md §4.8, §5.1).
 
 /// Who made a request, from their token's claims.
 public struct AccessActor: Hashable, Sendable, Codable {

@@ -1,4 +1,4 @@
-// kz.registry.access.logged.v1: one answered request that disclosed personal data (DESIGN §4.8).
+// kz.registry.access.logged.v1: one answered request that disclosed personal data (docs/architecture.md §4.8).
 
 /// The `data` of `kz.registry.access.logged.v1`: who read whose data, why and how.
 public struct AccessLogged: RegistryEventData, Hashable {

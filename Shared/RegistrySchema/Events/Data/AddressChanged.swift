@@ -1,4 +1,4 @@
-// kz.registry.address.changed.v1: the agencies' contract (DESIGN §4.7).
+// kz.registry.address.changed.v1: the agencies' contract (docs/architecture.md §4.7).
 
 /// The `data` of `kz.registry.address.changed.v1`: a person's registered address changed.
 /// It carries no names (data minimisation): agencies hold the IIN already.

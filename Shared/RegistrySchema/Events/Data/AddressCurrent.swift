@@ -1,4 +1,4 @@
-// kz.registry.address.current.v1: a person's current registrations, compacted by IIN (DESIGN §4.8).
+// kz.registry.address.current.v1: a person's current registrations, compacted by IIN (docs/architecture.md §4.8).
 
 /// The `data` of `kz.registry.address.current.v1`. When a person has neither registration the
 /// topic carries a tombstone (a null message value) instead of an event with both `nil`.

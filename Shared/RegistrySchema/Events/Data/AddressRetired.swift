@@ -1,4 +1,4 @@
-// kz.registry.address.retired.v1: a catalog entry withdrawn (DESIGN §4.2).
+// kz.registry.address.retired.v1: a catalog entry withdrawn (docs/architecture.md §4.2).
 
 /// The `data` of `kz.registry.address.retired.v1`: the dwelling no longer exists for
 /// registration (`UNKNOWN_ADDRESS` from now on).

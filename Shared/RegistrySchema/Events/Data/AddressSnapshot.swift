@@ -1,7 +1,7 @@
-// The address snapshot carried by registration and change events (DESIGN §4.2).
+// The address snapshot carried by registration and change events (docs/architecture.md §4.2).
 
 /// A dwelling's address as the catalog described it when an event was made: the catalog
-/// object of DESIGN §4.2 without `residential` and `owners`.
+/// object of docs/architecture.md §4.2 without `residential` and `owners`.
 public struct AddressSnapshot: Hashable, Sendable, Codable {
     /// The dwelling's code.
     public var rca: RCA

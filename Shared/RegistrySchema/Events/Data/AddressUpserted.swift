@@ -1,4 +1,4 @@
-// kz.registry.address.upserted.v1: a catalog entry created or changed (DESIGN §4.2).
+// kz.registry.address.upserted.v1: a catalog entry created or changed (docs/architecture.md §4.2).
 
 /// The `data` of `kz.registry.address.upserted.v1`: a dwelling as the address register holds it.
 public struct AddressUpserted: RegistryEventData, Hashable {

@@ -1,4 +1,4 @@
-// kz.registry.deadletter.v1: a message a consumer could not process (DESIGN §4.8).
+// kz.registry.deadletter.v1: a message a consumer could not process (docs/architecture.md §4.8).
 
 import Foundation
 
@@ -8,7 +8,7 @@ public struct DeadLetter: RegistryEventData, Hashable {
     /// `kz.registry.deadletter.v1`.
     public static var eventType: EventType { .deadLetter }
 
-    /// The most value bytes a dead letter copies (DESIGN §4.8: the first 64 KiB).
+    /// The most value bytes a dead letter copies (docs/architecture.md §4.8: the first 64 KiB).
     public static let valueLimit = 64 * 1024
 
     /// The service that gave up on the message.

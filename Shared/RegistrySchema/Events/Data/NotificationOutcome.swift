@@ -1,4 +1,4 @@
-// kz.registry.notification.outcome.v1: one webhook delivery attempt's result (DESIGN §4.8).
+// kz.registry.notification.outcome.v1: one webhook delivery attempt's result (docs/architecture.md §4.8).
 
 /// The `data` of `kz.registry.notification.outcome.v1`.
 public struct NotificationOutcome: RegistryEventData, Hashable {

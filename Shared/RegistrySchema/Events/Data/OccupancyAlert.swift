@@ -1,4 +1,4 @@
-// kz.registry.address.occupancy-alert.v1: the "rubber flat" signal (DESIGN §4.8).
+// kz.registry.address.occupancy-alert.v1: the "rubber flat" signal (docs/architecture.md §4.8).
 
 /// The `data` of `kz.registry.address.occupancy-alert.v1`: the number of people registered at
 /// one dwelling first exceeded the threshold.

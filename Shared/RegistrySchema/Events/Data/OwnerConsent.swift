@@ -1,4 +1,4 @@
-// The `ownerConsent` object of a submission (DESIGN §4.3).
+// The `ownerConsent` object of a submission (docs/architecture.md §4.3).
 
 /// An owner's consent to a registration at their property.
 public struct OwnerConsent: Hashable, Sendable, Codable {

@@ -1,4 +1,4 @@
-// A person's current permanent registration (DESIGN §4.8, §5.2).
+// A person's current permanent registration (docs/architecture.md §4.8, §5.2).
 
 /// Where a person is permanently registered, and since when.
 public struct PermanentRegistration: Hashable, Sendable, Codable {

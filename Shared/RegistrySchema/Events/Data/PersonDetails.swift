@@ -1,4 +1,4 @@
-// The `person` object of submissions and accepted registrations (DESIGN §4.3).
+// The `person` object of submissions and accepted registrations (docs/architecture.md §4.3).
 
 /// Who a registration is about, as the upstream system identified them.
 public struct PersonDetails: Hashable, Sendable, Codable {

@@ -1,4 +1,4 @@
-// kz.registry.registration.accepted.v1: a registration fact, the system of record (DESIGN §4.5).
+// kz.registry.registration.accepted.v1: a registration fact, the system of record (docs/architecture.md §4.5).
 
 /// The `data` of `kz.registry.registration.accepted.v1`.
 public struct RegistrationAccepted: RegistryEventData, Hashable {
@@ -66,7 +66,7 @@ public struct RegistrationAccepted: RegistryEventData, Hashable {
         reason = try container.decodeIfPresent(DeregistrationReason.self, forKey: .reason)
     }
 
-    /// Encodes every field; absent optional ones as `null`, as DESIGN §4.5 shows them.
+    /// Encodes every field; absent optional ones as `null`, as docs/architecture.md §4.5 shows them.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(submission, forKey: .submission)

@@ -1,4 +1,4 @@
-// kz.registry.registration.rejected.v1: why a submission did not become a fact (DESIGN §4.6).
+// kz.registry.registration.rejected.v1: why a submission did not become a fact (docs/architecture.md §4.6).
 
 /// The `data` of `kz.registry.registration.rejected.v1`.
 public struct RegistrationRejected: RegistryEventData, Hashable {
@@ -10,7 +10,7 @@ public struct RegistrationRejected: RegistryEventData, Hashable {
     /// The person IIN as read from the submission, `nil` when none could be read. A plain
     /// string, not an ``IIN``: an invalid number may be the very reason for the rejection.
     public var iin: String?
-    /// Every rule that applies, in intake's order (DESIGN §4.4); at least one.
+    /// Every rule that applies, in intake's order (docs/architecture.md §4.4); at least one.
     public var reasons: [RejectionReason]
 
     /// Creates a rejection.

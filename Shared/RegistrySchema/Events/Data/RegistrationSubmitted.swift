@@ -1,4 +1,4 @@
-// kz.registry.registration.submitted.v1: what upstream systems ask for (DESIGN §4.3).
+// kz.registry.registration.submitted.v1: what upstream systems ask for (docs/architecture.md §4.3).
 
 /// The `data` of `kz.registry.registration.submitted.v1`.
 ///
@@ -73,7 +73,7 @@ public struct RegistrationSubmitted: RegistryEventData, Hashable {
         reason = try container.decodeIfPresent(DeregistrationReason.self, forKey: .reason)
     }
 
-    /// Encodes every field; absent optional ones as `null`, as DESIGN §4.3 shows them.
+    /// Encodes every field; absent optional ones as `null`, as docs/architecture.md §4.3 shows them.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind, forKey: .kind)

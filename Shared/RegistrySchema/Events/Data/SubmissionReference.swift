@@ -1,4 +1,4 @@
-// The `submission` object of accepted and rejected events (DESIGN §4.5-4.6).
+// The `submission` object of accepted and rejected events (docs/architecture.md §4.5-4.6).
 
 /// The (`source`, `id`) pair of a submission CloudEvent: its idempotency key; and who submitted it.
 public struct SubmissionReference: Hashable, Sendable, Codable {

@@ -1,4 +1,4 @@
-// A person's current temporary registration (DESIGN §4.8, §5.2).
+// A person's current temporary registration (docs/architecture.md §4.8, §5.2).
 
 /// Where a person is temporarily registered, from when and until when.
 public struct TemporaryRegistration: Hashable, Sendable, Codable {

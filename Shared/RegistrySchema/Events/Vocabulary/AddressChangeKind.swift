@@ -1,4 +1,4 @@
-// The `change` of an address.changed event (DESIGN §4.7).
+// The `change` of an address.changed event (docs/architecture.md §4.7).
 
 /// How a person's registered address changed.
 public enum AddressChangeKind: String, CaseIterable, Sendable, Codable {

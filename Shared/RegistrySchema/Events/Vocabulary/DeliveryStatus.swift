@@ -1,4 +1,4 @@
-// The `status` of a notification outcome (DESIGN §4.8).
+// The `status` of a notification outcome (docs/architecture.md §4.8).
 
 /// Where a webhook delivery stands: `delivered` | `retrying` | `dead`.
 public enum DeliveryStatus: String, CaseIterable, Sendable, Codable {

@@ -1,4 +1,4 @@
-// Why a person is deregistered: the `reason` field (DESIGN §4.3).
+// Why a person is deregistered: the `reason` field (docs/architecture.md §4.3).
 
 /// The ground of a deregistration: `emigration` | `death` | `court` | `owner-request` | `other`.
 public enum DeregistrationReason: String, CaseIterable, Sendable, Codable {

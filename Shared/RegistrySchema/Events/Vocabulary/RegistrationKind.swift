@@ -1,4 +1,4 @@
-// The `kind` of a submission or accepted registration (DESIGN §4.3).
+// The `kind` of a submission or accepted registration (docs/architecture.md §4.3).
 
 /// What a submission asks for: `permanent` | `temporary` | `deregistration`.
 public enum RegistrationKind: String, CaseIterable, Sendable, Codable {

@@ -1,4 +1,4 @@
-// Which of a person's registrations a deregistration ends: the `registration` field (DESIGN §4.3).
+// Which of a person's registrations a deregistration ends: the `registration` field (docs/architecture.md §4.3).
 
 /// One of the two registrations a person may hold at once: `permanent` | `temporary`.
 public enum RegistrationTerm: String, CaseIterable, Sendable, Codable {

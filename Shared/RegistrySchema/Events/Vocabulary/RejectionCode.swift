@@ -1,12 +1,12 @@
-// The reason codes of a rejection (DESIGN §4.4).
+// The reason codes of a rejection (docs/architecture.md §4.4).
 
-/// Why intake rejected a submission, in the order intake applies the rules (DESIGN §4.4).
+/// Why intake rejected a submission, in the order intake applies the rules (docs/architecture.md §4.4).
 public enum RejectionCode: String, CaseIterable, Sendable, Codable {
     /// Not JSON, not a CloudEvent, wrong type for a field, missing required field, unknown `kind`.
     case malformed = "MALFORMED"
     /// `specversion` is not `1.0` or `type` is not a submission type.
     case unsupportedType = "UNSUPPORTED_TYPE"
-    /// The person IIN (or `ownerConsent.ownerIin`) fails DESIGN §4.1.
+    /// The person IIN (or `ownerConsent.ownerIin`) fails docs/architecture.md §4.1.
     case invalidIIN = "INVALID_IIN"
     /// `birthDate` disagrees with the IIN's digits 1-7.
     case iinBirthDateMismatch = "IIN_BIRTHDATE_MISMATCH"

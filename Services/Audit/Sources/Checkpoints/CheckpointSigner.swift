@@ -1,0 +1,110 @@
+// Signs checkpoints of the tree every N records or T seconds and queues them for publication.
+
+import Crypto
+import Foundation
+import GRDB
+import Kafka
+import Logging
+import RegistrySchema
+import ServiceLifecycle
+import ServiceRuntime
+
+/// A checkpoint as the audit keeps it.
+public struct Checkpoint: Hashable, Sendable {
+    /// Leaves the tree had.
+    public let size: Int
+    /// Its head.
+    public let root: Data
+    /// The signed note (C2SP checkpoint).
+    public let note: String
+    /// When it was signed (RFC 3339; not part of the signed text).
+    public let at: String
+}
+
+/// Signs checkpoints with the audit's Ed25519 key and puts each on `audit.checkpoints.v1`
+/// through the outbox, in the transaction that records it (docs/architecture.md §6.1).
+public struct CheckpointSigner: Sendable {
+    let key: Curve25519.Signing.PrivateKey
+    /// The log's name (`AUDIT_LOG_ORIGIN`): the first line of every checkpoint and the key's name.
+    public let origin: String
+    /// Records between checkpoints.
+    public let everyRecords: Int
+    /// `audit.checkpoints.v1` with the environment's prefix.
+    let topic: String
+
+    /// A signer.
+    /// - Throws: ``SignedNoteError/badKeyName(_:)`` when `origin` cannot name a note key.
+    public init(key: Curve25519.Signing.PrivateKey, origin: String, everyRecords: Int, topic: String) throws {
+        self.key = key
+        self.origin = origin
+        self.everyRecords = everyRecords
+        self.topic = topic
+        _ = try NoteVerifierKey(name: origin, publicKey: key.publicKey)
+    }
+
+    /// The verifier key of the checkpoints, in the C2SP text form.
+    public var verifier: NoteVerifierKey {
+        // The name was checked in init.
+        try! NoteVerifierKey(name: origin, publicKey: key.publicKey)
+    }
+
+    /// Signs a checkpoint of the tree as `frontier` describes it when it has grown since the last
+    /// one and `force` or at least ``everyRecords`` records were added, in the caller's
+    /// transaction, and queues its event in the outbox of that transaction.
+    /// - Parameter publish: Appends the checkpoint's event to the outbox (in `db`'s transaction).
+    /// - Returns: The checkpoint made, if any.
+    @discardableResult
+    public func checkpointIfDue(
+        _ db: Database, frontier: TreeFrontier, force: Bool, now: Date = Date(),
+        publish: (KafkaProducerMessage) throws -> Void
+    ) throws -> Checkpoint? {
+        let last = try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(size) FROM audit_checkpoint")) ?? 0
+        guard frontier.size > last, force || frontier.size - last >= everyRecords else { return nil }
+        let body = CheckpointNote(origin: origin, size: frontier.size, root: frontier.root)
+        let checkpoint = Checkpoint(
+            size: body.size, root: body.root, note: try SignedNote.sign(body.text, name: origin, key: key), at: Timestamp(now).description)
+        let event = CloudEvent(
+            id: "\(origin)/\(checkpoint.size)", source: AuditService.descriptor.eventSource, time: Timestamp(now),
+            data: AuditCheckpoint(origin: origin, size: checkpoint.size, rootHash: checkpoint.root.base64EncodedString(), note: checkpoint.note))
+        try publish(try KafkaProducerMessage.event(event, topic: topic, key: origin))
+        try db.cachedStatement(sql: "INSERT INTO audit_checkpoint (size, root, note, at, outbox_id) VALUES (?, ?, ?, ?, ?)").execute(
+            arguments: [checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.at, db.lastInsertedRowID])
+        return checkpoint
+    }
+}
+
+/// Signs a checkpoint every ``interval`` when records were added since the last one.
+final class CheckpointTimer: Service, Sendable {
+    let store: ServiceStore
+    let signer: CheckpointSigner
+    let relay: OutboxRelay
+    let interval: Duration
+    let logger: Logger
+
+    init(store: ServiceStore, signer: CheckpointSigner, relay: OutboxRelay, interval: Duration, logger: Logger) {
+        self.store = store
+        self.signer = signer
+        self.relay = relay
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.interval)
+                let signer = self.signer
+                do {
+                    if let made = try await self.store.write({ db in 
+                        try signer.checkpointIfDue(db, frontier: try StoredTree(db).frontier(), force: true) { try Outbox.append($0, in: db) }
+                    }) {
+                        self.relay.wake()
+                        self.logger.info("checkpoint signed", metadata: ["size": "\(made.size)", "root": "\(made.root.base64EncodedString())"])
+                    }
+                } catch {
+                    self.logger.error("could not sign a checkpoint", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// SwiftPM needs a target; the product built is swift-openapi-generator.
