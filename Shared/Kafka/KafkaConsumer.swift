@@ -70,8 +70,8 @@ public final class KafkaConsumer: Sendable {
         try await client.offload { [coordinator, configuration] client in
             let new = partitions.subtracting(coordinator.assignment)
             guard !new.isEmpty else { return }
-            let entries = coordinator.assign(Array(new), replacing: false) { tp, requested in
-                try client.assignmentWatermarks(tp, requested: requested, timeout: configuration.watermarkQueryTimeout)
+            let entries = coordinator.assign(Array(new), replacing: false) { requested in
+                try client.assignmentWatermarks(requested, timeout: configuration.watermarkQueryTimeout)
             }
             try client.incrementalAssign(entries)
         }
@@ -212,7 +212,7 @@ private final class RebalanceCoordinator: Sendable {
     /// Start offsets of `partitions`; with `replacing`, they become the whole assignment (a group
     /// assignment), else they are added to it.
     func assign(
-        _ partitions: [KafkaTopicPartition], replacing: Bool, watermarks: (KafkaTopicPartition, Int64) throws -> KafkaWatermarks
+        _ partitions: [KafkaTopicPartition], replacing: Bool, watermarks: ([KafkaTopicPartition: Int64]) throws -> [KafkaTopicPartition: KafkaWatermarks]
     ) -> [(KafkaTopicPartition, Int64)] {
         let requested: [KafkaTopicPartition: KafkaStartOffset]
         do {
@@ -223,24 +223,31 @@ private final class RebalanceCoordinator: Sendable {
             events.yield(.error(failure))
             return []
         }
+        // Every stored start checked against the partition's end at once (see
+        // ``RDKafkaClient/assignmentWatermarks(_:timeout:)``).
+        var checked: [KafkaTopicPartition: Int64] = [:]
+        for partition in partitions {
+            if case .offset(let offset) = requested[partition] ?? .committed, offset > 0 { checked[partition] = offset }
+        }
+        var marks: [KafkaTopicPartition: KafkaWatermarks] = [:]
+        if !checked.isEmpty {
+            do {
+                marks = try watermarks(checked)
+            } catch {
+                logger.warning("could not check the start offsets against the broker", metadata: ["partitions": "\(checked.count)", "error": "\(error)"])
+                events.yield(.error(error as? KafkaError ?? KafkaError(kind: .consumer, message: "\(error)")))
+            }
+        }
         var starts: [KafkaTopicPartition: KafkaStartOffset] = [:]
         for partition in partitions.sorted() {
             var start = requested[partition] ?? .committed
-            if case .offset(let offset) = start, offset > 0 {
-                do {
-                    let marks = try watermarks(partition, offset)
-                    if offset > marks.high {
-                        let anomaly = KafkaOffsetBeyondEnd(partition: partition, requested: offset, watermarks: marks)
-                        start = hooks.offsetBeyondEnd(anomaly)
-                        logger.error(
-                            "stored offset is beyond the end of the partition: the broker lost its log",
-                            metadata: ["partition": "\(partition)", "stored": "\(offset)", "high": "\(marks.high)", "startingAt": "\(start)"])
-                        events.yield(.offsetBeyondEnd(anomaly))
-                    }
-                } catch {
-                    logger.warning("could not check the start offset against the broker", metadata: ["partition": "\(partition)", "error": "\(error)"])
-                    events.yield(.error(error as? KafkaError ?? KafkaError(kind: .consumer, message: "\(error)")))
-                }
+            if let offset = checked[partition], let marks = marks[partition], offset > marks.high {
+                let anomaly = KafkaOffsetBeyondEnd(partition: partition, requested: offset, watermarks: marks)
+                start = hooks.offsetBeyondEnd(anomaly)
+                logger.error(
+                    "stored offset is beyond the end of the partition: the broker lost its log",
+                    metadata: ["partition": "\(partition)", "stored": "\(offset)", "high": "\(marks.high)", "startingAt": "\(start)"])
+                events.yield(.offsetBeyondEnd(anomaly))
             }
             starts[partition] = start
         }

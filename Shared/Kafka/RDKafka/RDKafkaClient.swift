@@ -50,18 +50,18 @@ final class RDKafkaClient: @unchecked Sendable {
     /// Installs the consumer's rebalance handling.
     ///
     /// - Parameters:
-    ///   - assign: Given the assigned partitions and a way to ask the broker for a partition's
+    ///   - assign: Given the assigned partitions and a way to ask the broker for partitions'
     ///     watermarks, returns each partition's start offset (raw librdkafka offsets).
     ///   - revoke: Told which partitions are being taken away, before they are.
     func setRebalanceHandlers(
         watermarkTimeout: Duration, pauseAssigned: Bool = false,
-        assign: @escaping @Sendable ([KafkaTopicPartition], (KafkaTopicPartition, Int64) throws -> KafkaWatermarks) -> [(KafkaTopicPartition, Int64)],
+        assign: @escaping @Sendable ([KafkaTopicPartition], ([KafkaTopicPartition: Int64]) throws -> [KafkaTopicPartition: KafkaWatermarks]) -> [(KafkaTopicPartition, Int64)],
         revoke: @escaping @Sendable ([KafkaTopicPartition]) -> Void
     ) {
         context.setRebalanceHandler { [unowned self] rk, code, list in
             let partitions = RDKafkaTopicPartitionList.entries(list).map(\.0)
             if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
-                let entries = assign(partitions) { tp, requested in try assignmentWatermarks(tp, requested: requested, timeout: watermarkTimeout) }
+                let entries = assign(partitions) { requested in try assignmentWatermarks(requested, timeout: watermarkTimeout) }
                 let assignment = RDKafkaTopicPartitionList.make(entries)
                 defer { rd_kafka_topic_partition_list_destroy(assignment) }
                 rd_kafka_assign(rk, assignment)
@@ -73,21 +73,31 @@ final class RDKafkaClient: @unchecked Sendable {
         }
     }
 
-    /// A partition's watermarks as an assignment checks a requested start offset against them:
-    /// when `requested` lies beyond what ListOffsets reports, a fetch confirms the end (Tansu's
-    /// ListOffsets may understate it).
-    func assignmentWatermarks(_ tp: KafkaTopicPartition, requested: Int64, timeout: Duration) throws -> KafkaWatermarks {
-        var low: Int64 = 0
-        var high: Int64 = 0
-        let result = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
-        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError.rd(.consumer, result, context: "watermarks of \(tp)")
+    /// Partitions' watermarks as an assignment checks requested start offsets against them: one
+    /// ListOffsets request per partition, and for those whose requested offset lies beyond the
+    /// answer, one fetch for all of them confirms the end (Tansu's ListOffsets may understate it,
+    /// even as 0). One fetch rather than one per partition: an assignment of dozens of partitions
+    /// (audit's) runs inside the rebalance, which must not outlast `max.poll.interval.ms`.
+    func assignmentWatermarks(_ requested: [KafkaTopicPartition: Int64], timeout: Duration) throws -> [KafkaTopicPartition: KafkaWatermarks] {
+        var marks: [KafkaTopicPartition: KafkaWatermarks] = [:]
+        var suspects: [(KafkaTopicPartition, from: Int64)] = []
+        for (tp, offset) in requested {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let result = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rd(.consumer, result, context: "watermarks of \(tp)")
+            }
+            marks[tp] = KafkaWatermarks(low: low, high: high)
+            if offset > high { suspects.append((tp, from: max(high - 1, 0))) }
         }
-        if requested > high && high > 0 {
-            let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: [(tp, from: high - 1)], timeout: timeout)
-            high = max(high, confirmed[tp] ?? high)
+        guard !suspects.isEmpty else { return marks }
+        let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: suspects, timeout: timeout)
+        for (tp, _) in suspects {
+            guard let listed = marks[tp], let fetched = confirmed[tp] else { continue }
+            marks[tp] = KafkaWatermarks(low: listed.low, high: max(listed.high, fetched))
         }
-        return KafkaWatermarks(low: low, high: high)
+        return marks
     }
 
     // MARK: Producer
@@ -292,23 +302,10 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     /// Of `positions` (each partition's next offset to read), those that lie beyond the
-    /// partition's end on the broker. One ListOffsets request per partition; the ends it may
-    /// understate (Tansu) are confirmed with one fetch for all of them.
+    /// partition's end on the broker (as an assignment checks them).
     func beyondEnd(_ positions: [KafkaTopicPartition: Int64], timeout: Duration) throws -> Set<KafkaTopicPartition> {
-        var suspects: [(KafkaTopicPartition, from: Int64)] = []
-        var beyond: Set<KafkaTopicPartition> = []
-        for (tp, position) in positions {
-            var low: Int64 = 0
-            var high: Int64 = 0
-            let code = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
-            if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(.admin, code, context: "watermarks of \(tp)") }
-            guard position > high else { continue }
-            if high > 0 { suspects.append((tp, from: high - 1)) } else { beyond.insert(tp) }
-        }
-        guard !suspects.isEmpty else { return beyond }
-        let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: suspects, timeout: timeout)
-        for (tp, _) in suspects where positions[tp]! > (confirmed[tp] ?? 0) { beyond.insert(tp) }
-        return beyond
+        let marks = try assignmentWatermarks(positions, timeout: timeout)
+        return Set(positions.filter { tp, position in marks[tp].map { position > $0.high } ?? false }.keys)
     }
 
     /// The offsets this consumer handle's group committed for `partitions`; partitions without a
