@@ -30,10 +30,14 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
         // SCALE_LOG_LEVEL=info shows what the instances did (printed when a check fails).
         let logLevel = ProcessInfo.processInfo.environment["SCALE_LOG_LEVEL"].map { ["LOG_LEVEL": $0] } ?? [:]
         let stack = try await RegistryStack(label: "scale", environment: logLevel, partitions: 6, instances: Self.instances)
+        let began = ContinuousClock.now
+        // Where the test is, so a failure says in which phase it happened.
+        func phase(_ what: String) { print("scale: \(what) at \(Int((ContinuousClock.now - began).inSeconds)) s") }
         try await stack.startAll()
         for service in RegistryStack.services {
             for instance in stack.instanceNumbers(service) { try await stack.waitReady(service, instance: instance) }
         }
+        phase("every instance ready")
 
         // A subscription made at one instance reaches the other through the changelog.
         let token = try await NotificationFixtures.token()
@@ -56,9 +60,11 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
         var lookups = LookupTally()
         for service in Self.scaled + ["audit"] {
             let last = stack.instanceNumbers(service).upperBound
+            phase("kill -9 \(RegistryStack.name(service, last))")
             try await stack.killAndRestart(service, instance: last)
             try await stack.waitReady(service, instance: last)
             faults.append("kill -9 \(RegistryStack.name(service, last))")
+            phase("SIGSTOP \(service)")
             stack.signal(service, instance: 1, SIGSTOP)
             try await Task.sleep(for: Self.pause)
             stack.signal(service, instance: 1, SIGCONT)
@@ -67,6 +73,7 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
             // The rolling restart; lookups go to both index instances meanwhile.
             let client = service == "address-index" ? try await LookupClient.start(stack) : nil
             for instance in stack.instanceNumbers(service) {
+                phase("restart \(RegistryStack.name(service, instance))")
                 try await stack.restartGracefully(service, instance: instance)
                 try await stack.waitReady(service, instance: instance)
             }
@@ -75,6 +82,7 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
         }
         #expect(await load.waitForExit(timeout: .seconds(max(600, Self.submissions / 20))) == 0, "\(load.output)")
 
+        phase("the load has ended")
         let started = ContinuousClock.now
         var reported = started
         try await waitUntil("the scaled registry has caught up", timeout: .seconds(max(300, Self.submissions / 20)), interval: .seconds(1)) {
