@@ -40,8 +40,11 @@ public final class TemporaryEndWatcher: Service, Sendable {
                 } catch {
                     self.logger.error("could not announce ended temporary registrations; will retry", metadata: ["error": "\(error)"])
                 }
-                // Until a consumed message has confirmed the date, look again soon.
-                try? await Task.sleep(for: self.projector.clock.reachedDay == nil ? .seconds(1) : self.interval)
+                // Until a consumed message has confirmed the date, and the group has told the
+                // accepted topic's partition count (announcements are tagged with a partition),
+                // look again soon: waiting the whole interval would delay the first ones by a minute.
+                let ready = self.projector.clock.reachedDay != nil && (self.ownership.map { $0.partitionCount != nil } ?? true)
+                try? await Task.sleep(for: ready ? self.interval : .seconds(1))
             }
         }
     }
