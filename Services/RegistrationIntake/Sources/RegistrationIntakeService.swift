@@ -43,9 +43,13 @@ public enum RegistrationIntakeService: RegistryService {
         let replica = EngineHandle()
         let handover = IntakeHandover(store: environment.store, replica: replica, topics: topics, logger: environment.logger)
         // Nothing is owned at start: what the last run decided and never published is taken back.
-        let takenBack = try environment.store.pool.write { db in try handover.takeBackUnpublished(of: nil, in: db) }
-        if takenBack > 0 {
-            environment.logger.notice("took back decisions the last run did not publish; they are decided again", metadata: ["decisions": "\(takenBack)"])
+        // A store that refuses the write (full, read-only) does not stop the start: the service
+        // comes up and reports its store failing, and the first takeover retries the take-back
+        // until the store takes it, before anything is restored or decided.
+        do {
+            try handover.takeBackLastRun()
+        } catch {
+            environment.logger.error("could not take back the decisions the last run did not publish; the first takeover will", metadata: ["error": "\(error)"])
         }
         let processor = IntakeProcessor(topics: topics, desk: desk, ownership: ownership)
         var decisions = ConsumerPart(

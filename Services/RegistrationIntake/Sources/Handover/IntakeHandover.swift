@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Kafka
 import Logging
+import Synchronization
 import RegistrySchema
 import ServiceRuntime
 
@@ -40,7 +41,24 @@ struct IntakeHandover: PartitionStateKeeper {
         Set(partitions.filter { $0.topic == submittedTopic }.flatMap { p in changelogTopics.map { KafkaTopicPartition(topic: $0, partition: p.partition) } })
     }
 
+    /// Whether the last run's unpublished decisions are still to be taken back (the start could
+    /// not write its store).
+    private let lastRunPending = PendingTakeBack()
+
+    /// Takes back every decision the last run made and never published (nothing is owned at
+    /// start), once; throws while the store refuses the write.
+    func takeBackLastRun() throws {
+        try lastRunPending.value.withLock { pending in
+            guard pending else { return }
+            let taken = try store.pool.write { db in try takeBackUnpublished(of: nil, in: db) }
+            pending = false
+            if taken > 0 { logger.notice("took back decisions the last run did not publish; they are decided again", metadata: ["decisions": "\(taken)"]) }
+        }
+    }
+
     func restore(_ partitions: Set<KafkaTopicPartition>, committed: [KafkaTopicPartition: Int64]) throws {
+        // Before anything of the last run's could be published for a partition now owned.
+        try takeBackLastRun()
         let changelog = changelog(of: partitions)
         guard !changelog.isEmpty else { return }
         guard let engine = replica.engine else { throw KafkaError(kind: .closed, message: "intake's decision replica is not running") }
@@ -104,4 +122,9 @@ struct IntakeHandover: PartitionStateKeeper {
         for (iin, sequence) in firstSequence { try intake.forgetAccepted(iin, from: sequence) }
         return submissions.count
     }
+}
+
+/// Whether the last run's take-back is still to be done (shared by the copies of the handover).
+final class PendingTakeBack: Sendable {
+    let value = Mutex(true)
 }
