@@ -11,6 +11,8 @@ import TestSupport
     static let kills = 6
     static let chunk = 10_000
     static let keys = 500
+    /// Chunks sent in one round before the test gives up catching the processor part-way.
+    static let chunksPerRound = 5
 
     @Test func countsAreExactAndEveryOutputIsPresentAfterRepeatedKills() async throws {
         try await FaultRow.measure("SIGKILL a processing engine", injected: "\(Self.kills) kills") { row in
@@ -23,7 +25,6 @@ import TestSupport
         let output = TestBroker.uniqueName("crash-out")
         try await TestBroker.createTopics([input, output], partitions: 6)
         let partitions = (0..<6).map { KafkaTopicPartition(topic: input, partition: Int32($0)) }
-        let total = Self.kills * Self.chunk
         let dataDirectory = NSTemporaryDirectory() + "crash-" + UUID().uuidString
         let path = dataDirectory + "/crash-test.sqlite"
         let environment = [
@@ -51,15 +52,22 @@ import TestSupport
         }
 
         // Each round: a chunk arrives, the processor starts on it, and is killed with part of
-        // it applied. Whether the kill interrupted work is read from its store once it is gone.
+        // it applied. A processor that got through a whole chunk before it was caught gets
+        // another one, so how fast it runs only changes how many messages the test sends.
+        // Whether the kill interrupted work is read from its store once it is gone.
         var child = try ChildProcess("CrashTestProcessor", environment: environment)
         var interrupted = 0
+        var sent = 0
         for round in 0..<Self.kills {
-            let first = round * Self.chunk
-            _ = try await producer.send((first..<first + Self.chunk).map { KafkaProducerMessage(topic: input, key: "k\($0 % Self.keys)", value: Array("\($0)".utf8)) })
-            try await waitUntil("the processor has applied part of chunk \(round)", timeout: .seconds(120), interval: .milliseconds(5)) {
-                let done = try await stored().applied.values.reduce(0, +)
-                return done > first && done < first + Self.chunk / 2
+            let before = sent
+            var caught = false
+            for _ in 0..<Self.chunksPerRound where !caught {
+                _ = try await producer.send((sent..<sent + Self.chunk).map { KafkaProducerMessage(topic: input, key: "k\($0 % Self.keys)", value: Array("\($0)".utf8)) })
+                sent += Self.chunk
+                caught = try await catchMidway(applied: { Int(try await stored().applied.values.reduce(0, +)) }, after: before, before: sent)
+            }
+            guard caught else {
+                throw CrashTestFailure(description: "round \(round + 1): the processor applied each of \(Self.chunksPerRound) chunks of \(Self.chunk) before it could be caught part-way")
             }
             var ends: [KafkaTopicPartition: Int64] = [:]
             for partition in partitions { ends[partition] = try await admin.watermarks(of: partition).high }
@@ -71,6 +79,7 @@ import TestSupport
             if unapplied > 0 || after.outbox > 0 { interrupted += 1 }
             child = try ChildProcess("CrashTestProcessor", environment: environment)
         }
+        let total = sent
         row.injected = "\(Self.kills) kills, \(interrupted) with work in flight"
         row.check(interrupted == Self.kills, "\(Self.kills - interrupted) kills found nothing unfinished")
 
@@ -111,4 +120,21 @@ import TestSupport
         print("crash test: \(Self.kills) SIGKILLs (\(interrupted) with work in flight); counted \(counted) of \(total) messages (per key \(perKey)); output topic holds \(outputs.ids.count) distinct events of \(total) expected, \(outputs.repeats) re-sends with the same id")
         return "exact counts, every output present"
     }
+
+    /// Polls the processor's progress until it has applied some but not all of what was sent
+    /// (true), or all of it (false: it was too quick to be caught this time).
+    func catchMidway(applied: () async throws -> Int, after: Int, before sent: Int) async throws -> Bool {
+        var midway = false
+        try await waitUntil("the processor has applied some of messages \(after)..<\(sent)", timeout: .seconds(120), interval: .milliseconds(5)) {
+            let done = try await applied()
+            midway = done > after && done < sent
+            return midway || done >= sent
+        }
+        return midway
+    }
+}
+
+/// The test could not arrange what it measures.
+struct CrashTestFailure: Error, CustomStringConvertible {
+    let description: String
 }

@@ -9,7 +9,9 @@
 #  3. the contract: Schemathesis generates requests for every operation of each service's
 #     /openapi.json with a token allowed to call it, and checks there is no 5xx and that every
 #     status, content type, header and body is the one the document describes;
-#  4. each service's /metrics passes `promtool check metrics`.
+#  4. each service's /metrics passes `promtool check metrics`;
+#  5. a message stamped in 2100 locks nobody out: every service counts the timestamp it ignored
+#     and still takes a fresh token.
 set -uo pipefail
 source "$(dirname "$0")/../common.sh"
 cd "$ROOT"
@@ -113,6 +115,48 @@ for i in 1 2 3 4; do
     status=1; echo "FAIL promtool check metrics $url: $out"
   fi
 done
+# A message stamped 2100-01-01 locks nobody out: a submission (intake, audit) and a catalog entry
+# (intake, address-index, notification), produced by a client that is not ours; once each service
+# has counted the timestamp it ignored, a fresh token still works on every service.
+"$VENV/bin/python" - "127.0.0.1:$broker_port" <<'PY' || { status=1; echo "FAIL could not produce the messages stamped 2100"; }
+import json, sys
+from confluent_kafka import Producer
+producer = Producer({"bootstrap.servers": sys.argv[1]})
+stamp = 4102444800000  # 2100-01-01T00:00:00Z
+place = {"rca": "9100002", "kato": "751110000", "region": "Алматы", "locality": "Алматы", "street": "Абай даңғылы", "building": "3", "residential": True, "owners": []}
+person = {"iin": "860101300126", "surname": "Ахметов", "givenName": "Арман", "birthDate": "1986-01-01"}
+for topic, key, type_, data in [
+    ("address.catalog.v1", "9100002", "kz.registry.address.upserted.v1", place),
+    ("registration.submitted.v1", "860101300126", "kz.registry.registration.submitted.v1", {"kind": "permanent", "person": person, "rca": "9100002", "validFrom": "2026-12-01"}),
+]:
+    event = {"specversion": "1.0", "id": f"clock-poison-{topic}", "source": "/egov/portal", "type": type_, "time": "2026-12-01T00:00:00Z", "datacontenttype": "application/json", "data": data}
+    producer.produce(topic, key=key, value=json.dumps(event, ensure_ascii=False).encode(), timestamp=stamp, headers=[("content-type", b"application/cloudevents+json")])
+sys.exit(1 if producer.flush(30) else 0)
+PY
+counted=0
+for i in 1 2 3 4; do
+  for _ in $(seq 1 120); do
+    value=$(curl -sf -H "Authorization: Bearer $operator" "localhost:$((port_base + i))/metrics" | awk '/^clock_future_timestamps_ignored_total/ {print $NF}' | head -1)
+    [ -n "$value" ] && awk "BEGIN {exit !($value >= 1)}" && { counted=$((counted + 1)); break; }
+    sleep 0.5
+  done
+done
+fresh_upstream=$("$BIN/registryctl" token --role upstream --sub egov-portal --source /egov/portal)
+fresh_agency=$("$BIN/registryctl" token --role agency --sub 100140011059 --org "Clock check" --scope "address:read subscriptions:write")
+fresh_auditor=$("$BIN/registryctl" token --role auditor --sub auditor-1)
+accepted=0
+for call in "1 /v1/submissions/nothing?source=/egov/portal $fresh_upstream" "2 /v1/persons/010310600175/registration $fresh_agency" \
+            "3 /v1/subscriptions $fresh_agency" "4 /v1/audit/records $fresh_auditor"; do
+  read -r i path token <<< "$call"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -H "X-Purpose: clock check" "localhost:$((port_base + i))$path")
+  if [ "$code" = 401 ] || [ "$code" = 000 ]; then echo "FAIL a fresh token on :$((port_base + i))$path got $code after the message stamped 2100"; else accepted=$((accepted + 1)); fi
+done
+if [ "$counted" -eq 4 ] && [ "$accepted" -eq 4 ]; then
+  echo "ok   after messages stamped 2100-01-01: every service counted the timestamp it ignored (4 of 4) and took a fresh token (4 of 4)"
+else
+  status=1; echo "FAIL after messages stamped 2100-01-01: $counted of 4 services counted the ignored timestamp, $accepted of 4 took a fresh token"
+fi
+
 # The row says what the runs showed: the failing services, or none.
 result="no 5xx, every answer as documented"
 [ "$contract" -eq 0 ] || result="FAILED: $contract of 4 services answered outside their document (see above)"

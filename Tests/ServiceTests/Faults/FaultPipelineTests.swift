@@ -161,6 +161,6 @@ private let faultPeople = Int(ProcessInfo.processInfo.environment["FAULT_PEOPLE"
             "\(delivered.count) changes delivered, \(cleanReceiver.distinctIDs.count) without faults")
         await clean.stopAll()
         await faulty.stopAll()
-        return "same as the no-fault run (decisions, periods, people, webhooks; audit chain valid)"
+        return "same as the no-fault run (decisions, periods, people, webhooks; audit log verified, ours and the Python check)"
     }
 }

@@ -225,6 +225,16 @@ final class RegistryStack: @unchecked Sendable {
 
     /// Whether every service has applied every message of its topics, every outbox is empty and
     /// no webhook delivery waits: the system has caught up.
+    /// Throws when a service's own process (not a tool run in its place) has exited: a wait for
+    /// the stack to catch up would otherwise wait out its whole timeout for a dead process.
+    func checkAlive(_ services: [String] = RegistryStack.services) throws {
+        for service in services {
+            guard let child = children[service], child.process.executableURL?.lastPathComponent == service, !child.process.isRunning else { continue }
+            let tail = child.output.split(separator: "\n").suffix(20).joined(separator: "\n")
+            throw FixtureError(description: "\(service) exited by itself (status \(child.process.terminationStatus), \(child.process.terminationReason == .uncaughtSignal ? "signal" : "exit")); its last output:\n\(tail)")
+        }
+    }
+
     func caughtUp(_ admin: KafkaAdmin) async throws -> Bool {
         try await behind(admin) == nil
     }
@@ -232,6 +242,7 @@ final class RegistryStack: @unchecked Sendable {
     /// What is not finished yet (outbox rows, deliveries, a group's partitions behind their
     /// end), or `nil` once everything is: a wait that runs out says what it was waiting for.
     func behind(_ admin: KafkaAdmin, only services: [String] = RegistryStack.services) async throws -> String? {
+        try checkAlive(services)
         for service in services {
             for instance in instanceNumbers(service) {
                 let waiting = try? await store(service, instance: instance).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }

@@ -93,6 +93,8 @@ final class CheckpointTimer: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.interval)
+                // Stopping: the store refuses a cancelled task's write, which is no failure.
+                guard !Task.isCancelled else { break }
                 let signer = self.signer
                 do {
                     if let made = try await self.store.write({ db in 

@@ -166,8 +166,7 @@ struct SubscriptionRoutes: Sendable {
                     "since reaches further back than a replay may (REPLAY_MAX_SPAN, \(EnvironmentReader.describe(span))): replay from \(Timestamp(milliseconds: now - span.milliseconds)) or later.")
             }
             let hourAgo = now - 3_600_000
-            try db.execute(sql: "DELETE FROM replay_request WHERE at_ms <= ?", arguments: [hourAgo])
-            let recent = try Int64.fetchAll(db, sql: "SELECT at_ms FROM replay_request WHERE agency = ? ORDER BY at_ms", arguments: [agency])
+            let recent = try SubscriptionStore(db).replays(agency: agency, since: hourAgo)
             if recent.count >= perHour {
                 let wait = max(1, (recent[recent.count - perHour] - hourAgo + 999) / 1000)
                 throw Problem(
@@ -175,7 +174,7 @@ struct SubscriptionRoutes: Sendable {
                     detail: "This agency has asked for \(recent.count) replays in the last hour, the most it may (REPLAYS_PER_HOUR); retry after \(wait) s.",
                     headers: [.retryAfter: "\(wait)"])
             }
-            try db.execute(sql: "INSERT INTO replay_request (agency, at_ms) VALUES (?, ?)", arguments: [agency, now])
+            try SubscriptionStore(db).recordReplay(agency: agency, at: now)
         }
     }
 

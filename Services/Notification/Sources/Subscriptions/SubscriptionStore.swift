@@ -96,6 +96,18 @@ struct SubscriptionStore {
         return try Bool.fetchOne(db, sql: "SELECT 1 FROM subscription WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency]) ?? false
     }
 
+    /// When `agency` asked for the replays still in the window that starts after `windowStart`
+    /// (ms), oldest first; older ones are forgotten.
+    func replays(agency: String, since windowStart: Int64) throws -> [Int64] {
+        try db.execute(sql: "DELETE FROM replay_request WHERE at_ms <= ?", arguments: [windowStart])
+        return try Int64.fetchAll(db, sql: "SELECT at_ms FROM replay_request WHERE agency = ? ORDER BY at_ms", arguments: [agency])
+    }
+
+    /// Counts a replay `agency` asked for at `at` (ms).
+    func recordReplay(agency: String, at: Int64) throws {
+        try db.execute(sql: "INSERT INTO replay_request (agency, at_ms) VALUES (?, ?)", arguments: [agency, at])
+    }
+
     private func view(_ row: Row, withIINs: Bool) throws -> SubscriptionView {
         let id: String = row["id"]
         let stored = StoredFilter(changes: row["changes"], katoPrefixes: row["kato_prefixes"], watchesIINs: row["watches_iins"], alerts: row["alerts"])
