@@ -29,6 +29,8 @@ public struct ServiceEnvironment: Sendable {
     public let clock: TrustedClock
     /// The service's logger.
     public let logger: Logger
+    /// Whether it runs with `--rebuild` (its store was dropped and is replayed from the topics).
+    public var rebuilding = false
 
     /// The ownership of `topic`'s partitions in the consumer group `<prefix><service><groupSuffix>`:
     /// what messages of `topic` cause is published only by the instance that owns their partition,
@@ -41,7 +43,8 @@ public struct ServiceEnvironment: Sendable {
         producer.client.clientID = descriptor.name
         let ownership = PartitionOwnership(
             inputTopic: topics.name(for: topic), groupID: configuration.topicPrefix + descriptor.name + groupSuffix,
-            everyInstanceComputes: everyInstanceComputes, readBackTopics: Set(readBack.map(topics.name(for:))), producer: producer, logger: logger)
+            everyInstanceComputes: everyInstanceComputes, readBackTopics: Set(readBack.map(topics.name(for:))), rebuilding: rebuilding,
+            producer: producer, logger: logger)
         relay.follow(ownership)
         return ownership
     }

@@ -216,11 +216,17 @@ public final class OutboxRelay: Service, Sendable {
             let position = try await store.read { db in
                 try Outbox.publishedPosition(of: partition, appliedTopic: ownership.inputTopic, after: Int64.max, in: db)
             }
-            guard let position, position > max(committed[partition] ?? 0, publisher.publishedBefore ?? 0) else { continue }
+            // The owner's position is what is published: committed anew when it moved, also below
+            // a committed offset that a lost log left (after this instance found its own position
+            // beyond the new end, and went on from there).
+            guard let position, position >= (publisher.publishedBefore ?? 0), position != committed[partition] else { continue }
             let pending = try await store.read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE owner_partition = ?", arguments: [partition]) ?? 0
             }
             guard pending == 0 else { continue }
+            // A position beyond the partition's end was reached in a log the broker lost: this
+            // instance has not found out yet, and its position says nothing about this log.
+            guard try await ownership.beyondEnd([partition: position]).isEmpty else { continue }
             // A plain commit, not a transaction of offsets alone: Tansu does not apply those once
             // the producer has committed a transaction with messages (measured). The coordinator
             // refuses it from an instance that is no longer a member.

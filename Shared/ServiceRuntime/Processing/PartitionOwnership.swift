@@ -30,6 +30,12 @@ public final class PartitionOwnership: Sendable {
     /// Topics this instance also reads as a replica (intake's decisions): where its own
     /// messages on them end is stored as its consumer offset, so it never reads them back.
     public let readBackTopics: Set<String>
+    /// Whether this instance rebuilds its store from the topics (`--rebuild`): it then publishes
+    /// everything its replay computes for the partitions it owns (same ids), whatever the group's
+    /// committed offsets say. A rebuild is how the derived topics are brought back after a broker
+    /// lost its log, and there the committed offsets (set by instances that had applied the
+    /// history before, or set again by them on the new broker) do not say what the topics hold.
+    public let rebuilding: Bool
     private let producerConfiguration: KafkaProducerConfiguration
     private let logger: Logger
 
@@ -52,9 +58,11 @@ public final class PartitionOwnership: Sendable {
 
     /// Creates the ownership of `inputTopic`'s partitions in `groupID`.
     public init(
-        inputTopic: String, groupID: String, everyInstanceComputes: Bool, readBackTopics: Set<String> = [], producer: KafkaProducerConfiguration, logger: Logger
+        inputTopic: String, groupID: String, everyInstanceComputes: Bool, readBackTopics: Set<String> = [], rebuilding: Bool = false,
+        producer: KafkaProducerConfiguration, logger: Logger
     ) {
         self.readBackTopics = readBackTopics
+        self.rebuilding = rebuilding
         self.inputTopic = inputTopic
         self.groupID = groupID
         self.everyInstanceComputes = everyInstanceComputes
@@ -92,9 +100,11 @@ public final class PartitionOwnership: Sendable {
 
     /// Takes `partitions`: creates and registers each one's transactional producer (fencing the
     /// previous owner) and starts publishing their rows. Blocking (called from a rebalance hook).
-    /// - Parameter committed: The group's committed offset of each partition, if any.
+    /// - Parameter committed: The group's committed offset of each partition, if any. One beyond
+    ///   the partition's end was made in a log the broker lost and says nothing: ignored.
     /// - Throws: The first producer that could not be registered (nothing is taken then).
     public func acquire(_ partitions: Set<Int32>, committed: [Int32: Int64]) throws {
+        let published = rebuilding ? [:] : try withoutLostLog(committed.filter { partitions.contains($0.key) })
         let configuration = producerConfiguration
         let groupID = self.groupID
         let logger = self.logger
@@ -128,7 +138,7 @@ public final class PartitionOwnership: Sendable {
             var old: [KafkaProducer] = []
             for (partition, producer) in created {
                 if let previous = state.publishers[partition] { old.append(previous.producer) }
-                state.publishers[partition] = Publisher(producer: producer, publishedBefore: committed[partition])
+                state.publishers[partition] = Publisher(producer: producer, publishedBefore: published[partition])
             }
             return old
         }
@@ -136,6 +146,25 @@ public final class PartitionOwnership: Sendable {
         if !partitions.isEmpty {
             logger.info("publishing for partitions (earlier owners fenced)", metadata: ["topic": "\(inputTopic)", "partitions": "\(partitions.sorted())"])
         }
+    }
+
+    /// `offsets` without those beyond their partition's end (the broker lost the log they were
+    /// committed in), which are logged.
+    private func withoutLostLog(_ offsets: [Int32: Int64]) throws -> [Int32: Int64] {
+        let lost = try runBlocking { try await self.beyondEnd(offsets) }
+        guard !lost.isEmpty else { return offsets }
+        logger.warning("the group's committed offsets lie beyond the partitions' ends (the broker lost its log): not taken as published", metadata: [
+            "topic": "\(inputTopic)", "partitions": "\(lost.sorted())",
+        ])
+        return offsets.filter { !lost.contains($0.key) }
+    }
+
+    /// The partitions of `offsets` whose offset lies beyond the partition's end on the broker.
+    func beyondEnd(_ offsets: [Int32: Int64]) async throws -> Set<Int32> {
+        guard let consumer = state.withLock({ $0.consumer }), !offsets.isEmpty else { return [] }
+        let topic = inputTopic
+        let positions = Dictionary(uniqueKeysWithValues: offsets.map { (KafkaTopicPartition(topic: topic, partition: $0.key), $0.value) })
+        return Set(try await consumer.beyondEnd(positions).map(\.partition))
     }
 
     /// Stops publishing for `partitions` (their producers are closed in the background).
