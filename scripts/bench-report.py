@@ -86,6 +86,10 @@ results = {
 if topology:
     results["raw_pipeline_events_per_s"] = round(topology["raw_pipeline_events_per_s"])
     results["e2e_pipeline_ratio"] = round(e2e["e2e_events_per_s"] / topology["raw_pipeline_events_per_s"], 3)
+two = last_json("e2e-two.out") if os.path.exists(os.path.join(os.environ["RUN"], "e2e-two.out")) else None
+if two:
+    results["e2e_two_instances_events_per_s"] = round(two["e2e_events_per_s"])
+    results["e2e_two_instances_ratio"] = round(two["e2e_events_per_s"] / e2e["e2e_events_per_s"], 3)
 if sustained:
     results["sustained_latency"] = {
         "offered_per_s": int(os.environ["SUSTAINED_RATE"]),
@@ -149,6 +153,9 @@ sustained_row = (
     f"| the same latency {'below capacity' if s['offered_per_s'] < r['e2e_events_per_s'] else 'at a lower rate, still above this run' + chr(39) + 's end-to-end capacity'}, at {s['offered_per_s']:,}/s offered ({s['samples']} samples; {s['timed_out']} not visible within 30 s) "
     f"| p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, max {s['max_ms']} ms | (context for the row above) | — | — | — |\n"
     if s else "")
+two_row = (
+    f"\n| end-to-end with two instances of intake, address-index and notification (audit one), the same {r['e2e_submissions']:,} submissions after the first run, on the same cores | {r['e2e_two_instances_events_per_s']:,} events/s | — (scaling is for availability here: one machine) | one instance of each, above: {r['e2e_events_per_s']:,} events/s | {r['e2e_two_instances_ratio']} | — |"
+    if "e2e_two_instances_events_per_s" in r else "")
 print(f"""## Pipeline (docs/architecture.md §9)
 
 Broker (Tansu), the four services (release build), the load generator (`registryctl load`) and
@@ -161,7 +168,7 @@ Raw figures: `bench/results/latest.json`.
 | end-to-end: {r['e2e_submissions']:,} submissions → {r['e2e_accepted']:,} accepted → index applied → audit recorded | {r['e2e_events_per_s']:,} events/s ({r['e2e_seconds']} s) | ≥ 30,000 events/s; ratio ≥ 0.3 | raw librdkafka produce + consume of the same {r['raw_message_bytes']}-byte payloads, one hop: {r['raw_events_per_s']:,} events/s | {r['e2e_ratio']} | {mark(r['e2e_events_per_s'] >= 30000)} / {mark(r['e2e_ratio'] >= 0.3)} |
 {topology_row}| latency submitted → visible in `GET /v1/persons/{{iin}}/registration` at {r['latency_offered_per_s']:,}/s offered ({r['latency_samples']} samples, polled every 5 ms, later every twentieth of the wait; {r['latency_timed_out']} not visible within 30 s) | p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms, max {r['latency_max_ms']} ms | p99 ≤ 100 ms | — | — | {mark(r['latency_p99_ms'] <= 100 and r['latency_timed_out'] == 0)} |
 {sustained_row}| registration lookup (wrk, 64 connections, {os.environ['WRK_SECONDS']} s, agency token + purpose, random of {min(size, 100000):,} people; {r['lookup_non_2xx']} non-2xx) | {r['lookup_rps']:,} req/s, p50 {r['lookup_p50_ms']} ms, p99 {r['lookup_p99_ms']} ms | ≥ 15,000 req/s, p99 ≤ 5 ms; ratio ≥ 0.6 | the same server's `/health/live`: {r['health_rps']:,} req/s (p99 {r['health_p99_ms']} ms) | {r['lookup_ratio']} | {mark(r['lookup_rps'] >= 15000 and (r['lookup_p99_ms'] or 1e9) <= 5)} / {mark(r['lookup_ratio'] >= 0.6)} |
-{growth_row}
+{growth_row}{two_row}
 
 Peak memory (VmHWM) and CPU seconds of each service (and of the broker) for the end-to-end run,
 counted until every service had caught up ({r['settle_seconds']} s after the end-to-end figure's end;

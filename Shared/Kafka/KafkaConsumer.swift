@@ -12,7 +12,7 @@ import Synchronization
 /// ``poll()``; each batch is fetched only when the previous one was taken, so the owner sets the
 /// pace. Offsets are committed to the broker only when the owner calls ``commit(_:)``.
 public final class KafkaConsumer: Sendable {
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     private let configuration: KafkaConsumerConfiguration
     private let logger: Logger
     private let pollQueue: DispatchQueue
@@ -39,9 +39,9 @@ public final class KafkaConsumer: Sendable {
         self.events = stream
         self.coordinator = RebalanceCoordinator(hooks: hooks, logger: logger, events: continuation)
         client.setRebalanceHandlers(
-            watermarkTimeout: configuration.watermarkQueryTimeout,
-            assign: { [coordinator] partitions, watermarks in coordinator.assign(partitions, watermarks: watermarks) },
-            revoke: { [coordinator] partitions in coordinator.revoke(partitions) }
+            watermarkTimeout: configuration.watermarkQueryTimeout, pauseAssigned: !configuration.fetchesMessages,
+            assign: { [coordinator] partitions, watermarks in coordinator.assign(partitions, replacing: true, watermarks: watermarks) },
+            revoke: { [coordinator] partitions in coordinator.revoke(partitions, replacing: true) }
         )
         client.context.setErrorHandler { [continuation] error, _ in continuation.yield(.error(error)) }
     }
@@ -51,8 +51,41 @@ public final class KafkaConsumer: Sendable {
         try client.subscribe(topics)
     }
 
+    /// Leaves the group and joins it again (a rebalance: every partition is assigned anew).
+    public func rejoin(_ topics: [String]) async throws {
+        try await client.offload { client in
+            try client.unsubscribe()
+            try client.subscribe(topics)
+        }
+    }
+
     /// The partitions currently assigned to this consumer.
     public var assignment: Set<KafkaTopicPartition> { coordinator.assignment }
+
+    /// Adds partitions to read without a group (every instance of a service reads them all, or a
+    /// set the owner chooses). Each starts where ``KafkaRebalanceHooks/startOffsets`` says, checked
+    /// against the partition's watermarks as on a group assignment; partitions already held are
+    /// left as they are. Do not mix with ``subscribe(to:)``.
+    public func add(_ partitions: Set<KafkaTopicPartition>) async throws {
+        try await client.offload { [coordinator, configuration] client in
+            let new = partitions.subtracting(coordinator.assignment)
+            guard !new.isEmpty else { return }
+            let entries = coordinator.assign(Array(new), replacing: false) { requested in
+                try client.assignmentWatermarks(requested, timeout: configuration.watermarkQueryTimeout)
+            }
+            try client.incrementalAssign(entries)
+        }
+    }
+
+    /// Stops reading partitions added with ``add(_:)`` (the hooks' `revoked` is told first).
+    public func remove(_ partitions: Set<KafkaTopicPartition>) async throws {
+        try await client.offload { [coordinator] client in
+            let held = partitions.intersection(coordinator.assignment)
+            guard !held.isEmpty else { return }
+            coordinator.revoke(Array(held), replacing: false)
+            try client.incrementalUnassign(Array(held))
+        }
+    }
 
     /// Waits for the next non-empty batch.
     ///
@@ -68,7 +101,7 @@ public final class KafkaConsumer: Sendable {
                             report(error, partition: partition)
                         }
                         if !result.messages.isEmpty || !result.reachedEnd.isEmpty {
-                            continuation.resume(returning: KafkaConsumerBatch(messages: result.messages, reachedEnd: result.reachedEnd))
+                            continuation.resume(returning: KafkaConsumerBatch(messages: result.messages, reachedEnd: result.reachedEnd, endOffsets: result.endOffsets))
                             return
                         }
                     }
@@ -125,6 +158,12 @@ public final class KafkaConsumer: Sendable {
         try await client.offload { try $0.watermarks(partition, timeout: timeout) }
     }
 
+    /// Of `positions` (each partition's next offset to read), the partitions whose position lies
+    /// beyond their end on the broker: a broker that lost its log.
+    public func beyondEnd(_ positions: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(5)) async throws -> Set<KafkaTopicPartition> {
+        try await client.offload { try $0.beyondEnd(positions, timeout: timeout) }
+    }
+
     /// Every partition of `topics`, from the broker's metadata (not only those assigned here).
     public func partitions(of topics: [String], timeout: Duration = .seconds(5)) async throws -> Set<KafkaTopicPartition> {
         let wanted = Set(topics)
@@ -170,7 +209,11 @@ private final class RebalanceCoordinator: Sendable {
 
     var assignment: Set<KafkaTopicPartition> { current.withLock { $0 } }
 
-    func assign(_ partitions: [KafkaTopicPartition], watermarks: (KafkaTopicPartition, Int64) throws -> KafkaWatermarks) -> [(KafkaTopicPartition, Int64)] {
+    /// Start offsets of `partitions`; with `replacing`, they become the whole assignment (a group
+    /// assignment), else they are added to it.
+    func assign(
+        _ partitions: [KafkaTopicPartition], replacing: Bool, watermarks: ([KafkaTopicPartition: Int64]) throws -> [KafkaTopicPartition: KafkaWatermarks]
+    ) -> [(KafkaTopicPartition, Int64)] {
         let requested: [KafkaTopicPartition: KafkaStartOffset]
         do {
             requested = try hooks.startOffsets(partitions)
@@ -180,36 +223,43 @@ private final class RebalanceCoordinator: Sendable {
             events.yield(.error(failure))
             return []
         }
+        // Every stored start checked against the partition's end at once (see
+        // ``RDKafkaClient/assignmentWatermarks(_:timeout:)``).
+        var checked: [KafkaTopicPartition: Int64] = [:]
+        for partition in partitions {
+            if case .offset(let offset) = requested[partition] ?? .committed, offset > 0 { checked[partition] = offset }
+        }
+        var marks: [KafkaTopicPartition: KafkaWatermarks] = [:]
+        if !checked.isEmpty {
+            do {
+                marks = try watermarks(checked)
+            } catch {
+                logger.warning("could not check the start offsets against the broker", metadata: ["partitions": "\(checked.count)", "error": "\(error)"])
+                events.yield(.error(error as? KafkaError ?? KafkaError(kind: .consumer, message: "\(error)")))
+            }
+        }
         var starts: [KafkaTopicPartition: KafkaStartOffset] = [:]
         for partition in partitions.sorted() {
             var start = requested[partition] ?? .committed
-            if case .offset(let offset) = start, offset > 0 {
-                do {
-                    let marks = try watermarks(partition, offset)
-                    if offset > marks.high {
-                        let anomaly = KafkaOffsetBeyondEnd(partition: partition, requested: offset, watermarks: marks)
-                        start = hooks.offsetBeyondEnd(anomaly)
-                        logger.error(
-                            "stored offset is beyond the end of the partition: the broker lost its log",
-                            metadata: ["partition": "\(partition)", "stored": "\(offset)", "high": "\(marks.high)", "startingAt": "\(start)"])
-                        events.yield(.offsetBeyondEnd(anomaly))
-                    }
-                } catch {
-                    logger.warning("could not check the start offset against the broker", metadata: ["partition": "\(partition)", "error": "\(error)"])
-                    events.yield(.error(error as? KafkaError ?? KafkaError(kind: .consumer, message: "\(error)")))
-                }
+            if let offset = checked[partition], let marks = marks[partition], offset > marks.high {
+                let anomaly = KafkaOffsetBeyondEnd(partition: partition, requested: offset, watermarks: marks)
+                start = hooks.offsetBeyondEnd(anomaly)
+                logger.error(
+                    "stored offset is beyond the end of the partition: the broker lost its log",
+                    metadata: ["partition": "\(partition)", "stored": "\(offset)", "high": "\(marks.high)", "startingAt": "\(start)"])
+                events.yield(.offsetBeyondEnd(anomaly))
             }
             starts[partition] = start
         }
-        current.withLock { $0 = Set(partitions) }
+        current.withLock { $0 = replacing ? Set(partitions) : $0.union(partitions) }
         events.yield(.assigned(starts))
         logger.info("partitions assigned", metadata: ["count": "\(partitions.count)"])
         return starts.map { ($0.key, RDKafkaTopicPartitionList.rawOffset($0.value)) }
     }
 
-    func revoke(_ partitions: [KafkaTopicPartition]) {
+    func revoke(_ partitions: [KafkaTopicPartition], replacing: Bool) {
         hooks.revoked(partitions)
-        current.withLock { $0 = [] }
+        current.withLock { $0 = replacing ? [] : $0.subtracting(partitions) }
         events.yield(.revoked(partitions))
         logger.info("partitions revoked", metadata: ["count": "\(partitions.count)"])
     }

@@ -43,4 +43,7 @@ public struct KafkaConsumerBatch: Sendable {
     public let messages: [KafkaConsumerMessage]
     /// Partitions that were read to their current end during this poll.
     public let reachedEnd: [KafkaTopicPartition]
+    /// The end offset of each partition in ``reachedEnd``: every message before it was in this
+    /// batch or an earlier one (offsets without a message, such as transaction markers, count).
+    public var endOffsets: [KafkaTopicPartition: Int64] = [:]
 }

@@ -28,6 +28,9 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable, Equatable {
     public let codeName: String
     /// A human-readable explanation with context.
     public let message: String
+    /// Whether the client that reported it cannot go on (a fenced or otherwise failed
+    /// transactional producer): it must be replaced.
+    public var isFatal = false
 
     /// Creates an error.
     /// - Parameters:

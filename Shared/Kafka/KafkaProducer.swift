@@ -14,7 +14,7 @@ import Synchronization
 ///
 /// As a `Service`, ``run()`` waits for graceful shutdown and then flushes what is in flight.
 public final class KafkaProducer: Service, Sendable {
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     private let logger: Logger
     private let pollThread: RDKafkaPollThread
     private let closed = Mutex(false)

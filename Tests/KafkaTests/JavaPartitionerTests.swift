@@ -1,4 +1,4 @@
-// The tests' own murmur2 against the Kafka Java client's published test vectors.
+// The services' murmur2 (KafkaKeyPartitioner, through JavaPartitioner) against the Kafka Java client's published test vectors.
 
 import Testing
 import TestSupport

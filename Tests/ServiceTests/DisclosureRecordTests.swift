@@ -34,6 +34,7 @@ import TestSupport
 
     @Test func webhookDeliveriesAndReplaysAreRecordedWithTheAgencyAndItsPurposeWhenQueued() async throws {
         let application = try await TestApplication.make(NotificationService.self, environment: ["WEBHOOK_ALLOW_LOCAL": "true"])
+        try F.ownTheFixturesPartition(application)
         let token = try await F.token()
         let people = F.people(3)
         let subscription = try await application.http.test(.live) { client in

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The container path, as far as it can be checked without a Docker engine:
-#  - docker/compose.yaml parses (Debian's docker-compose) and names every service;
+#  - docker/compose.yaml parses (Debian's docker-compose) and names every service (the profile
+#    `scaled` adds a second instance of each service);
 #  - every image tag is pinned (compose and the Dockerfile's FROM lines: a version, never latest);
 #  - every long-running service has a healthcheck and a restart policy;
 #  - secrets come from files in docker/secrets/ (ignored by git and by the image build) through
@@ -16,7 +17,7 @@ BIN=${REGISTRY_BIN_DIR:-$(cd "$ROOT" && swift build --show-bin-path)}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 failed=0
-if ! docker-compose -f "$ROOT/docker/compose.yaml" --profile observability config > "$dir/compose.yaml" 2> "$dir/errors"; then
+if ! docker-compose -f "$ROOT/docker/compose.yaml" --profile observability --profile scaled config > "$dir/compose.yaml" 2> "$dir/errors"; then
   echo "FAIL compose config: $(cat "$dir/errors")"; exit 1
 fi
 echo "ok   docker-compose config parses docker/compose.yaml"
@@ -35,7 +36,7 @@ def check(ok, good, bad):
     (print(f"ok   {good}") if ok else failures.append(bad))
 
 registry = ["registration-intake", "address-index", "notification", "audit"]
-expected = sorted(registry + ["kafka", "topics", "prometheus", "grafana"])
+expected = sorted(registry + [f"{s}-2" for s in registry] + ["kafka", "topics", "prometheus", "grafana"])
 check(sorted(services) == expected, f"services: {' '.join(sorted(services))}", f"services are {sorted(services)}, expected {expected}")
 
 def pinned(image):
@@ -75,9 +76,10 @@ documented = "\n".join(p.read_text() for p in (root / "docs").glob("*.md"))
 unknown, undocumented = [], set()
 for service in registry:
     names, files = read_by(service)
-    for variable in services[service].get("environment") or {}:
-        if variable not in names and variable not in files and not variable.startswith("KAFKA_"):
-            unknown.append(f"{service}: {variable}")
+    for instance in [service, f"{service}-2"]:
+        for variable in services.get(instance, {}).get("environment") or {}:
+            if variable not in names and variable not in files and not variable.startswith("KAFKA_"):
+                unknown.append(f"{instance}: {variable}")
     undocumented |= {n for n in names if f"`{n}`" not in documented}
     if not files:
         failures.append(f"{service} --help does not list the secrets that may be given as <NAME>_FILE")

@@ -45,12 +45,19 @@ public enum AddressIndexService: RegistryService {
             topics: topics, source: descriptor.eventSource, occupancyThreshold: threshold, clock: clock, logger: environment.logger)
         let processor = IndexProcessor(catalogTopic: topics.name(for: .addressCatalog), projector: projector)
         let catalogRead = CatchUpGate(name: topics.name(for: .addressCatalog))
-        let watcher = TemporaryEndWatcher(store: environment.store, relay: environment.relay, projector: projector, interval: .seconds(60), logger: environment.logger)
+        // Every instance holds every person (a replica of the accepted topic) and computes the
+        // derived events; the owner of each accepted partition in the group publishes them.
+        let ownership = environment.partitionOwnership(of: .registrationAccepted, everyInstanceComputes: true)
+        let watcher = TemporaryEndWatcher(
+            store: environment.store, relay: environment.relay, projector: projector, ownership: ownership, interval: .seconds(60), logger: environment.logger)
         let store = environment.store
         return ServiceParts(
             consumers: [
                 .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: false),
-                ConsumerPart(processor: processor, topics: [topics.name(for: .registrationAccepted)], startsAfter: catalogRead),
+                ConsumerPart(
+                    processor: processor, topics: [topics.name(for: .registrationAccepted)], groupSuffix: ".replica", startsAfter: catalogRead,
+                    membership: .everyPartition, ownership: ownership),
+                .ownershipMember(ownership),
             ],
             routes: { routes in
                 PersonRoutes(store: store, clock: clockInUse, certificates: certificates).add(to: routes)

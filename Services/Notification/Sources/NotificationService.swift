@@ -65,28 +65,55 @@ public enum NotificationService: RegistryService {
         let limits = SubscriptionLimits(
             subscriptions: try settings.int(subscriptionsPerAgency, in: 1...100_000), watchedIINs: try settings.int(watchedIINsPerAgency, in: 1...100_000_000),
             replaySpan: try duration(replayMaxSpan), replaysPerHour: try settings.int(replaysPerHour, in: 1...100_000))
+        // Every instance stores every event; the owner of an event's partition in the group
+        // delivers it (docs/scaling.md). Nothing is owned at start: the deliveries the last run
+        // left unfinished are queued again by whoever owns their partitions now.
+        let member = EngineHandle()
+        let ownership = DeliveryOwnership(
+            store: store, member: member, relay: environment.relay, topics: topics, source: descriptor.eventSource, newDeliveries: wakeups,
+            logger: environment.logger)
+        try store.pool.write { db in try DeliveryOwnership.dropUnfinished(of: nil, in: db) }
         let engine = DeliveryEngine(
             store: store, relay: environment.relay, timeout: try duration(timeout), schedule: schedule,
             concurrency: try settings.int(concurrency, in: 1...1024), receiverConcurrency: try settings.int(receiverConcurrency, in: 1...256),
             retention: try duration(retention), outcomeTopic: topics.name(for: .notificationOutcome), source: descriptor.eventSource, allowLocal: local,
-            wakeups: wakeups, logger: environment.logger)
-        let processor = NotificationProcessor(topics: topics, source: descriptor.eventSource, ownerAlerts: ownerAlerts, newDeliveries: wakeups)
+            wakeups: wakeups, ownership: ownership, logger: environment.logger)
+        var processor = NotificationProcessor(topics: topics, source: descriptor.eventSource, ownerAlerts: ownerAlerts, newDeliveries: wakeups)
+        processor.ownership = ownership
         let catalogRead = CatchUpGate(name: topics.name(for: .addressCatalog))
+        let subscriptionsRead = CatchUpGate(name: SubscriptionChangelog.topic(topics))
         var inputs: [RegistryTopic] = [.addressChanged, .addressAlerts]
         if ownerAlerts { inputs += [.registrationSubmitted, .registrationAccepted] }
+        let subscriptions = ConsumerPart(
+            processor: SubscriptionReplica(
+                ownership: ownership, newDeliveries: wakeups, accessTopic: topics.name(for: .accessLogged), source: descriptor.eventSource,
+                logger: environment.logger),
+            topics: [SubscriptionChangelog.topic(topics)], groupSuffix: ".subscriptions", caughtUp: subscriptionsRead, startsAfter: catalogRead,
+            membership: .everyPartition)
+        var owner = ConsumerPart(
+            processor: processor, topics: inputs.map(topics.name(for:)), pace: .background, handover: PartitionHandover(acquiresOwnership: false, keeper: ownership))
+        owner.fetchesMessages = false
+        owner.handle = member
         return ServiceParts(
             consumers: [
                 // The catalog's owners decide owner alerts; without them the copy decides nothing.
                 .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: ownerAlerts),
-                ConsumerPart(processor: processor, topics: inputs.map(topics.name(for:)), startsAfter: catalogRead),
+                subscriptions,
+                ConsumerPart(
+                    processor: processor, topics: inputs.map(topics.name(for:)), groupSuffix: ".events", startsAfter: subscriptionsRead,
+                    membership: .everyPartition),
+                owner,
             ],
             routes: { routes in
                 SubscriptionRoutes(
                     store: store, newDeliveries: wakeups, allowLocal: local, limits: limits, relay: environment.relay,
-                    accessTopic: topics.name(for: .accessLogged), source: descriptor.eventSource
+                    accessTopic: topics.name(for: .accessLogged), source: descriptor.eventSource, topics: topics, ownership: ownership
                 ).add(to: routes)
             },
-            services: [engine])
+            services: [
+                engine, ownership,
+                SubscriptionTopicCreator(kafka: environment.configuration.kafka, topic: SubscriptionChangelog.topic(topics), logger: environment.logger),
+            ])
     }
 
     /// Keeps the owner-alert channel in step with `OWNER_ALERT_WEBHOOK_URL`.

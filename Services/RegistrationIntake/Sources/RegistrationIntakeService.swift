@@ -35,11 +35,35 @@ public enum RegistrationIntakeService: RegistryService {
         // Submissions are decided against the catalog as intake has read it, so at start the
         // catalog's backlog is applied before any submission is (its own consumer opens the gate).
         let catalogRead = CatchUpGate(name: topics.name(for: .addressCatalog))
-        let processor = IntakeProcessor(topics: topics, desk: desk)
+        // Each partition of the submitted topic is decided by one instance, which publishes its
+        // decisions through the partition's fenced producer; every instance replicates the
+        // decisions of the partitions it does not own (docs/scaling.md).
+        let ownership = environment.partitionOwnership(
+            of: .registrationSubmitted, everyInstanceComputes: false, readBack: [.registrationAccepted, .registrationRejected])
+        let replica = EngineHandle()
+        let handover = IntakeHandover(store: environment.store, replica: replica, topics: topics, logger: environment.logger)
+        // Nothing is owned at start: what the last run decided and never published is taken back.
+        // A store that refuses the write (full, read-only) does not stop the start: the service
+        // comes up and reports its store failing, and the first takeover retries the take-back
+        // until the store takes it, before anything is restored or decided.
+        do {
+            try handover.takeBackLastRun()
+        } catch {
+            environment.logger.error("could not take back the decisions the last run did not publish; the first takeover will", metadata: ["error": "\(error)"])
+        }
+        let processor = IntakeProcessor(topics: topics, desk: desk, ownership: ownership)
+        var decisions = ConsumerPart(
+            processor: DecisionReplica(topics: topics, logger: environment.logger),
+            topics: [topics.name(for: .registrationAccepted), topics.name(for: .registrationRejected)], groupSuffix: ".decisions",
+            membership: .everyPartition)
+        decisions.handle = replica
         return ServiceParts(
             consumers: [
                 .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: true),
-                ConsumerPart(processor: processor, topics: [topics.name(for: .registrationSubmitted)], startsAfter: catalogRead),
+                decisions,
+                ConsumerPart(
+                    processor: processor, topics: [topics.name(for: .registrationSubmitted)], startsAfter: catalogRead, ownership: ownership,
+                    handover: PartitionHandover(acquiresOwnership: true, keeper: handover)),
             ],
             routes: { routes.add(to: $0) })
     }

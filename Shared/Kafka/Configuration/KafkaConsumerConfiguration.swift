@@ -37,6 +37,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var prefetchKilobytes: Int = 4_096
     /// Timeout of the watermark query made per partition on assignment.
     public var watermarkQueryTimeout: Duration = .seconds(5)
+    /// `false` for a member that only holds partitions (it takes part in the group's assignment,
+    /// e.g. to own what other consumers compute) and never reads them: every assigned partition
+    /// is paused.
+    public var fetchesMessages = true
 
     /// Creates a configuration.
     /// - Parameters:

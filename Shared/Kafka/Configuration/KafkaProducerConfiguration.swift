@@ -10,6 +10,9 @@ public struct KafkaProducerConfiguration: Sendable {
     public var client: KafkaClientConfiguration
     /// `enable.idempotence`.
     public var idempotent: Bool = true
+    /// `transactional.id`: set, the producer writes in transactions, and a newer producer with the
+    /// same id fences it (``KafkaProducer/initTransactions(timeout:)``).
+    public var transactionalID: String?
     /// `linger.ms`: how long to wait for more messages before sending a batch.
     public var linger: Duration = .milliseconds(5)
     /// `batch.num.messages`: most messages in one batch.
@@ -39,6 +42,10 @@ public struct KafkaProducerConfiguration: Sendable {
         var p = client.properties
         p["enable.idempotence"] = idempotent ? "true" : "false"
         if idempotent { p["acks"] = "all" }
+        if let transactionalID {
+            p["transactional.id"] = transactionalID
+            p["transaction.timeout.ms"] = "\(max(messageTimeout.milliseconds, 60_000))"
+        }
         p["linger.ms"] = "\(linger.milliseconds)"
         p["batch.num.messages"] = "\(batchMessages)"
         p["batch.size"] = "\(batchBytes)"

@@ -50,42 +50,54 @@ final class RDKafkaClient: @unchecked Sendable {
     /// Installs the consumer's rebalance handling.
     ///
     /// - Parameters:
-    ///   - assign: Given the assigned partitions and a way to ask the broker for a partition's
+    ///   - assign: Given the assigned partitions and a way to ask the broker for partitions'
     ///     watermarks, returns each partition's start offset (raw librdkafka offsets).
     ///   - revoke: Told which partitions are being taken away, before they are.
     func setRebalanceHandlers(
-        watermarkTimeout: Duration,
-        assign: @escaping @Sendable ([KafkaTopicPartition], (KafkaTopicPartition, Int64) throws -> KafkaWatermarks) -> [(KafkaTopicPartition, Int64)],
+        watermarkTimeout: Duration, pauseAssigned: Bool = false,
+        assign: @escaping @Sendable ([KafkaTopicPartition], ([KafkaTopicPartition: Int64]) throws -> [KafkaTopicPartition: KafkaWatermarks]) -> [(KafkaTopicPartition, Int64)],
         revoke: @escaping @Sendable ([KafkaTopicPartition]) -> Void
     ) {
-        let timeoutMilliseconds = Int32(watermarkTimeout.milliseconds)
-        let properties = self.properties
-        context.setRebalanceHandler { rk, code, list in
+        context.setRebalanceHandler { [unowned self] rk, code, list in
             let partitions = RDKafkaTopicPartitionList.entries(list).map(\.0)
             if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
-                let entries = assign(partitions) { tp, requested in
-                    var low: Int64 = 0
-                    var high: Int64 = 0
-                    let result = rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &low, &high, timeoutMilliseconds)
-                    if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-                        throw KafkaError.rd(.consumer, result, context: "watermarks of \(tp)")
-                    }
-                    if requested > high && high > 0 {
-                        // ListOffsets may understate the end (Tansu); confirm with a fetch.
-                        let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(
-                            properties: properties, partitions: [(tp, from: high - 1)], timeout: watermarkTimeout)
-                        high = max(high, confirmed[tp] ?? high)
-                    }
-                    return KafkaWatermarks(low: low, high: high)
-                }
+                let entries = assign(partitions) { requested in try assignmentWatermarks(requested, timeout: watermarkTimeout) }
                 let assignment = RDKafkaTopicPartitionList.make(entries)
                 defer { rd_kafka_topic_partition_list_destroy(assignment) }
                 rd_kafka_assign(rk, assignment)
+                if pauseAssigned && !entries.isEmpty { rd_kafka_pause_partitions(rk, assignment) }
             } else {
                 revoke(partitions)
                 rd_kafka_assign(rk, nil)
             }
         }
+    }
+
+    /// Partitions' watermarks as an assignment checks requested start offsets against them: one
+    /// ListOffsets request per partition, and for those whose requested offset lies beyond the
+    /// answer, one fetch for all of them confirms the end (Tansu's ListOffsets may understate it,
+    /// even as 0). One fetch rather than one per partition: an assignment of dozens of partitions
+    /// (audit's) runs inside the rebalance, which must not outlast `max.poll.interval.ms`.
+    func assignmentWatermarks(_ requested: [KafkaTopicPartition: Int64], timeout: Duration) throws -> [KafkaTopicPartition: KafkaWatermarks] {
+        var marks: [KafkaTopicPartition: KafkaWatermarks] = [:]
+        var suspects: [(KafkaTopicPartition, from: Int64)] = []
+        for (tp, offset) in requested {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let result = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rd(.consumer, result, context: "watermarks of \(tp)")
+            }
+            marks[tp] = KafkaWatermarks(low: low, high: high)
+            if offset > high { suspects.append((tp, from: max(high - 1, 0))) }
+        }
+        guard !suspects.isEmpty else { return marks }
+        let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: suspects, timeout: timeout)
+        for (tp, _) in suspects {
+            guard let listed = marks[tp], let fetched = confirmed[tp] else { continue }
+            marks[tp] = KafkaWatermarks(low: listed.low, high: max(listed.high, fetched))
+        }
+        return marks
     }
 
     // MARK: Producer
@@ -162,10 +174,18 @@ final class RDKafkaClient: @unchecked Sendable {
         }
     }
 
+    func unsubscribe() throws {
+        let code = rd_kafka_unsubscribe(handle)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.consumer, code, context: "unsubscribe")
+        }
+    }
+
     /// The result of one consumer poll, with per-message errors separated out.
     struct PollResult {
         var messages: [KafkaConsumerMessage] = []
         var reachedEnd: [KafkaTopicPartition] = []
+        var endOffsets: [KafkaTopicPartition: Int64] = [:]
         var errors: [(KafkaTopicPartition?, KafkaError)] = []
     }
 
@@ -206,6 +226,7 @@ final class RDKafkaClient: @unchecked Sendable {
                     ))
             } else if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF, let tp {
                 result.reachedEnd.append(tp)
+                result.endOffsets[tp] = m.offset
             } else {
                 let text = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? ""
                 result.errors.append((tp, KafkaError.rd(.consumer, m.err, context: "\(tp.map(\.description) ?? "consumer"): \(text)")))
@@ -225,6 +246,26 @@ final class RDKafkaClient: @unchecked Sendable {
         }
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError.rd(.consumer, code, context: "assign")
+        }
+    }
+
+    /// Adds partitions to a manual assignment (no group), each from its offset.
+    func incrementalAssign(_ entries: [(KafkaTopicPartition, Int64)]) throws {
+        guard !entries.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList.make(entries)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let error = rd_kafka_incremental_assign(handle, list) {
+            throw KafkaError.rd(.consumer, consuming: error, context: "assign")
+        }
+    }
+
+    /// Removes partitions from a manual assignment.
+    func incrementalUnassign(_ partitions: [KafkaTopicPartition]) throws {
+        guard !partitions.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList.make(partitions.map { ($0, 0) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let error = rd_kafka_incremental_unassign(handle, list) {
+            throw KafkaError.rd(.consumer, consuming: error, context: "unassign")
         }
     }
 
@@ -258,6 +299,13 @@ final class RDKafkaClient: @unchecked Sendable {
             high = max(high, confirmed[tp] ?? high)
         }
         return KafkaWatermarks(low: low, high: high)
+    }
+
+    /// Of `positions` (each partition's next offset to read), those that lie beyond the
+    /// partition's end on the broker (as an assignment checks them).
+    func beyondEnd(_ positions: [KafkaTopicPartition: Int64], timeout: Duration) throws -> Set<KafkaTopicPartition> {
+        let marks = try assignmentWatermarks(positions, timeout: timeout)
+        return Set(positions.filter { tp, position in marks[tp].map { position > $0.high } ?? false }.keys)
     }
 
     /// The offsets this consumer handle's group committed for `partitions`; partitions without a

@@ -29,6 +29,25 @@ public struct ServiceEnvironment: Sendable {
     public let clock: TrustedClock
     /// The service's logger.
     public let logger: Logger
+    /// Whether it runs with `--rebuild` (its store was dropped and is replayed from the topics).
+    public var rebuilding = false
+
+    /// The ownership of `topic`'s partitions in the consumer group `<prefix><service><groupSuffix>`:
+    /// what messages of `topic` cause is published only by the instance that owns their partition,
+    /// through a fenced producer (see ``PartitionOwnership``). The outbox relay follows it.
+    /// - Parameter readBack: Topics the service also reads as a replica (see ``PartitionOwnership/readBackTopics``).
+    public func partitionOwnership(
+        of topic: RegistryTopic, groupSuffix: String = "", everyInstanceComputes: Bool, readBack: [RegistryTopic] = []
+    ) -> PartitionOwnership {
+        var producer = KafkaProducerConfiguration(client: configuration.kafka)
+        producer.client.clientID = descriptor.name
+        let ownership = PartitionOwnership(
+            inputTopic: topics.name(for: topic), groupID: configuration.topicPrefix + descriptor.name + groupSuffix,
+            everyInstanceComputes: everyInstanceComputes, readBackTopics: Set(readBack.map(topics.name(for:))), rebuilding: rebuilding,
+            producer: producer, logger: logger)
+        relay.follow(ownership)
+        return ownership
+    }
 }
 
 /// How soon a consumer must see a message once it is published.
@@ -70,6 +89,16 @@ public struct ConsumerPart: Sendable {
     public let pace: ConsumerPace
     /// How much librdkafka fetches ahead, if not ``KafkaConsumerConfiguration/prefetchKilobytes``.
     public let prefetchKilobytes: Int?
+    /// Whether the service's instances share its partitions or each reads them all.
+    public let membership: ConsumerMembership
+    /// Whose outbox rows the messages of its input topic cause (`nil`: this instance's).
+    public let ownership: PartitionOwnership?
+    /// How partitions move between instances (group membership).
+    public let handover: PartitionHandover?
+    /// `false` for a member that only holds partitions (``ownershipMember(_:)``).
+    public var fetchesMessages = true
+    /// Bound to the engine this part becomes, for the service's other parts.
+    public var handle: EngineHandle?
 
     /// Creates a consumer part.
     /// - Parameters:
@@ -79,10 +108,17 @@ public struct ConsumerPart: Sendable {
     ///   - pace: How soon it must see new messages.
     ///   - prefetchKilobytes: How much to fetch ahead, for a consumer of many more partitions
     ///     than one topic's (`nil`: the default).
+    ///   - membership: ``ConsumerMembership/group`` (the default) or every partition in every instance.
+    ///   - ownership: Publishes what messages of its topic cause (rows are tagged with their partition).
+    ///   - handover: How partitions move between instances (group membership).
     public init(
         processor: any BatchProcessor, topics: [String], groupSuffix: String = "", caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil,
-        pace: ConsumerPace = .prompt, prefetchKilobytes: Int? = nil
+        pace: ConsumerPace = .prompt, prefetchKilobytes: Int? = nil, membership: ConsumerMembership = .group,
+        ownership: PartitionOwnership? = nil, handover: PartitionHandover? = nil
     ) {
+        self.membership = membership
+        self.ownership = ownership
+        self.handover = handover
         self.pace = pace
         self.prefetchKilobytes = prefetchKilobytes
         self.processor = processor
@@ -95,7 +131,9 @@ public struct ConsumerPart: Sendable {
 
 extension ConsumerPart {
     /// The consumer of a service's copy of `address.catalog.v1` (group suffix `.catalog`); it
-    /// opens `caughtUp` once it has read the catalog to its end.
+    /// opens `caughtUp` once it has read the catalog to its end. Every instance reads the whole
+    /// catalog (``ConsumerMembership/everyPartition``): a group would give each instance part of
+    /// it, and intake would reject the addresses of the other part as unknown.
     /// - Parameter decidesEvents: Whether the copy decides what happens to events (intake's
     ///   `UNKNOWN_ADDRESS`, notification's owner alerts). Such a copy is read at the prompt
     ///   pace, since an event may follow its dwelling closely; one that decides none (the
@@ -104,8 +142,26 @@ extension ConsumerPart {
     public static func catalogCopy(processor: any BatchProcessor, topics: TopicNames, caughtUp: CatchUpGate, decidesEvents: Bool) -> ConsumerPart {
         ConsumerPart(
             processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: caughtUp,
-            pace: decidesEvents ? .prompt : .background)
+            pace: decidesEvents ? .prompt : .background, membership: .everyPartition)
     }
+}
+
+extension ConsumerPart {
+    /// A member of the service's group that reads nothing and only holds the partitions of
+    /// `ownership`'s topic, so that each partition has one owner among the instances, who
+    /// publishes what every instance computes from it (address-index's replicas).
+    public static func ownershipMember(_ ownership: PartitionOwnership) -> ConsumerPart {
+        var part = ConsumerPart(
+            processor: NothingToApply(), topics: [ownership.inputTopic], pace: .background, ownership: ownership,
+            handover: PartitionHandover(acquiresOwnership: true))
+        part.fetchesMessages = false
+        return part
+    }
+}
+
+/// The processor of a consumer that reads nothing.
+struct NothingToApply: BatchProcessor {
+    func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {}
 }
 
 /// What a service adds to the runtime: consumers, routes and any long-running services.

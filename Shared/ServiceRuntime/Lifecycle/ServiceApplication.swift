@@ -33,10 +33,11 @@ public struct ServiceApplication: Sendable {
     ///   - settings: Reads its own variables.
     ///   - verifier: Verifies bearer tokens.
     ///   - registry: Where `/metrics` reads from.
+    ///   - rebuilding: Whether it runs with `--rebuild` (see ``ServiceEnvironment/rebuilding``).
     ///   - deadLetterMessage: Builds a `deadletter.v1` message for a poison input message.
     public init<S: RegistryService>(
         _ service: S.Type, configuration: CommonConfiguration, settings: EnvironmentReader, verifier: TokenVerifier,
-        registry: PrometheusCollectorRegistry, logger: Logger,
+        registry: PrometheusCollectorRegistry, logger: Logger, rebuilding: Bool = false,
         deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage
     ) throws {
         let descriptor = S.descriptor
@@ -48,9 +49,11 @@ public struct ServiceApplication: Sendable {
         let topics = TopicNames(prefix: configuration.topicPrefix)
         let accessLog = AccessLog(store: store, relay: relay, topics: topics, service: descriptor.name, source: descriptor.eventSource)
         let clock = TrustedClock(service: descriptor.name, logger: logger, maxAhead: configuration.clockMaxAhead)
-        environment = ServiceEnvironment(
+        var environment = ServiceEnvironment(
             descriptor: descriptor, configuration: configuration, settings: settings, store: store,
             producer: producer, relay: relay, accessLog: accessLog, topics: topics, clock: clock, logger: logger)
+        environment.rebuilding = rebuilding
+        self.environment = environment
         let parts = try S.parts(in: environment)
         services = parts.services
         engines = parts.consumers.map { part in
@@ -59,10 +62,14 @@ public struct ServiceApplication: Sendable {
             consumer.client.clientID = descriptor.name
             consumer.fetchWait = part.pace.fetchWait
             if let prefetch = part.prefetchKilobytes { consumer.prefetchKilobytes = prefetch }
-            return ProcessingEngine(
-                store: store, processor: part.processor, consumer: consumer, topics: part.topics,
+            consumer.fetchesMessages = part.fetchesMessages
+            let engine = ProcessingEngine(
+                store: store, processor: part.processor, consumer: consumer, topics: part.topics, membership: part.membership,
+                ownership: part.ownership, handover: part.handover,
                 deadLetterMessage: deadLetterMessage, relay: relay, caughtUp: part.caughtUp, startsAfter: part.startsAfter,
                 clock: clock, service: descriptor.name, logger: logger)
+            part.handle?.bind(engine)
+            return engine
         }
 
         let router = Router(context: RegistryRequestContext.self)

@@ -104,6 +104,7 @@ public enum ServiceMain {
         do {
             application = try ServiceApplication(
                 S.self, configuration: configuration, settings: reader, verifier: verifier, registry: registry, logger: logger,
+                rebuilding: arguments.first == "--rebuild",
                 deadLetterMessage: DeadLetters.message(service: descriptor.name, source: descriptor.eventSource, topics: TopicNames(prefix: configuration.topicPrefix)))
         } catch {
             logger.critical("could not start", metadata: ["error": "\(error)"])

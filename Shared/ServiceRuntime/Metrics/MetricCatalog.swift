@@ -65,6 +65,8 @@ public enum MetricCatalog {
         Family("intake_accepted_total", .counter, "Submissions accepted (registration.accepted.v1 events written)."),
         Family("intake_rejected_total", .counter, "Submissions rejected (registration.rejected.v1 events written)."),
         Family("intake_duplicate_submissions_total", .counter, "Submissions whose (source, id) was already decided; acknowledged without a new event."),
+        Family("intake_misrouted_submissions_total", .counter, "Submissions that arrived in another partition than their person's and were sent on to it."),
+        Family("intake_replicated_decisions_total", .counter, "Decisions of partitions other instances decide, applied to this instance's replica."),
         // address-index
         Family("index_repeated_events_total", .counter, "Accepted events whose per-IIN sequence was already applied (re-sent), ignored."),
         Family("index_sequence_gaps_total", .counter, "Accepted events that arrived ahead of a missing sequence number and were held back."),

@@ -36,15 +36,31 @@ public struct BatchTransaction {
     public private(set) var deadLetters: [(message: KafkaConsumerMessage, reason: String)] = []
     /// Messages appended to the outbox by this transaction.
     public private(set) var emitted = 0
+    /// The topic whose partitions' owners alone publish what its messages cause (see
+    /// ``PartitionOwnership``), if any.
+    public let ownedTopic: String?
 
     /// A transaction over `db` (the engine makes one per batch; tests apply batches with one).
-    public init(db: Database) {
+    /// - Parameter ownedTopic: See ``ownedTopic``.
+    public init(db: Database, ownedTopic: String? = nil) {
         self.db = db
+        self.ownedTopic = ownedTopic
     }
 
     /// Appends an outgoing message to the outbox, in this transaction.
     public mutating func emit(_ message: KafkaProducerMessage) throws {
         try Outbox.append(message, in: db)
+        emitted += 1
+    }
+
+    /// Appends an outgoing message that `cause` led to. When `cause` is a message of
+    /// ``ownedTopic``, only the owner of its partition publishes it.
+    public mutating func emit(_ message: KafkaProducerMessage, causedBy cause: KafkaConsumerMessage) throws {
+        if cause.topic == ownedTopic {
+            try Outbox.append(message, ownerPartition: cause.topicPartition.partition, sourceOffset: cause.offset, in: db)
+        } else {
+            try Outbox.append(message, in: db)
+        }
         emitted += 1
     }
 

@@ -6,6 +6,7 @@ import Kafka
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// Drains a store's outbox through an idempotent producer (docs/architecture.md §6).
 ///
@@ -14,9 +15,19 @@ import ServiceLifecycle
 /// ``maximumBackoff``) and tries again, so rows wait in the outbox, never lost. A crash between
 /// delivery and deletion re-sends a row with the same bytes (same CloudEvent id); consumers
 /// dedupe. On graceful shutdown it keeps draining for at most ``shutdownDrainTimeout``.
+///
+/// With a ``PartitionOwnership``, rows a consumed message caused are published only for the
+/// partitions this instance owns, each partition's in transactions of its own fenced producer
+/// that also commit the group's offset up to where the partition is published. Rows of partitions
+/// another instance owns wait (intake takes them back when it learns it lost the partition) or,
+/// where every instance computes them (address-index), are dropped once their owner published them.
 public final class OutboxRelay: Service, Sendable {
     private let store: ServiceStore
     private let producer: KafkaProducer
+    private let ownershipBox: Mutex<PartitionOwnership?>
+    private var ownership: PartitionOwnership? { ownershipBox.withLock { $0 } }
+    /// How long rows without a source offset of a partition another instance owns are kept.
+    static let unpositionedRetention: TimeInterval = 3_600
     private let logger: Logger
     private let batchSize: Int
     /// Longest pause between attempts while the broker is unreachable.
@@ -35,12 +46,14 @@ public final class OutboxRelay: Service, Sendable {
     ///   - producer: An idempotent producer.
     ///   - service: The service name, for metric labels.
     ///   - batchSize: Rows per send.
+    ///   - ownership: Who publishes rows that consumed messages caused (`nil`: this instance, all).
     public init(
         store: ServiceStore, producer: KafkaProducer, service: String, batchSize: Int = 2_000,
-        maximumBackoff: Duration = .seconds(5), shutdownDrainTimeout: Duration = .seconds(10), logger: Logger
+        maximumBackoff: Duration = .seconds(5), shutdownDrainTimeout: Duration = .seconds(10), ownership: PartitionOwnership? = nil, logger: Logger
     ) {
         self.store = store
         self.producer = producer
+        self.ownershipBox = Mutex(ownership)
         self.logger = logger
         self.batchSize = batchSize
         self.maximumBackoff = maximumBackoff
@@ -49,6 +62,12 @@ public final class OutboxRelay: Service, Sendable {
         ageGauge = Gauge(label: "outbox_oldest_age_seconds", dimensions: [("service", service)])
         sentCounter = Counter(label: "outbox_sent_total", dimensions: [("service", service)])
         failedCounter = Counter(label: "outbox_send_failures_total", dimensions: [("service", service)])
+    }
+
+    /// Publishes rows that consumed messages caused according to `ownership` (set once, while the
+    /// service is assembled).
+    public func follow(_ ownership: PartitionOwnership) {
+        ownershipBox.withLock { $0 = ownership }
     }
 
     /// Tells the relay that new rows were committed (it also looks every second by itself).
@@ -60,10 +79,15 @@ public final class OutboxRelay: Service, Sendable {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             var backoff = Duration.milliseconds(100)
+            var lastUpkeep = ContinuousClock.now
             while !Task.isCancelled {
                 do {
                     let sent = try await self.relayOnce()
                     backoff = .milliseconds(100)
+                    if ContinuousClock.now - lastUpkeep >= .seconds(5) {
+                        lastUpkeep = .now
+                        try await self.keepPositions()
+                    }
                     if sent == 0 { await self.wakeups.wait(timeout: .seconds(1)) }
                 } catch {
                     self.failedCounter.increment()
@@ -84,12 +108,61 @@ public final class OutboxRelay: Service, Sendable {
     @discardableResult
     public func relayOnce() async throws -> Int {
         let size = batchSize
-        let rows = try await store.read { try Outbox.oldest(size, in: $0) }
+        let publishers = ownership?.publishers ?? [:]
+        let owned = Set(publishers.keys)
+        let rows = try await store.read { db in
+            self.ownership == nil ? try Outbox.oldest(size, in: db) : try Outbox.oldest(size, owned: owned, in: db)
+        }
         guard !rows.isEmpty else {
             depthGauge.record(0)
             ageGauge.record(0)
             return 0
         }
+        let own = rows.filter { $0.ownerPartition == nil }
+        let byPartition = Dictionary(grouping: rows.filter { $0.ownerPartition != nil }, by: { $0.ownerPartition! })
+        let last = rows.last!.id
+        // Each owned partition in its own transaction, beside this instance's own rows.
+        let outcomes = await withTaskGroup(of: Sent.self) { group in
+            group.addTask { await self.deliver(own) }
+            for (partition, partitionRows) in byPartition {
+                guard let publisher = publishers[partition] else { continue }
+                group.addTask { await self.publish(partitionRows, of: partition, through: publisher, batchEnd: last) }
+            }
+            var all: [Sent] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        let ids = outcomes.flatMap(\.ids).sorted()
+        let ownership = self.ownership
+        let recorded = outcomes.reduce(into: [KafkaTopicPartition: Int64]()) { all, sent in
+            guard let partition = sent.partition, ownership?.owned.contains(partition) == true else { return }
+            all.merge(sent.readBack) { max($0, $1) }
+        }
+        let depth = try await store.write { db in
+            try Outbox.delete(ids: ids, in: db)
+            // This instance's replica of those topics need not read its own messages back.
+            try ConsumerOffsets.store(recorded.mapValues { $0 - 1 }, in: db)
+            return try Outbox.depth(in: db)
+        }
+        sentCounter.increment(by: ids.count)
+        depthGauge.record(depth.count)
+        ageGauge.record(depth.oldestAge)
+        if let firstFailure = outcomes.compactMap(\.failure).first { throw firstFailure }
+        return ids.count
+    }
+
+    /// What one send did: the rows to delete, its first failure, and for a partition's
+    /// transaction, where its messages on ``PartitionOwnership/readBackTopics`` ended.
+    private struct Sent: Sendable {
+        var ids: [Int64] = []
+        var failure: KafkaError?
+        var partition: Int32?
+        var readBack: [KafkaTopicPartition: Int64] = [:]
+    }
+
+    /// Sends this instance's own rows; returns the ids delivered and the first failure.
+    private func deliver(_ rows: [OutboxMessage]) async -> Sent {
+        guard !rows.isEmpty else { return Sent() }
         let results = await producer.deliver(rows.map(\.message))
         var delivered: [Int64] = []
         var firstFailure: KafkaError?
@@ -99,15 +172,74 @@ public final class OutboxRelay: Service, Sendable {
             case .failure(let error): firstFailure = firstFailure ?? error
             }
         }
-        let ids = delivered
-        let depth = try await store.write { db in
-            try Outbox.delete(ids: ids, in: db)
-            return try Outbox.depth(in: db)
+        return Sent(ids: delivered, failure: firstFailure)
+    }
+
+    /// Publishes a partition's rows in one transaction of its fenced producer, committing the
+    /// group's offset of the partition up to where it is then published. Rows an earlier owner
+    /// published already (caused before its committed offset) are only deleted.
+    /// - Returns: The ids to delete (all of them, or none if the transaction failed).
+    private func publish(_ rows: [OutboxMessage], of partition: Int32, through publisher: PartitionOwnership.Publisher, batchEnd: Int64) async -> Sent {
+        guard let ownership else { return Sent() }
+        let from = publisher.publishedBefore ?? 0
+        let waiting = rows.filter { row in row.sourceOffset.map { $0 >= from } ?? true }
+        do {
+            let position = try await store.read { db in
+                try Outbox.publishedPosition(of: partition, appliedTopic: ownership.inputTopic, after: batchEnd, in: db)
+            }
+            var offsets: [KafkaTopicPartition: Int64] = [:]
+            if let position { offsets[KafkaTopicPartition(topic: ownership.inputTopic, partition: partition)] = max(position, from) }
+            var readBack: [KafkaTopicPartition: Int64] = [:]
+            if !waiting.isEmpty || !offsets.isEmpty {
+                let reports = try await publisher.producer.publishInTransaction(waiting.map(\.message), offsets: offsets, group: ownership.groupMetadata)
+                for report in reports where ownership.readBackTopics.contains(report.partition.topic) {
+                    readBack[report.partition] = max(readBack[report.partition] ?? 0, report.offset + 1)
+                }
+            }
+            return Sent(ids: rows.map(\.id), partition: partition, readBack: readBack)
+        } catch let error as KafkaError {
+            if error.isFatal { ownership.lost(partition, error: error) }
+            return Sent(failure: error)
+        } catch {
+            return Sent(failure: KafkaError(kind: .delivery, message: "\(error)"))
         }
-        sentCounter.increment(by: delivered.count)
-        depthGauge.record(depth.count)
-        ageGauge.record(depth.oldestAge)
-        if let firstFailure { throw firstFailure }
-        return delivered.count
+    }
+
+    /// Every 5 s: commits the published position of owned partitions that had nothing to send
+    /// (their last messages caused no row), and, where every instance computes every partition's
+    /// rows, drops those another instance has published.
+    private func keepPositions() async throws {
+        guard let ownership else { return }
+        let publishers = ownership.publishers
+        let committed = try await ownership.committed(Set(publishers.keys).union(ownership.everyInstanceComputes ? Set(0..<(ownership.partitionCount ?? 0)) : []))
+        for (partition, publisher) in publishers {
+            let position = try await store.read { db in
+                try Outbox.publishedPosition(of: partition, appliedTopic: ownership.inputTopic, after: Int64.max, in: db)
+            }
+            // The owner's position is what is published: committed anew when it moved, also below
+            // a committed offset that a lost log left (after this instance found its own position
+            // beyond the new end, and went on from there).
+            guard let position, position >= (publisher.publishedBefore ?? 0), position != committed[partition] else { continue }
+            let pending = try await store.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE owner_partition = ?", arguments: [partition]) ?? 0
+            }
+            guard pending == 0 else { continue }
+            // A position beyond the partition's end was reached in a log the broker lost: this
+            // instance has not found out yet, and its position says nothing about this log.
+            guard try await ownership.beyondEnd([partition: position]).isEmpty else { continue }
+            // A plain commit, not a transaction of offsets alone: Tansu does not apply those once
+            // the producer has committed a transaction with messages (measured). The coordinator
+            // refuses it from an instance that is no longer a member.
+            try await ownership.commit([partition: position])
+        }
+        guard ownership.everyInstanceComputes else { return }
+        let before = Date().addingTimeInterval(-Self.unpositionedRetention)
+        let others = Set(committed.keys).subtracting(publishers.keys)
+        let dropped = try await store.write { db in
+            try others.reduce(0) { sum, partition in
+                sum + (try Outbox.dropPublished(of: partition, publishedBefore: committed[partition]!, unpositionedBefore: before, in: db))
+            }
+        }
+        if dropped > 0 { logger.debug("dropped rows other instances published", metadata: ["rows": "\(dropped)"]) }
     }
 }

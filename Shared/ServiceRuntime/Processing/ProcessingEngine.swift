@@ -25,6 +25,12 @@ public final class ProcessingEngine: Service, Sendable {
     private let processor: any BatchProcessor
     private let configuration: KafkaConsumerConfiguration
     private let topics: [String]
+    /// How the service's instances share the partitions.
+    public let membership: ConsumerMembership
+    /// Who publishes what messages of the owned topic cause (if any).
+    private let ownership: PartitionOwnership?
+    /// How partitions move between instances (group membership only).
+    private let handover: PartitionHandover?
     private let deadLetterMessage: @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage
     private let relay: OutboxRelay?
     private let logger: Logger
@@ -37,6 +43,8 @@ public final class ProcessingEngine: Service, Sendable {
     private let messagesApplied: Counter
     /// Partitions whose stored offset was beyond the broker's end (the broker lost its log).
     private let offsetsBeyondEnd: Counter
+    /// Wakes the loop that keeps an ``ConsumerMembership/everyPartition`` assignment.
+    private let membershipChanged = WakeSignal()
 
     private struct EngineState {
         var consumer: KafkaConsumer?
@@ -47,6 +55,17 @@ public final class ProcessingEngine: Service, Sendable {
         /// now (after a crash the group may still hold the dead member's share for a while).
         var allPartitions: Set<KafkaTopicPartition> = []
         var caughtUpOnce = false
+        /// Whether the consumer has its (first) assignment: a group member that was given no
+        /// partition has one too.
+        var assigned = false
+        /// Partitions read to their end since they were (last) assigned.
+        var readToEndSinceAssigned: Set<KafkaTopicPartition> = []
+        /// Where each partition started when it was (last) assigned.
+        var started: [KafkaTopicPartition: Int64] = [:]
+        /// Partitions an ``ConsumerMembership/everyPartition`` engine was told not to read.
+        var excluded: Set<KafkaTopicPartition> = []
+        /// Set at shutdown.
+        var stopping = false
         /// The next offset of every partition applied so far, and the ones the broker confirmed
         /// (see ``recommitWhileIdle(_:)``).
         var applied: [KafkaTopicPartition: Int64] = [:]
@@ -71,8 +90,12 @@ public final class ProcessingEngine: Service, Sendable {
     ///   - startsAfter: Another engine's `caughtUp`: this one subscribes only once it is open
     ///     (or after a minute, with a warning).
     ///   - clock: Told the newest timestamp of every batch, before the batch is applied.
+    ///   - membership: Whether the instances share the partitions in a group, or each reads all.
+    ///   - ownership: What messages of its input topic cause is published by the partition's owner.
+    ///   - handover: How assigned partitions are taken over (group membership only).
     public init(
-        store: ServiceStore, processor: any BatchProcessor, consumer: KafkaConsumerConfiguration, topics: [String],
+        store: ServiceStore, processor: any BatchProcessor, consumer: KafkaConsumerConfiguration, topics: [String], membership: ConsumerMembership = .group,
+        ownership: PartitionOwnership? = nil, handover: PartitionHandover? = nil,
         deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage,
         relay: OutboxRelay?, retryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
         caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil, clock: TrustedClock? = nil,
@@ -85,6 +108,9 @@ public final class ProcessingEngine: Service, Sendable {
         self.processor = processor
         self.configuration = consumer
         self.topics = topics
+        self.membership = membership
+        self.ownership = ownership
+        self.handover = membership == .group ? handover : nil
         self.deadLetterMessage = deadLetterMessage
         self.relay = relay
         self.retryDelays = retryDelays
@@ -96,9 +122,15 @@ public final class ProcessingEngine: Service, Sendable {
         offsetsBeyondEnd = Counter(label: "engine_offsets_beyond_end_total", dimensions: [("service", service)])
     }
 
-    /// Whether the engine holds partitions and its store accepts writes (for `/health/ready`).
+    /// Whether the engine has caught up and its store accepts writes (for `/health/ready`): it has
+    /// its assignment (possibly empty) and has read every partition of it to the end at least once
+    /// since it was assigned. An instance that has just joined, or is restoring after a rebalance,
+    /// is not ready yet: a load balancer sends it no lookups it would answer from behind.
     public var isReady: Bool {
-        state.withLock { $0.consumer.map { !$0.assignment.isEmpty } == true && !$0.storeFailing }
+        state.withLock { state in
+            guard let consumer = state.consumer, state.assigned, !state.storeFailing else { return false }
+            return !configuration.fetchesMessages || consumer.assignment.isSubset(of: state.readToEndSinceAssigned)
+        }
     }
 
     /// Times a stored offset was found beyond a partition's end (the broker lost its log).
@@ -108,8 +140,18 @@ public final class ProcessingEngine: Service, Sendable {
         let store = self.store
         let logger = self.logger
         let hooks = KafkaRebalanceHooks(
-            startOffsets: { partitions in
-                try store.pool.read { db in try ConsumerOffsets.startOffsets(for: partitions, in: db) }
+            startOffsets: { [self] partitions in
+                let starts = try handover.map { try takeOver(partitions, $0) }
+                    ?? store.pool.read { db in try ConsumerOffsets.startOffsets(for: partitions, in: db) }
+                state.withLock { state in
+                    state.assigned = true
+                    state.readToEndSinceAssigned.subtract(partitions)
+                    for (partition, start) in starts {
+                        if case .offset(let offset) = start { state.started[partition] = offset } else { state.started[partition] = 0 }
+                        state.applied[partition] = nil
+                    }
+                }
+                return starts
             },
             offsetBeyondEnd: { [self] anomaly in
                 state.withLock { $0.offsetAnomalies += 1 }
@@ -118,6 +160,13 @@ public final class ProcessingEngine: Service, Sendable {
                     "the broker has fewer messages than this service already applied: it lost its log. Not reprocessing from zero; reading only new messages. See docs/operations.md, broker loss.",
                     metadata: ["partition": "\(anomaly.partition)", "stored": "\(anomaly.requested)", "high": "\(anomaly.watermarks.high)"])
                 return .offset(anomaly.watermarks.high)
+            },
+            revoked: { [self] partitions in
+                guard let handover else { return }
+                if handover.acquiresOwnership, let ownership {
+                    ownership.release(Set(partitions.filter { $0.topic == ownership.inputTopic }.map(\.partition)))
+                }
+                handover.keeper?.released(Set(partitions))
             })
         if let gate = startsAfter {
             logger.info("waiting for \(gate.name) to be read to its end before consuming", metadata: ["topics": "\(topics.joined(separator: ","))"])
@@ -132,7 +181,13 @@ public final class ProcessingEngine: Service, Sendable {
         }
         let consumer = try KafkaConsumer(configuration: configuration, hooks: hooks, logger: logger)
         state.withLock { $0.consumer = consumer }
-        try consumer.subscribe(to: topics)
+        if handover?.acquiresOwnership == true { ownership?.bind(consumer) }
+        var following: Task<Void, Never>?
+        switch membership {
+        case .group: try consumer.subscribe(to: topics)
+        case .everyPartition: following = Task { await self.followEveryPartition(consumer) }
+        }
+        defer { following?.cancel() }
         if caughtUp != nil {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 if let all = try? await consumer.partitions(of: topics), !all.isEmpty {
@@ -143,7 +198,8 @@ public final class ProcessingEngine: Service, Sendable {
             }
         }
         logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: ","))", "group": "\(configuration.groupID)"])
-        let recommitter = Task { await self.recommitWhileIdle(consumer) }
+        // With a handover, the group's offsets say what is published (or delivered), not applied.
+        let recommitter = Task { handover == nil ? await self.recommitWhileIdle(consumer) : await self.rejoinWhenLost(consumer) }
         defer { recommitter.cancel() }
         await withGracefulShutdownHandler {
             var progress = (since: ContinuousClock.now, count: 0, total: 0)
@@ -163,14 +219,19 @@ public final class ProcessingEngine: Service, Sendable {
                     }
                     let next = Self.lastOffsets(batch.messages).mapValues { $0 + 1 }
                     self.state.withLock { state in state.applied.merge(next) { max($0, $1) } }
-                    try? consumer.commit(next)
+                    if self.handover == nil { try? consumer.commit(next) }
                 }
+                if !batch.endOffsets.isEmpty { await self.recordEnds(batch.endOffsets) }
                 self.noteReadToEnd(batch.reachedEnd, assignment: consumer.assignment, applied: progress.total)
             }
         } onGracefulShutdown: {
+            // A takeover waiting for the broker gives up, so the poll it runs in can end.
+            self.state.withLock { $0.stopping = true }
             Task { await consumer.close() }
         }
+        state.withLock { $0.stopping = true }
         await consumer.close()
+        if handover?.acquiresOwnership == true, let ownership { ownership.release(ownership.owned) }
         state.withLock { $0.consumer = nil }  // the consumer's hooks refer back to the engine
         logger.info("stopped consuming")
     }
@@ -199,10 +260,169 @@ public final class ProcessingEngine: Service, Sendable {
         }
     }
 
+    /// Takes over assigned partitions (``PartitionHandover``): registers their producers (fencing
+    /// the previous owner), has the service restore their state, and starts each at the group's
+    /// committed offset, which becomes the stored one. Retries every second until it succeeds (the
+    /// broker may be away) or the service stops; runs on the consumer's poll thread, inside the
+    /// rebalance.
+    private func takeOver(_ partitions: [KafkaTopicPartition], _ handover: PartitionHandover) throws -> [KafkaTopicPartition: KafkaStartOffset] {
+        var attempt = 0
+        while true {
+            do {
+                guard let consumer = state.withLock({ $0.consumer }) else { throw CancellationError() }
+                let committed = try consumer.committedOffsets(partitions)
+                if handover.acquiresOwnership, let ownership {
+                    let topic = ownership.inputTopic
+                    if ownership.partitionCount == nil {
+                        let count = try runBlocking { try await consumer.partitions(of: [topic]).count }
+                        if count > 0 { ownership.setPartitionCount(Int32(count)) }
+                    }
+                    let owned = partitions.filter { $0.topic == topic }
+                    try ownership.acquire(
+                        Set(owned.map(\.partition)),
+                        committed: Dictionary(uniqueKeysWithValues: owned.compactMap { p in committed[p].map { (p.partition, $0) } }))
+                }
+                try handover.keeper?.restore(Set(partitions), committed: committed)
+                // A member that only holds partitions applies nothing: its offsets are not stored.
+                if configuration.fetchesMessages {
+                    try store.pool.write { db in try ConsumerOffsets.reset(partitions, to: committed, in: db) }
+                }
+                if !partitions.isEmpty {
+                    logger.info("took over partitions", metadata: ["partitions": "\(partitions.sorted().map(\.description).joined(separator: ","))"])
+                }
+                return Dictionary(uniqueKeysWithValues: partitions.map { ($0, committed[$0].map(KafkaStartOffset.offset) ?? .beginning) })
+            } catch {
+                attempt += 1
+                // Until it works: partitions left unassigned would stay so until the next rebalance.
+                // (A hook that blocks past max.poll.interval.ms makes the group move them.)
+                if state.withLock({ $0.consumer == nil || $0.stopping }) { throw error }
+                if attempt == 1 || attempt % 10 == 0 {
+                    logger.warning("could not take over partitions yet; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                }
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+
+    /// Rejoins the group when a partition's producer was fenced or failed (see
+    /// ``PartitionOwnership/lost(_:error:)``), so the group assigns it again.
+    private func rejoinWhenLost(_ consumer: KafkaConsumer) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            guard let ownership, ownership.rejoinRequested else { continue }
+            ownership.rejoining()
+            logger.warning("rejoining the group to take partitions over again")
+            try? await consumer.rejoin(topics)
+        }
+    }
+
+    /// Holds every partition of the topics (``ConsumerMembership/everyPartition``): at start, and
+    /// every 10 s those added since (a topic created or grown while the service runs).
+    private func followEveryPartition(_ consumer: KafkaConsumer) async {
+        var reported = false
+        var all: Set<KafkaTopicPartition> = []
+        var lastLookup = ContinuousClock.now - .seconds(60)
+        var lastEndCheck = ContinuousClock.now
+        while !Task.isCancelled {
+            var holdsAll = false
+            do {
+                if all.isEmpty || ContinuousClock.now - lastLookup >= .seconds(10) {
+                    all = try await consumer.partitions(of: topics)
+                    lastLookup = .now
+                }
+                let wanted = all.subtracting(state.withLock { $0.excluded })
+                try await consumer.remove(consumer.assignment.subtracting(wanted))
+                if !wanted.isEmpty { try await consumer.add(wanted) }
+                holdsAll = !all.isEmpty && consumer.assignment == wanted
+                if holdsAll, ContinuousClock.now - lastEndCheck >= .seconds(10) {
+                    lastEndCheck = .now
+                    try await reassignBeyondEnd(consumer)
+                }
+            } catch {
+                if !reported { logger.warning("could not read the partitions of the topics; retrying", metadata: ["error": "\(error)"]) }
+                reported = true
+            }
+            await membershipChanged.wait(timeout: holdsAll ? .seconds(10) : .milliseconds(500))
+        }
+    }
+
+    /// A consumer without a group is never assigned its partitions again, which is where a group
+    /// member notices a broker that lost its log (a stored offset beyond a partition's end: Tansu
+    /// answers a fetch there with nothing, not `OFFSET_OUT_OF_RANGE`). So every 10 s it compares
+    /// where it is with the partitions' ends, and assigns a partition that lies beyond its end
+    /// again, which reports the loss and goes on from the end, as on a group assignment.
+    private func reassignBeyondEnd(_ consumer: KafkaConsumer) async throws {
+        let held = consumer.assignment
+        let positions = state.withLock { $0.applied.filter { $0.value > 0 && held.contains($0.key) } }
+        guard !positions.isEmpty else { return }
+        let beyond = try await consumer.beyondEnd(positions)
+        guard !beyond.isEmpty else { return }
+        try await consumer.remove(beyond)
+        state.withLock { state in for partition in beyond { state.applied[partition] = nil } }
+        try await consumer.add(beyond)
+    }
+
+    // MARK: Partitions chosen by the service (replicas)
+
+    /// Stops reading `partitions` (of an ``ConsumerMembership/everyPartition`` engine) until
+    /// ``follow(_:)``; returns once they are no longer assigned. A batch already taken may still
+    /// be applied after.
+    public func unfollow(_ partitions: Set<KafkaTopicPartition>, timeout: Duration = .seconds(30)) async throws {
+        state.withLock { $0.excluded.formUnion(partitions) }
+        try await awaitMembership(timeout: timeout) { $0.isDisjoint(with: partitions) }
+    }
+
+    /// Reads `partitions` again (from their stored offsets); returns once they are assigned.
+    public func follow(_ partitions: Set<KafkaTopicPartition>, timeout: Duration = .seconds(30)) async throws {
+        state.withLock { $0.excluded.subtract(partitions) }
+        try await awaitMembership(timeout: timeout) { partitions.isSubset(of: $0) }
+    }
+
+    private func awaitMembership(timeout: Duration, until done: @escaping @Sendable (Set<KafkaTopicPartition>) -> Bool) async throws {
+        membershipChanged.signal()
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let consumer = state.withLock({ $0.consumer }), done(consumer.assignment) { return }
+            guard ContinuousClock.now < deadline else { throw KafkaError(kind: .timedOut, message: "the replica's partitions did not change within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(20))
+            membershipChanged.signal()
+        }
+    }
+
+    /// The next offset this engine will apply of `partition` (where it started, or after its
+    /// last applied message), if it reads it.
+    public func position(of partition: KafkaTopicPartition) -> Int64? {
+        state.withLock { state in
+            guard state.consumer?.assignment.contains(partition) == true else { return nil }
+            return state.applied[partition] ?? state.started[partition]
+        }
+    }
+
+    /// The group's committed offsets of `partitions` (those without one are left out).
+    public func committedOffsets(_ partitions: Set<KafkaTopicPartition>) throws -> [KafkaTopicPartition: Int64] {
+        guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
+        return try consumer.committedOffsets(Array(partitions))
+    }
+
+    /// Commits `offsets` to the group and waits for the coordinator's answer. It refuses a member
+    /// that is no longer in the group (evicted after its session ran out), so a success also says
+    /// that this instance still held its partitions when the commit was made.
+    public func commitAndWait(_ offsets: [KafkaTopicPartition: Int64]) async throws {
+        guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
+        try await consumer.commitAndWait(offsets)
+    }
+
+    /// The end of `partition` on the broker now (its high watermark).
+    public func endOffset(of partition: KafkaTopicPartition) async throws -> Int64 {
+        guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
+        return try await consumer.watermarks(of: partition).high
+    }
+
     /// Logs (once) when every partition of the topics has been read to its end, and opens
     /// `caughtUp`.
     private func noteReadToEnd(_ partitions: [KafkaTopicPartition], assignment: Set<KafkaTopicPartition>, applied: Int) {
         guard !partitions.isEmpty else { return }
+        state.withLock { $0.readToEndSinceAssigned.formUnion(partitions) }
         let firstTime = state.withLock { state -> Bool in
             guard !state.caughtUpOnce else { return false }
             state.readToEnd.formUnion(partitions)
@@ -253,11 +473,12 @@ public final class ProcessingEngine: Service, Sendable {
         let started = ContinuousClock.now
         let processor = self.processor
         let deadLetterMessage = self.deadLetterMessage
+        let ownedTopic = ownership?.inputTopic
         let (emitted, deadLetters) = try await store.write { db in
-            var transaction = BatchTransaction(db: db)
+            var transaction = BatchTransaction(db: db, ownedTopic: ownedTopic)
             try processor.apply(messages, in: &transaction)
             for (message, reason) in transaction.deadLetters {
-                try transaction.emit(deadLetterMessage(message, reason))
+                try transaction.emit(deadLetterMessage(message, reason), causedBy: message)
             }
             try ConsumerOffsets.store(Self.lastOffsets(messages), in: db)
             return (transaction.emitted, transaction.deadLetters.count)
@@ -274,12 +495,27 @@ public final class ProcessingEngine: Service, Sendable {
         if emitted > 0 { relay?.wake() }
     }
 
+    /// Records the ends a batch reached, where they lie beyond its last message (transaction
+    /// markers take offsets and are never delivered): the stored offset then says the partition
+    /// was read to its end, as the broker's watermark does.
+    private func recordEnds(_ ends: [KafkaTopicPartition: Int64]) async {
+        let beyond = state.withLock { state in ends.filter { $0.value > (state.applied[$0.key] ?? -1) } }
+        guard !beyond.isEmpty else { return }
+        do {
+            try await store.write { db in try ConsumerOffsets.store(beyond.mapValues { $0 - 1 }, in: db) }
+            state.withLock { state in state.applied.merge(beyond) { max($0, $1) } }
+        } catch {
+            // The next batch stores its own offsets; the end is recorded again at the next end.
+        }
+    }
+
     private func deadLetterAlone(_ message: KafkaConsumerMessage, error: any Error) async {
         let letter = deadLetterMessage(message, "PROCESSING_FAILED after \(retryDelays.count + 1) attempts: \(error)")
         while true {
             do {
+                let owned = message.topic == ownership?.inputTopic
                 try await store.write { db in
-                    try Outbox.append(letter, in: db)
+                    try Outbox.append(letter, ownerPartition: owned ? message.topicPartition.partition : nil, sourceOffset: owned ? message.offset : nil, in: db)
                     try ConsumerOffsets.store([message.topicPartition: message.offset], in: db)
                 }
                 deadLettered.increment()

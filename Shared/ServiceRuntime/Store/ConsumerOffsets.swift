@@ -17,6 +17,18 @@ public enum ConsumerOffsets {
         return result
     }
 
+    /// Makes `partitions` start where a handover says (``PartitionHandover``): at `committed`, or
+    /// at the beginning for those without a committed offset.
+    public static func reset(_ partitions: [KafkaTopicPartition], to committed: [KafkaTopicPartition: Int64], in db: Database) throws {
+        for partition in partitions {
+            if let next = committed[partition] {
+                try store([partition: next - 1], in: db)
+            } else {
+                try db.execute(sql: "DELETE FROM consumer_offset WHERE topic = ? AND partition = ?", arguments: [partition.topic, partition.partition])
+            }
+        }
+    }
+
     /// Records that every message up to and including `offset` of each partition was applied.
     public static func store(_ lastApplied: [KafkaTopicPartition: Int64], in db: Database) throws {
         let statement = try db.cachedStatement(sql: """

@@ -13,29 +13,93 @@ public struct OutboxMessage: Sendable {
     public let message: KafkaProducerMessage
     /// When the row was written.
     public let createdAt: Date
+    /// The partition of the consumed message that caused it, if it is one that only the
+    /// partition's owner publishes (see ``PartitionOwnership``).
+    public var ownerPartition: Int32? = nil
+    /// The offset of that message (`nil` for rows an owned partition caused without one, such as
+    /// the index's clock-driven announcements).
+    public var sourceOffset: Int64? = nil
 }
 
 /// Writes and reads outbox rows. Writes happen inside the caller's transaction.
 public enum Outbox {
     /// Appends a message to the outbox in the current transaction.
-    public static func append(_ message: KafkaProducerMessage, in db: Database, now: Date = Date()) throws {
+    /// - Parameters:
+    ///   - ownerPartition: The partition whose owner alone publishes it (see ``PartitionOwnership``).
+    ///   - sourceOffset: The offset of the message in that partition that caused it.
+    public static func append(_ message: KafkaProducerMessage, ownerPartition: Int32? = nil, sourceOffset: Int64? = nil, in db: Database, now: Date = Date()) throws {
         let headers = try StoredHeader.encode(message.headers)
-        try db.cachedStatement(sql: "INSERT INTO outbox (topic, key, value, headers, created_at) VALUES (?, ?, ?, ?, ?)").execute(
-            arguments: [message.topic, message.key.map { Data($0) }, message.value.map { Data($0) }, headers, now.timeIntervalSince1970])
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (topic, key, value, headers, created_at, owner_partition, source_offset, target_partition) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(
+            arguments: [
+                message.topic, message.key.map { Data($0) }, message.value.map { Data($0) }, headers, now.timeIntervalSince1970, ownerPartition, sourceOffset,
+                message.partition,
+            ])
     }
 
     /// The oldest `limit` rows, in id order.
     public static func oldest(_ limit: Int, in db: Database) throws -> [OutboxMessage] {
-        let statement = try db.cachedStatement(sql: "SELECT id, topic, key, value, headers, created_at FROM outbox ORDER BY id LIMIT ?")
-        return try Row.fetchAll(statement, arguments: [limit]).map { row in
+        try rows(db.cachedStatement(sql: "SELECT \(columns) FROM outbox ORDER BY id LIMIT ?"), arguments: [limit])
+    }
+
+    /// The oldest `limit` rows that this instance publishes: its own, and those of the `owned`
+    /// partitions (rows of other partitions wait for their owner, or are dropped).
+    public static func oldest(_ limit: Int, owned: Set<Int32>, in db: Database) throws -> [OutboxMessage] {
+        let list = owned.sorted().map(String.init).joined(separator: ",")
+        return try rows(
+            db.cachedStatement(sql: "SELECT \(columns) FROM outbox WHERE owner_partition IS NULL OR owner_partition IN (\(list)) ORDER BY id LIMIT ?"),
+            arguments: [limit])
+    }
+
+    /// Every row caused by a consumed message of a partition (for a service that takes back
+    /// what it decided but never published, ``PartitionStateKeeper``).
+    public static func owned(in db: Database) throws -> [OutboxMessage] {
+        try rows(db.cachedStatement(sql: "SELECT \(columns) FROM outbox WHERE owner_partition IS NOT NULL ORDER BY id"), arguments: [])
+    }
+
+    private static let columns = "id, topic, key, value, headers, created_at, owner_partition, source_offset, target_partition"
+
+    private static func rows(_ statement: Statement, arguments: StatementArguments) throws -> [OutboxMessage] {
+        try Row.fetchAll(statement, arguments: arguments).map { row in
             let headers = try StoredHeader.decode(row["headers"])
             let key: Data? = row["key"]
             let value: Data? = row["value"]
             return OutboxMessage(
                 id: row["id"],
-                message: KafkaProducerMessage(topic: row["topic"], key: key.map { [UInt8]($0) }, value: value.map { [UInt8]($0) }, headers: headers),
-                createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                message: KafkaProducerMessage(
+                    topic: row["topic"], partition: row["target_partition"], key: key.map { [UInt8]($0) }, value: value.map { [UInt8]($0) }, headers: headers),
+                createdAt: Date(timeIntervalSince1970: row["created_at"]), ownerPartition: row["owner_partition"], sourceOffset: row["source_offset"])
         }
+    }
+
+    /// Where a partition's owner has published to: every message of the partition before the
+    /// returned offset either caused no row or caused rows that are no longer waiting (`id` ≤
+    /// `after`, in the caller's batch, count as gone). `nil` when nothing is known yet.
+    /// - Parameters:
+    ///   - appliedTopic: The topic whose stored consumer offset says what has been applied.
+    public static func publishedPosition(of partition: Int32, appliedTopic: String, after: Int64, in db: Database) throws -> Int64? {
+        let waiting = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT MIN(source_offset) FROM outbox WHERE owner_partition = ? AND id > ? AND source_offset IS NOT NULL"),
+            arguments: [partition, after])
+        let applied = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT next_offset FROM consumer_offset WHERE topic = ? AND partition = ?"), arguments: [appliedTopic, partition])
+        switch (waiting, applied) {
+        case (let w?, let a?): return min(w, a)
+        case (let w?, nil): return w
+        case (nil, let a): return a
+        }
+    }
+
+    /// Drops rows of `partition` that its owner has published already (source offset below
+    /// `publishedBefore`), and those without a source offset older than `unpositionedBefore`.
+    /// - Returns: How many rows went.
+    @discardableResult
+    public static func dropPublished(of partition: Int32, publishedBefore: Int64, unpositionedBefore: Date, in db: Database) throws -> Int {
+        try db.cachedStatement(sql: """
+            DELETE FROM outbox WHERE owner_partition = ? AND ((source_offset IS NOT NULL AND source_offset < ?) OR (source_offset IS NULL AND created_at < ?))
+            """).execute(arguments: [partition, publishedBefore, unpositionedBefore.timeIntervalSince1970])
+        return db.changesCount
     }
 
     /// Deletes delivered rows (`ids` ascending, as ``oldest(_:in:)`` returns them).

@@ -29,5 +29,17 @@ enum RuntimeMigrations {
             }
             try db.execute(sql: "INSERT INTO runtime_health (checked_at) VALUES (0)")
         }
+        migrator.registerMigration("runtime-2-outbox-owner-partition") { db in
+            // Rows a consumed message caused carry its partition (and offset): only the instance
+            // that owns that partition publishes them, through the partition's fenced producer
+            // (docs/scaling.md). NULL: the instance's own rows (HTTP access records), sent by it.
+            // target_partition: a message sent to a fixed partition (NULL: by its key).
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN owner_partition INTEGER;
+                ALTER TABLE outbox ADD COLUMN source_offset INTEGER;
+                ALTER TABLE outbox ADD COLUMN target_partition INTEGER;
+                CREATE INDEX outbox_by_owner ON outbox (owner_partition, id) WHERE owner_partition IS NOT NULL;
+                """)
+        }
     }
 }

@@ -49,11 +49,27 @@ import TestSupport
         let republish = try ChildProcess("registryctl", arguments: ["republish", "--data-dir", "\(stack.root)/registration-intake"], environment: ctl)
         try #require(await republish.waitForExit(timeout: .seconds(120)) == 0, "\(republish.output)")
         print("recovery: \(republish.output.split(separator: "\n").last ?? "")")
+        // The running index takes the republished history in (as repeats of what it holds) before
+        // it is stopped for the rebuild: what it then tells the group must not stop the rebuild
+        // from publishing the agencies' topics again.
+        try await waitUntil("the running index has read the republished history", timeout: .seconds(60), interval: .seconds(1)) {
+            try await stack.behind(admin, only: ["address-index"]) == nil
+        }
         try await stack.replay("address-index")
         // Done when the rebuilt index has applied the republished history and sent all it made.
-        try await waitUntil("the index has rebuilt and published", timeout: .seconds(120), interval: .seconds(1)) {
-            guard try await stack.messages(in: [.addressChanged], admin) > 0 else { return false }
-            return try await stack.behind(admin, only: ["address-index"]) == nil
+        // A wait that runs out says what it was waiting for, with the index's last words.
+        var waitingFor = "nothing read yet"
+        do {
+            try await waitUntil("the index has rebuilt and published", timeout: .seconds(120), interval: .seconds(1)) {
+                let behind = try await stack.behind(admin, only: ["address-index"])
+                let changes = try await stack.messages(in: [.addressChanged], admin)
+                waitingFor = "\(changes) changes published; \(behind ?? "nothing behind")"
+                return changes > 0 && behind == nil
+            }
+        } catch {
+            let lines = stack.output("address-index").split(separator: "\n").suffix(60)
+            print("---- address-index after the rebuild (\(waitingFor)):\n\(lines.joined(separator: "\n"))")
+            throw error
         }
         let after = try await EventTally.read([changedTopic], bootstrapServers: broker.bootstrapServers)
         let extra = after.ids.subtracting(before.ids).count

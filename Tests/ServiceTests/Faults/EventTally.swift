@@ -73,26 +73,31 @@ struct EventTally: Sendable {
         return ("\(submission.source) \(submission.id)", try cloudEventID(message))
     }
 
-    /// Reads every message `topics` hold now (the sum of their partitions' ends, found first)
-    /// from the beginning, and counts them by `id`; `inspect` sees each message too.
+    /// Reads every message `topics` hold now (up to their partitions' ends, found first) from the
+    /// beginning, and counts them by `id`; `inspect` sees each message too. A partition is done
+    /// once a message or the partition's end reaches the end it had: the ends also count the
+    /// markers of producers' transactions, which are not messages.
     static func read(
         _ topics: [String], bootstrapServers: String? = nil, timeout: Duration = .seconds(300),
         id: @escaping @Sendable (KafkaConsumerMessage) throws -> String = cloudEventID,
         inspect: @escaping @Sendable (KafkaConsumerMessage) throws -> Void = { _ in }
     ) async throws -> EventTally {
         let consumer = try reader(bootstrapServers)
-        let count = try await held(topics, by: consumer)
+        let ends = try await self.ends(topics, by: consumer).filter { $0.value > 0 }
         try consumer.subscribe(to: topics)
         defer { Task { await consumer.close() } }
-        return try await withTimeout("reading \(count) messages from \(topics.joined(separator: ","))", timeout) { [consumer] in
+        return try await withTimeout("reading \(topics.joined(separator: ",")) up to offsets \(ends.values.reduce(0, +))", timeout) { [consumer] in
             var tally = EventTally()
-            guard count > 0 else { return tally }
+            var done: Set<KafkaTopicPartition> = []
+            guard !ends.isEmpty else { return tally }
             for await batch in consumer.batches {
                 for message in batch.messages {
                     try inspect(message)
                     tally.add(id: try id(message), value: message.value ?? [])
+                    if message.offset + 1 >= ends[message.topicPartition] ?? 0 { done.insert(message.topicPartition) }
                 }
-                if tally.messages >= count { break }
+                for (partition, end) in batch.endOffsets where end >= ends[partition] ?? 0 { done.insert(partition) }
+                if done.isSuperset(of: ends.keys) { break }
             }
             return tally
         }
@@ -112,6 +117,13 @@ struct EventTally: Sendable {
             held += marks.high - marks.low
         }
         return held
+    }
+
+    /// Each partition's end (high watermark) now.
+    private static func ends(_ topics: [String], by consumer: KafkaConsumer) async throws -> [KafkaTopicPartition: Int64] {
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        for partition in try await consumer.partitions(of: topics) { ends[partition] = try await consumer.watermarks(of: partition).high }
+        return ends
     }
 
     private static func reader(_ bootstrapServers: String?) throws -> KafkaConsumer {

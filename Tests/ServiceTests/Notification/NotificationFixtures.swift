@@ -76,7 +76,17 @@ enum NotificationFixtures {
         environment.merge(extra) { _, new in new }
         let application = try await TestApplication.make(NotificationService.self, environment: environment)
         let engine = try #require(application.services.first as? DeliveryEngine)
+        try ownTheFixturesPartition(application)
         return (application, Task { try await engine.run() })
+    }
+
+    /// Makes `application` the only instance, outside any group: it delivers the partition the
+    /// fixtures' messages come from.
+    static func ownTheFixturesPartition(_ application: ServiceApplication) throws {
+        let ownership = try #require(application.services.compactMap { $0 as? DeliveryOwnership }.first)
+        ownership.ownOutsideAnyGroup(Set([RegistryTopic.addressChanged, .addressAlerts, .registrationAccepted].map {
+            KafkaTopicPartition(topic: TopicNames().name(for: $0), partition: 0)
+        }))
     }
 
     /// Applies messages as the consumer would.

@@ -19,7 +19,7 @@ struct IndexProcessor: BatchProcessor {
                 continue
             }
             let outcome = try projector.handle(message.structuredValue, store: store, headerTrace: message.headerTrace)
-            for event in outcome.emitted { try transaction.emit(event) }
+            for event in outcome.emitted { try transaction.emit(event, causedBy: message) }
             if let reason = outcome.deadLetter { transaction.deadLetter(message, reason: reason) }
         }
     }

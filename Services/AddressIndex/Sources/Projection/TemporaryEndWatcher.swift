@@ -11,14 +11,20 @@ import ServiceRuntime
 /// has surely passed and announces each once: `temporary-ended` on the day after
 /// `validUntil` (docs/architecture.md §4.7), with the person's new `address.current`. The announcement and its
 /// "announced" mark are one transaction, so a restart never repeats it.
+///
+/// Every instance runs it over every person (so their stores stay alike); the announcement is
+/// published by the owner of the person's partition of the accepted topic, like the events the
+/// accepted registrations cause (``PartitionOwnership``).
 public final class TemporaryEndWatcher: Service, Sendable {
     let store: ServiceStore
     let relay: OutboxRelay
     let projector: RegistrationProjector
+    let ownership: PartitionOwnership?
     let interval: Duration
     let logger: Logger
 
-    init(store: ServiceStore, relay: OutboxRelay, projector: RegistrationProjector, interval: Duration, logger: Logger) {
+    init(store: ServiceStore, relay: OutboxRelay, projector: RegistrationProjector, ownership: PartitionOwnership? = nil, interval: Duration, logger: Logger) {
+        self.ownership = ownership
         self.store = store
         self.relay = relay
         self.projector = projector
@@ -34,8 +40,11 @@ public final class TemporaryEndWatcher: Service, Sendable {
                 } catch {
                     self.logger.error("could not announce ended temporary registrations; will retry", metadata: ["error": "\(error)"])
                 }
-                // Until a consumed message has confirmed the date, look again soon.
-                try? await Task.sleep(for: self.projector.clock.reachedDay == nil ? .seconds(1) : self.interval)
+                // Until a consumed message has confirmed the date, and the group has told the
+                // accepted topic's partition count (announcements are tagged with a partition),
+                // look again soon: waiting the whole interval would delay the first ones by a minute.
+                let ready = self.projector.clock.reachedDay != nil && (self.ownership.map { $0.partitionCount != nil } ?? true)
+                try? await Task.sleep(for: ready ? self.interval : .seconds(1))
             }
         }
     }
@@ -54,6 +63,9 @@ public final class TemporaryEndWatcher: Service, Sendable {
     public func announceEnded() async throws -> Int {
         let projector = self.projector
         guard let today = projector.clock.reachedDay else { return 0 }
+        // A person's partition must be known to tag the announcement with it.
+        let ownership = self.ownership
+        if let ownership, ownership.partitionCount == nil { return 0 }
         var total = 0
         while true {
             let announced = try await store.write { db in
@@ -69,8 +81,10 @@ public final class TemporaryEndWatcher: Service, Sendable {
                         iin: iin, change: .temporaryEnded, address: permanent?.address, previousAddress: period.address,
                         effectiveFrom: until, sequence: person.sequence, cause: nil)
                     let id = Self.eventID(iin, sequence: period.sequence)
-                    try Outbox.append(try projector.message(changed, id: "\(id):changed", topic: .addressChanged, key: iin.rawValue), in: db)
-                    try Outbox.append(try projector.current(iin, person: person, store: index, id: "\(id):current"), in: db)
+                    let partition = ownership?.partition(ofKey: iin.rawValue)
+                    try Outbox.append(
+                        try projector.message(changed, id: "\(id):changed", topic: .addressChanged, key: iin.rawValue), ownerPartition: partition, in: db)
+                    try Outbox.append(try projector.current(iin, person: person, store: index, id: "\(id):current"), ownerPartition: partition, in: db)
                     count += 1
                 }
                 return count

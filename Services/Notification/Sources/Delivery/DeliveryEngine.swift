@@ -37,6 +37,9 @@ public final class DeliveryEngine: Service, Sendable {
     let logger: Logger
     /// Signalled when deliveries were queued or an attempt finished.
     let wakeups: WakeSignal
+    /// With several instances: attempts start only while the group confirms this instance's
+    /// partitions (``DeliveryOwnership/leaseHolds``).
+    let ownership: DeliveryOwnership?
 
     private struct State {
         var inFlight: Set<Int64> = []
@@ -56,7 +59,8 @@ public final class DeliveryEngine: Service, Sendable {
 
     init(
         store: ServiceStore, relay: OutboxRelay, timeout: Duration, schedule: RetrySchedule, concurrency: Int, receiverConcurrency: Int,
-        retention: Duration, outcomeTopic: String, source: String, allowLocal: Bool, wakeups: WakeSignal, logger: Logger
+        retention: Duration, outcomeTopic: String, source: String, allowLocal: Bool, wakeups: WakeSignal, ownership: DeliveryOwnership? = nil,
+        logger: Logger
     ) {
         self.store = store
         self.relay = relay
@@ -69,6 +73,7 @@ public final class DeliveryEngine: Service, Sendable {
         self.source = source
         self.allowLocal = allowLocal
         self.wakeups = wakeups
+        self.ownership = ownership
         self.logger = logger
     }
 
@@ -117,6 +122,8 @@ public final class DeliveryEngine: Service, Sendable {
             )
         }
         guard free > 0 else { return .seconds(1) }
+        // Not confirmed a member (just paused past the session, or the broker is away): no attempt.
+        if let ownership, !ownership.leaseHolds { return .milliseconds(200) }
         // Every receiver at its limit: nothing can start until an attempt ends (which wakes us).
         // Without this, each newly routed event would make the due query skip over every waiting
         // delivery of the busy receivers: with one slow receiver and a large backlog that scan
@@ -182,6 +189,8 @@ public final class DeliveryEngine: Service, Sendable {
     func attempt(_ delivery: DueDelivery, sender: WebhookSender) async -> Bool {
         let timestamp = Int64(Date().timeIntervalSince1970)
         var headers = WebhookSignature.headers(id: delivery.eventID, timestamp: timestamp, body: delivery.body, key: delivery.key)
+        // Checked again just before sending: the process may have been stopped since it was dispatched.
+        if let ownership, !ownership.leaseHolds { return false }
         let started = ContinuousClock.now
         let (result, trace) = await EventTracing.withSpan(Self.spanName, kind: .client, continuing: delivery.trace) { trace in
             if let trace {

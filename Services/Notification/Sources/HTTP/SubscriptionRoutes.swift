@@ -20,6 +20,10 @@ struct SubscriptionRoutes: Sendable {
     let relay: OutboxRelay
     let accessTopic: String
     let source: String
+    /// Where subscriptions are replicated to the other instances.
+    let topics: TopicNames
+    /// Which partitions' events this instance delivers (`nil`: all).
+    let ownership: DeliveryOwnership?
 
     /// A watch-list of 100,000 IINs is about 1.6 MB of JSON; other bodies stay under 1 MiB.
     static let subscriptionBodyLimit = 4 << 20
@@ -52,8 +56,11 @@ struct SubscriptionRoutes: Sendable {
                         .tooManyRequests,
                         detail: "This agency's watch-lists hold \(used.watchedIINs) IINs; \(watching) more would pass the \(limits.watchedIINs) it may watch (WATCHED_IINS_PER_AGENCY).")
                 }
-                return try subscriptions.create(new, agency: agency, org: org, purpose: purpose, at: Timestamp(.now))
+                let view = try subscriptions.create(new, agency: agency, org: org, purpose: purpose, at: Timestamp(.now))
+                try Outbox.append(try SubscriptionChangelog.message(subscription: view.id, in: db, topics: topics), in: db)
+                return view
             }
+            relay.wake()
             var answer = try Self.object(view)
             if let issued = new.issuedSecret { answer["secret"] = issued }
             return try JSONAnswer.response(answer, status: .created, headers: [.location: "/v1/subscriptions/\(view.id)"])
@@ -72,7 +79,14 @@ struct SubscriptionRoutes: Sendable {
         }
         routes.add(.delete, "/v1/subscriptions/:id", policy: agencies) { _, context, caller -> Response in
             let (id, agency) = (try Self.id(context), caller.principal.subject)
-            guard try await store.write({ try SubscriptionStore($0).delete(id, agency: agency) }) else { throw Self.missing }
+            let topics = self.topics
+            let deleted = try await store.write { db in
+                guard try SubscriptionStore(db).delete(id, agency: agency) else { return false }
+                try Outbox.append(try SubscriptionChangelog.message(subscription: id, in: db, topics: topics), in: db)
+                return true
+            }
+            guard deleted else { throw Self.missing }
+            relay.wake()
             return Response(status: .noContent)
         }
         routes.add(.get, "/v1/subscriptions/:id/deliveries", policy: agencies) { request, context, caller -> Response in
@@ -108,12 +122,13 @@ struct SubscriptionRoutes: Sendable {
             // records what it queued for delivery in the same transaction, under this request's purpose.
             var queued = 0
             var after: Int64 = 0
-            let (purpose, accessTopic, source) = (caller.purpose, self.accessTopic, self.source)
+            let (purpose, accessTopic, source, ownership) = (caller.purpose, self.accessTopic, self.source, self.ownership)
             while true {
                 let from = after
                 let chunk = try await store.write { db in
                     let now = Timestamp(.now)
-                    let chunk = try EventRouter(db).replay(subscription: id, since: since, after: from, now: now.milliseconds)
+                    let owned = ownership.map { ownership in { (topic: String, partition: Int32) in ownership.owns(topic: topic, partition: partition) } }
+                    let chunk = try EventRouter(db).replay(subscription: id, since: since, after: from, owned: owned, now: now.milliseconds)
                     var disclosures = QueuedDisclosures()
                     if !chunk.people.isEmpty { disclosures.add(.replay, subscription: id, people: chunk.people) }
                     for access in try disclosures.events(in: db, service: NotificationService.descriptor.name, purpose: purpose, at: now) {
@@ -122,11 +137,17 @@ struct SubscriptionRoutes: Sendable {
                     return chunk
                 }
                 if !chunk.people.isEmpty { relay.wake() }
-                queued += chunk.queued
+                queued += chunk.queued + chunk.elsewhere
                 newDeliveries.signal()
                 guard let last = chunk.lastSeq else { break }
                 after = last
             }
+            // The other instances queue the partitions they own.
+            let request = SubscriptionChangelog.ReplayRequest(
+                subscription: id, sinceMs: since.milliseconds, purpose: purpose, requestedMs: Timestamp(.now).milliseconds, origin: SubscriptionChangelog.instance)
+            let topics = self.topics
+            try await store.write { db in try Outbox.append(try SubscriptionChangelog.message(replay: request, topics: topics), in: db) }
+            relay.wake()
             newDeliveries.signal()
             return try JSONAnswer.response(["subscriptionId": id, "since": since.description, "queued": queued], status: .accepted)
         }

@@ -22,6 +22,8 @@ struct NotificationProcessor: BatchProcessor {
     let ownerAlerts: Bool
     /// Wakes the delivery engine after each committed batch.
     let newDeliveries: WakeSignal
+    /// Which partitions' events this instance delivers (`nil`: every one).
+    var ownership: DeliveryOwnership? = nil
     let keeper = CatalogKeeper()
     let decoder = RegistryEventDecoder()
     static let consentKey = Array(#""ownerConsent""#.utf8)
@@ -67,13 +69,15 @@ struct NotificationProcessor: BatchProcessor {
             let event: RegistryEvent
             do { event = try decoder.decodeEvent(from: body) } catch { return "\(error.rejectionCode.rawValue) \(error)" }
             let router = EventRouter(db)
+            let source = EventRouter.Source(topic: message.topic, partition: message.topicPartition.partition, offset: message.offset)
+            let deliver = ownership?.delivers(message.topicPartition, offset: message.offset) ?? true
             switch event {
             case .addressChanged(let changed):
                 let data = changed.data
                 let facts = EventFacts(kind: .change, change: data.change, katos: [data.address?.kato, data.previousAddress?.kato].compactMap { $0 }, iin: data.iin)
                 let targets = try router.route(
                     id: changed.id, time: changed.time ?? Timestamp(.now), body: body, facts: facts, orderKey: data.iin.rawValue,
-                    trace: EventTracing.trace(of: message, event: changed.trace), now: now)
+                    trace: EventTracing.trace(of: message, event: changed.trace), source: source, deliver: deliver, now: now)
                 for subscription in targets { disclosures.add(.delivery, subscription: subscription, people: [data.iin.rawValue]) }
                 return nil
             case .occupancyAlert(let alert):
@@ -81,11 +85,13 @@ struct NotificationProcessor: BatchProcessor {
                 // A dwelling and a count, no person: not a disclosure of personal data.
                 try router.route(
                     id: alert.id, time: alert.time ?? Timestamp(.now), body: body, facts: facts, orderKey: alert.data.rca.rawValue,
-                    trace: EventTracing.trace(of: message, event: alert.trace), now: now)
+                    trace: EventTracing.trace(of: message, event: alert.trace), source: source, deliver: deliver, now: now)
                 return nil
             case .registrationAccepted(let accepted):
                 if ownerAlerts {
-                    try alertOwners(accepted, trace: EventTracing.trace(of: message, event: accepted.trace), router: router, now: now, disclosures: &disclosures)
+                    try alertOwners(
+                        accepted, trace: EventTracing.trace(of: message, event: accepted.trace), router: router, from: source, deliver: deliver, now: now,
+                        disclosures: &disclosures)
                 }
                 return nil
             default:
@@ -98,7 +104,8 @@ struct NotificationProcessor: BatchProcessor {
     /// consented to this registration. Each discloses the registration to the owner (through the
     /// gateway): the owner and the newcomer are its subjects. The alerts carry the registration's trace.
     func alertOwners(
-        _ accepted: CloudEvent<RegistrationAccepted>, trace: EventTrace? = nil, router: EventRouter, now: Int64, disclosures: inout QueuedDisclosures
+        _ accepted: CloudEvent<RegistrationAccepted>, trace: EventTrace? = nil, router: EventRouter, from origin: EventRouter.Source? = nil, deliver: Bool = true,
+        now: Int64, disclosures: inout QueuedDisclosures
     ) throws {
         let data = accepted.data
         guard data.kind != .deregistration, let address = data.address,
@@ -115,9 +122,11 @@ struct NotificationProcessor: BatchProcessor {
             let time = accepted.time ?? Timestamp(.now)
             let event = CloudEvent(id: id, source: source, type: OwnerAlert.eventType, time: time, subject: address.rca.rawValue, data: alert, trace: trace)
             let body = try RegistryEventEncoder().encodeBytes(event)
+            // The newcomer is kept as the event's person: a delivery queued later, by an instance
+            // that takes the partition over, records them as disclosed too.
             let targets = try router.route(
-                id: id, time: time, body: body, facts: EventFacts(kind: .ownerAlert, change: nil, katos: [address.kato], iin: nil),
-                orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, trace: trace, now: now)
+                id: id, time: time, body: body, facts: EventFacts(kind: .ownerAlert, change: nil, katos: [address.kato], iin: data.person.iin),
+                orderKey: owner.rawValue, channel: SubscriptionStore.ownerAlertChannel, trace: trace, source: origin, deliver: deliver, now: now)
             for channel in targets { disclosures.add(.ownerAlert, subscription: channel, people: [owner.rawValue, data.person.iin.rawValue]) }
         }
     }

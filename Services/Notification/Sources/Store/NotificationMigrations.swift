@@ -101,5 +101,15 @@ enum NotificationMigrations {
                 ALTER TABLE notification_event ADD COLUMN tracestate TEXT;
                 """)
         }
+        migrator.registerMigration("notification-4-event-source") { db in
+            // Where each event was read: the instance that owns that partition delivers it, and
+            // commits how far its deliveries are finished (docs/scaling.md).
+            try db.execute(sql: """
+                ALTER TABLE notification_event ADD COLUMN source_topic TEXT;
+                ALTER TABLE notification_event ADD COLUMN source_partition INTEGER;
+                ALTER TABLE notification_event ADD COLUMN source_offset INTEGER;
+                CREATE INDEX notification_event_by_source ON notification_event (source_topic, source_partition, source_offset);
+                """)
+        }
     }
 }

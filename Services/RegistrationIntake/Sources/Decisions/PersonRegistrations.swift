@@ -43,6 +43,23 @@ public struct PersonRegistrations: Hashable, Sendable, Codable {
         self.temporary = temporary
     }
 
+    /// The state after `accepted`, the person's next accepted event: how a decision changes it,
+    /// and how an instance replays decisions another instance made (the accepted topic is the
+    /// changelog of this state).
+    public func applying(_ accepted: RegistrationAccepted) -> PersonRegistrations {
+        var next = self
+        next.sequence = accepted.sequence
+        switch accepted.kind {
+        case .permanent:
+            next.permanent = accepted.address.map { ActiveRegistration(address: $0, validFrom: accepted.validFrom) }
+        case .temporary:
+            next.temporary = accepted.address.map { ActiveRegistration(address: $0, validFrom: accepted.validFrom, validUntil: accepted.validUntil) }
+        case .deregistration:
+            if accepted.registration == .temporary { next.temporary = nil } else { next.permanent = nil }
+        }
+        return next
+    }
+
     /// The temporary registration still holding on `day`.
     public func currentTemporary(on day: CalendarDate) -> ActiveRegistration? {
         temporary.flatMap { $0.hasEnded(by: day) ? nil : $0 }

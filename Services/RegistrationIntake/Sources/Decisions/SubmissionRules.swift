@@ -130,24 +130,13 @@ public struct SubmissionRules: Sendable {
         _ submission: RegistrationSubmitted, reference: SubmissionReference, catalog: CatalogEntry?, person: PersonRegistrations,
         replaced: ActiveRegistration?, ended: ActiveRegistration?
     ) -> SubmissionDecision {
-        var next = person
-        next.sequence += 1
-        var address: AddressSnapshot?
-        switch submission.kind {
-        case .permanent:
-            address = catalog?.address
-            next.permanent = address.map { ActiveRegistration(address: $0, validFrom: submission.validFrom) }
-        case .temporary:
-            address = catalog?.address
-            next.temporary = address.map { ActiveRegistration(address: $0, validFrom: submission.validFrom, validUntil: submission.validUntil) }
-        case .deregistration:
-            if submission.endedRegistration == .temporary { next.temporary = nil } else { next.permanent = nil }
-        }
+        let address = submission.kind == .deregistration ? nil : catalog?.address
         let event = RegistrationAccepted(
-            submission: reference, sequence: next.sequence, kind: submission.kind, person: submission.person,
+            submission: reference, sequence: person.sequence + 1, kind: submission.kind, person: submission.person,
             address: address, previousAddress: (replaced ?? ended)?.address, validFrom: submission.validFrom,
             validUntil: submission.kind == .temporary ? submission.validUntil : nil,
             registration: submission.endedRegistration, reason: submission.kind == .deregistration ? submission.reason : nil)
+        let next = person.applying(event)
         return .accepted(next, event)
     }
 }

@@ -11,6 +11,9 @@ struct MessageOutcome: Sendable {
         case duplicate
         case catalogUpdated
         case unreadable
+        /// The person lives in another partition of the submitted topic: the submission is sent
+        /// there, to be decided by that partition's owner.
+        case misrouted(home: Int32)
     }
 
     let kind: Kind

@@ -43,8 +43,13 @@ struct SubmissionDesk: Sendable {
     /// Handles one message value (a structured-mode event) that arrived at `arrival`.
     /// - Parameters:
     ///   - submitter: The ``submitterHeader`` of the message.
+    ///   - home: The partition of the submitted topic a person's submissions belong in, if it
+    ///     differs from the one this message came from (``MessageOutcome/Kind/misrouted(home:)``).
     ///   - headerTrace: The message's `traceparent`/`tracestate` headers, if any.
-    func handle(_ value: [UInt8]?, arrival: Date, submitter: String? = nil, store: IntakeStore, headerTrace: EventTrace? = nil) throws -> MessageOutcome {
+    func handle(
+        _ value: [UInt8]?, arrival: Date, submitter: String? = nil, misplaced home: (IIN) -> Int32? = { _ in nil }, store: IntakeStore,
+        headerTrace: EventTrace? = nil
+    ) throws -> MessageOutcome {
         guard let value else {
             return MessageOutcome(kind: .unreadable, deadLetter: "MALFORMED no value (a tombstone where a submission was expected)")
         }
@@ -59,16 +64,20 @@ struct SubmissionDesk: Sendable {
         }
         let parent = EventTracing.valid(headerTrace) ?? EventTracing.valid(event.trace)
         return try EventTracing.withSpan(Self.spanName, continuing: parent) { trace in
-            try decide(event, arrival: arrival, submitter: submitter, store: store, trace: trace)
+            try decide(event, arrival: arrival, submitter: submitter, misplaced: home, store: store, trace: trace)
         }
     }
 
     /// Decides a submission that decoded, and records the decision.
-    private func decide(_ event: CloudEvent<RegistrationSubmitted>, arrival: Date, submitter: String?, store: IntakeStore, trace: EventTrace?) throws -> MessageOutcome {
+    private func decide(
+        _ event: CloudEvent<RegistrationSubmitted>, arrival: Date, submitter: String?, misplaced home: (IIN) -> Int32?, store: IntakeStore, trace: EventTrace?
+    ) throws -> MessageOutcome {
         var reference = event.attributes.submissionReference
         reference.submitter = submitter
         let submission = event.data
         let iin = submission.person.iin
+        // Only the owner of the person's partition knows their latest state.
+        if let other = home(iin) { return MessageOutcome(kind: .misrouted(home: other)) }
         let eventTime = event.time ?? Timestamp(arrival)
         let decision = rules.decide(
             submission, reference: reference, eventTime: eventTime,

@@ -64,6 +64,42 @@ struct IntakeStore {
         try statement.execute(arguments: [iin.rawValue, sequence, Data(event)])
     }
 
+    /// Keeps an accepted event another instance published (a repeat is ignored).
+    func recordAcceptedIfAbsent(_ iin: IIN, sequence: Int, event: [UInt8]) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO intake_accepted (iin, sequence, event) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+        try statement.execute(arguments: [iin.rawValue, sequence, Data(event)])
+    }
+
+    /// Takes back the decisions on `submissions` that were never published: a submission received
+    /// here over HTTP is pending again, any other is unknown again (it is decided anew when read).
+    func forgetDecisions(_ submissions: [SubmissionReference]) throws {
+        let reopen = try db.cachedStatement(sql: """
+            UPDATE intake_submission SET status = 'pending', sequence = NULL, reasons = NULL WHERE source = ? AND id = ? AND submitter IS NOT NULL
+            """)
+        let delete = try db.cachedStatement(sql: "DELETE FROM intake_submission WHERE source = ? AND id = ? AND submitter IS NULL")
+        for reference in submissions {
+            try reopen.execute(arguments: [reference.source, reference.id])
+            try delete.execute(arguments: [reference.source, reference.id])
+        }
+    }
+
+    /// Takes back a person's accepted events from `sequence` on (never published) and rebuilds
+    /// their state from the events before it.
+    func forgetAccepted(_ iin: IIN, from sequence: Int) throws {
+        try db.execute(sql: "DELETE FROM intake_accepted WHERE iin = ? AND sequence >= ?", arguments: [iin.rawValue, sequence])
+        var state = PersonRegistrations.unknown
+        let events = try Data.fetchAll(db, sql: "SELECT event FROM intake_accepted WHERE iin = ? ORDER BY sequence", arguments: [iin.rawValue])
+        for bytes in events {
+            state = state.applying(try Self.eventDecoder.decode(RegistrationAccepted.self, from: Array(bytes)).data)
+        }
+        if state.sequence == 0 {
+            try db.execute(sql: "DELETE FROM intake_person WHERE iin = ?", arguments: [iin.rawValue])
+        } else {
+            try savePerson(iin, state)
+        }
+    }
+    private static let eventDecoder = RegistryEventDecoder()
+
     /// Records the decision on a submission unless one is recorded already (a pending one is
     /// replaced): one statement both dedupes and writes.
     /// - Returns: false when the submission was decided before (nothing is written).

@@ -178,14 +178,15 @@ struct LoadCommand: AsyncParsableCommand {
         report("published \(published) submissions in \(String(format: "%.1f", publishSeconds)) s (\(Int(Double(published) / publishSeconds))/s): \(generator.mix)")
         var results: [String: Double] = ["submissions": Double(published), "publish_seconds": publishSeconds, "next_person": Double(generator.nextPerson)]
         if let watch {
-            let done = try await watch.waitUntilDone(submissions: Int64(published)) { progress in
+            _ = try await watch.waitUntilDone(submissions: Int64(published)) { progress in
                 report("decided \(progress.decided) of \(published); of \(progress.accepted) accepted: \(progress.indexed) indexed, \(progress.audited) audited")
             }
             let seconds = (ContinuousClock.now - started).inSeconds
-            report("end to end: \(published) submissions (\(done.accepted) accepted) decided, indexed and audited in \(String(format: "%.1f", seconds)) s: \(Int(Double(published) / seconds)) events/s")
+            let accepted = try await watch.acceptedEvents(bootstrap: broker.clientConfiguration, logger: broker.logger)
+            report("end to end: \(published) submissions (\(accepted) accepted) decided, indexed and audited in \(String(format: "%.1f", seconds)) s: \(Int(Double(published) / seconds)) events/s")
             results["e2e_seconds"] = seconds
             results["e2e_events_per_s"] = Double(published) / seconds
-            results["accepted"] = Double(done.accepted)
+            results["accepted"] = Double(accepted)
         }
         if let probe {
             let latency = try await probe.finish()

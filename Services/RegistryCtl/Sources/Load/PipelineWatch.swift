@@ -2,19 +2,22 @@
 
 import Foundation
 import Kafka
+import Logging
 import RegistrySchema
 
 /// How far the services are with the submissions of a load, read from the broker: intake has
-/// decided a submission when its accepted or rejected event is on the broker; address-index has
-/// applied an accepted event when its group's committed offsets pass it, audit when those of
-/// every audit instance's reading group (`audit.read.<instance>`, which commits how far that
-/// instance's log holds each partition) do.
+/// decided a submission when its group's committed offset passes it (intake commits where its
+/// published decisions end); address-index has applied an accepted event when its group's
+/// committed offsets pass it, audit when those of every audit instance's reading group
+/// (`audit.read.<instance>`, which commits how far that instance's log holds each partition) do.
+/// Offsets also count the markers of intake's transactions, so the accepted events are counted
+/// exactly by reading them once the pipeline is done.
 struct PipelineWatch {
     /// Where the pipeline stands.
     struct Progress: Equatable {
-        /// Accepted plus rejected events since the start.
+        /// Submissions decided since the start.
         var decided: Int64
-        /// Accepted events since the start.
+        /// Offsets the accepted topic grew by since the start (its events, and transaction markers).
         var accepted: Int64
         /// Accepted events address-index has applied (its committed offsets).
         var indexed: Int64
@@ -25,9 +28,11 @@ struct PipelineWatch {
     let admin: KafkaAdmin
     let names: TopicNames
     private let accepted: [KafkaTopicPartition]
-    private let rejected: [KafkaTopicPartition]
+    private let submitted: [KafkaTopicPartition]
     private var startAccepted: Int64 = 0
-    private var startRejected: Int64 = 0
+    private var startSubmitted: Int64 = 0
+    /// Where each accepted partition ended at the start.
+    private var acceptedStarts: [KafkaTopicPartition: Int64] = [:]
 
     init(admin: KafkaAdmin, names: TopicNames) async throws {
         self.admin = admin
@@ -39,9 +44,10 @@ struct PipelineWatch {
             return found.partitions.map { KafkaTopicPartition(topic: name, partition: $0) }
         }
         accepted = try partitions(.registrationAccepted)
-        rejected = try partitions(.registrationRejected)
-        startAccepted = try await end(of: accepted)
-        startRejected = try await end(of: rejected)
+        submitted = try partitions(.registrationSubmitted)
+        for partition in accepted { acceptedStarts[partition] = try await admin.watermarks(of: partition).high }
+        startAccepted = acceptedStarts.values.reduce(0, +)
+        startSubmitted = try await end(of: submitted)
     }
 
     private func end(of partitions: [KafkaTopicPartition]) async throws -> Int64 {
@@ -64,9 +70,33 @@ struct PipelineWatch {
             let held = try await committed(group.dropFirst(names.prefix.count).description, accepted, start: startAccepted)
             audited = min(audited ?? held, held)
         }
+        let decided = try await committed("registration-intake", submitted, start: startSubmitted)
         let acceptedNow = try await end(of: accepted) - startAccepted
-        let rejectedNow = try await end(of: rejected) - startRejected
-        return Progress(decided: acceptedNow + rejectedNow, accepted: acceptedNow, indexed: indexed, audited: audited ?? 0)
+        return Progress(decided: decided, accepted: acceptedNow, indexed: indexed, audited: audited ?? 0)
+    }
+
+    /// The accepted events published since the start, counted by reading them.
+    func acceptedEvents(bootstrap: KafkaClientConfiguration, logger: Logger) async throws -> Int64 {
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        for partition in accepted { ends[partition] = try await admin.watermarks(of: partition).high }
+        let wanted = Set(accepted.filter { (ends[$0] ?? 0) > (acceptedStarts[$0] ?? 0) })
+        guard !wanted.isEmpty else { return 0 }
+        let starts = acceptedStarts
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(client: bootstrap, groupID: names.prefix + "registryctl-count-\(UUID().uuidString.prefix(8))"),
+            hooks: KafkaRebalanceHooks(startOffsets: { Dictionary(uniqueKeysWithValues: $0.map { ($0, KafkaStartOffset.offset(starts[$0] ?? 0)) }) }),
+            logger: logger)
+        try await consumer.add(wanted)
+        var count: Int64 = 0
+        var done: Set<KafkaTopicPartition> = []
+        for await batch in consumer.batches {
+            count += Int64(batch.messages.count)
+            for message in batch.messages where message.offset + 1 >= ends[message.topicPartition] ?? 0 { done.insert(message.topicPartition) }
+            for (partition, end) in batch.endOffsets where end >= ends[partition] ?? 0 { done.insert(partition) }
+            if done.isSuperset(of: wanted) { break }
+        }
+        await consumer.close()
+        return count
     }
 
     /// Waits until the catalog consumers of intake, address-index and notification have read the

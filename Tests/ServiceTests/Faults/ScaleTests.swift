@@ -1,0 +1,302 @@
+// Two instances of intake, address-index and notification under load while, in turn, one instance
+// of each service is killed, one is paused past its session and resumed, and every service is
+// rolled: every guarantee holds, and lookups never fail during the index's rolling restart.
+
+import Audit
+import Foundation
+import GRDB
+import Kafka
+import RegistrySchema
+import Synchronization
+import Testing
+import TestSupport
+
+/// CI size by default; `make faults` sets SCALE_SUBMISSIONS=200000.
+private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SUBMISSIONS"] ?? "") ?? 3_000
+
+/// Audit runs as one instance: its log becomes a Merkle-tree transparency log in another change,
+/// which makes it several instances afterwards (docs/scaling.md).
+@Suite(.timeLimit(.minutes(scaleSubmissions > 20_000 ? 240 : 20))) struct ScaleTests {
+    static let submissions = scaleSubmissions
+    static let scaled = ["registration-intake", "address-index", "notification"]
+    static let instances = Dictionary(uniqueKeysWithValues: scaled.map { ($0, 2) })
+    /// Longer than the services' session timeout (6 s): the group evicts the paused instance.
+    static let pause: Duration = .seconds(10)
+
+    @Test func twoInstancesKeepEveryGuaranteeThroughKillsPausesAndRollingRestarts() async throws {
+        let admin = try KafkaAdmin(configuration: try TestBroker.clientConfiguration("scale"), logger: TestBroker.outageLogger)
+        let receiver = try await WebhookReceiver()
+        defer { receiver.stop() }
+        // SCALE_LOG_LEVEL=info shows what the instances did (printed when a check fails).
+        let logLevel = ProcessInfo.processInfo.environment["SCALE_LOG_LEVEL"].map { ["LOG_LEVEL": $0] } ?? [:]
+        let stack = try await RegistryStack(label: "scale", environment: logLevel, partitions: 6, instances: Self.instances)
+        let began = ContinuousClock.now
+        // Where the test is, so a failure says in which phase it happened.
+        func phase(_ what: String) { print("scale: \(what) at \(Int((ContinuousClock.now - began).inSeconds)) s") }
+        try await stack.startAll()
+        for service in RegistryStack.services {
+            for instance in stack.instanceNumbers(service) { try await stack.waitReady(service, instance: instance) }
+        }
+        phase("every instance ready")
+
+        // A subscription made at one instance reaches the other through the changelog.
+        let token = try await NotificationFixtures.token()
+        let agency = ["Authorization": "Bearer \(token)", "X-Purpose": "scale test", "Content-Type": "application/json"]
+        let made = await httpRequest("POST", stack.url("notification") + "/v1/subscriptions", headers: agency, body: Data(NotificationFixtures.webhook(receiver.url).utf8))
+        #expect(made?.status == 201, "\(made?.body ?? "no answer")")
+        let id = try #require((try? JSONSerialization.jsonObject(with: Data((made?.body ?? "").utf8)) as? [String: Any])?["id"] as? String)
+        try await waitUntil("the other notification instance knows the subscription", timeout: .seconds(30)) {
+            await httpGet(stack.url("notification", instance: 2) + "/v1/subscriptions/\(id)", headers: agency)?.status == 200
+        }
+
+        // The load: long enough at CI size for every fault to happen while it runs.
+        let rate = max(20, Self.submissions / 150)
+        let load = try ChildProcess("registryctl", arguments: [
+            "load", "--addresses", "400", "--count", "\(Self.submissions)", "--rate", "\(rate)", "--seed", "31",
+        ], environment: ["REGISTRY_TOPIC_PREFIX": stack.prefix, "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrapServers, "REGISTRY_JWT_SECRET": TestSecrets.jwt])
+
+        // In turn, for each service: kill -9 an instance, pause the other past its session, roll both.
+        var faults: [String] = []
+        var lookups = LookupTally()
+        for service in Self.scaled + ["audit"] {
+            let last = stack.instanceNumbers(service).upperBound
+            phase("kill -9 \(RegistryStack.name(service, last))")
+            try await stack.killAndRestart(service, instance: last)
+            try await stack.waitReady(service, instance: last)
+            faults.append("kill -9 \(RegistryStack.name(service, last))")
+            phase("SIGSTOP \(service)")
+            stack.signal(service, instance: 1, SIGSTOP)
+            try await Task.sleep(for: Self.pause)
+            stack.signal(service, instance: 1, SIGCONT)
+            try await stack.waitReady(service, instance: 1)
+            faults.append("SIGSTOP \(Self.pause) \(service)")
+            // The rolling restart; lookups go to both index instances meanwhile.
+            let client = service == "address-index" ? try await LookupClient.start(stack) : nil
+            for instance in stack.instanceNumbers(service) {
+                phase("restart \(RegistryStack.name(service, instance))")
+                try await stack.restartGracefully(service, instance: instance)
+                try await stack.waitReady(service, instance: instance)
+            }
+            if let client { lookups = await client.stop() }
+            faults.append("rolling restart \(service)")
+        }
+        #expect(await load.waitForExit(timeout: .seconds(max(600, Self.submissions / 20))) == 0, "\(load.output)")
+
+        phase("the load has ended")
+        let started = ContinuousClock.now
+        var reported = started
+        try await waitUntil("the scaled registry has caught up", timeout: .seconds(max(300, Self.submissions / 20)), interval: .seconds(1)) {
+            if ContinuousClock.now - reported >= .seconds(60) {
+                reported = .now
+                print("scale test: not caught up after \(ContinuousClock.now - started); behind: \((try? await stack.behind(admin)) ?? "unknown")")
+            }
+            return try await stack.caughtUp(admin)
+        }
+
+        // Every submission decided exactly once: one decision event id per submission.
+        let decoder = RegistryEventDecoder()
+        let submitted = try await stack.read([.registrationSubmitted], admin)
+        let submissionKeys = Set(submitted.compactMap { message in
+            (try? decoder.decodeAttributes(from: message.value ?? [])).map { "\($0.source)/\($0.id)" }
+        })
+        var decisions: [String: Set<String>] = [:]
+        var accepted: [String: RegistrationAccepted] = [:]
+        for message in try await stack.read([.registrationAccepted], admin) {
+            let event = try decoder.decode(RegistrationAccepted.self, from: message.value ?? [])
+            decisions["\(event.data.submission.source)/\(event.data.submission.id)", default: []].insert(event.id)
+            accepted[event.id] = event.data
+        }
+        for message in try await stack.read([.registrationRejected], admin) {
+            let event = try decoder.decode(RegistrationRejected.self, from: message.value ?? [])
+            decisions["\(event.data.submission.source)/\(event.data.submission.id)", default: []].insert(event.id)
+        }
+        let decidedTwice = decisions.filter { $0.value.count > 1 }
+        #expect(Set(decisions.keys) == submissionKeys, "\(submissionKeys.subtracting(decisions.keys).count) submissions undecided")
+        #expect(decidedTwice.isEmpty, "decided more than once (different event ids): \(decidedTwice.prefix(5))")
+
+        // Per IIN, the accepted sequences are 1…n, each once.
+        let sequences = Dictionary(grouping: accepted.values, by: \.person.iin).mapValues { $0.map(\.sequence).sorted() }
+        let broken = sequences.filter { $0.value != Array(1...$0.value.count) }
+        #expect(broken.isEmpty, "per-IIN sequences not contiguous and unique: \(broken.prefix(3).map { "\($0.key.masked): \($0.value)" })")
+
+        // address-index: both instances hold the same, and derived events went out once per
+        // accepted event (repeats only under the same id, after a handover).
+        let periods = "SELECT iin, sequence, kind, rca, valid_from, valid_to FROM index_period ORDER BY iin, sequence"
+        let people = "SELECT iin, sequence, open_permanent, open_temporary FROM index_person ORDER BY iin"
+        func rows(_ instance: Int, _ sql: String) async throws -> [[String]] {
+            try await stack.store("address-index", instance: instance).read { db in try Row.fetchAll(db, sql: sql).map { $0.databaseValues.map { "\($0)" } } }
+        }
+        let (firstPeriods, secondPeriods) = (try await rows(1, periods), try await rows(2, periods))
+        #expect(firstPeriods == secondPeriods, "both index instances hold the same periods")
+        let persons = try await rows(1, people)
+        let otherPersons = try await rows(2, people)
+        #expect(persons.count == sequences.count && persons == otherPersons, "both index instances hold every person")
+        let changes = try await stack.read([.addressChanged], admin)
+        let changeIDs = try changes.map { try decoder.decodeAttributes(from: $0.value ?? []).id }
+        let distinctChanges = Set(changeIDs)
+        #expect(distinctChanges == Set(accepted.keys.map { "\($0):changed" }), "one address.changed per accepted event, with its id")
+        let repeatedChanges = changeIDs.count - distinctChanges.count
+
+        // Every person answered by both instances, the same way.
+        let iins = sequences.keys.map(\.rawValue).sorted()
+        let sample = iins.count <= 5_000 ? iins : Array(iins.shuffled().prefix(5_000))
+        let disagreements = try await LookupClient.compare(stack, sample)
+        #expect(disagreements.isEmpty, "the instances answer differently for \(disagreements.count) people, e.g. \(disagreements.prefix(3))")
+
+        // Every change reached the webhook; per person in order; repeats carry the same bytes.
+        try await waitUntil("the receiver has every change", timeout: .seconds(120)) { receiver.distinctIDs.isSuperset(of: distinctChanges) }
+        let requests = receiver.requests
+        let bodies = Dictionary(grouping: requests, by: \.id).mapValues { Set($0.map(\.body)) }
+        #expect(bodies.values.allSatisfy { $0.count == 1 }, "a repeated webhook-id carries the same event")
+        var firstSeen: [String: [Int]] = [:]
+        var seen: Set<String> = []
+        for request in requests where seen.insert(request.id).inserted {
+            guard let changed = try? decoder.decode(AddressChanged.self, from: request.body) else { continue }
+            firstSeen[changed.data.iin.rawValue, default: []].append(changed.data.sequence)
+        }
+        let outOfOrder = firstSeen.filter { $0.value != $0.value.sorted() }
+        #expect(outOfOrder.isEmpty, "webhooks out of order for \(outOfOrder.count) people")
+        let webhookRepeats = requests.count - seen.count
+
+        // The audit verifies (ours, and the independent Python check) and holds every message of
+        // every audited topic once.
+        let messages = try await stack.messages(in: AuditService.auditedTopics, admin)
+        let (verification, records) = try await stack.store("audit").read { db in
+            (try AuditLedger(db).verify(verifier: RegistryStack.auditVerifier), try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_record") ?? 0)
+        }
+        #expect(verification.valid && records == messages, "audit: \(records) records for \(messages) messages, valid: \(verification.valid) \(verification.problems.prefix(3))")
+        let independent = try await IndependentAuditCheck.run(store: stack.dataDirectory("audit") + "/audit.sqlite", verifier: RegistryStack.auditVerifier)
+        #expect(independent.status == 0, "the independent Python check of the audit log: \(independent.output)")
+        #expect(lookups.failed == 0 && lookups.answered > 0, "lookups during the index's rolling restart: \(lookups)")
+
+        let lost = submissionKeys.subtracting(decisions.keys).count + distinctChanges.subtracting(receiver.distinctIDs).count + Int(messages - records)
+        let held = lost == 0 && decidedTwice.isEmpty && broken.isEmpty && outOfOrder.isEmpty && disagreements.isEmpty && lookups.failed == 0 && verification.valid
+            && independent.status == 0
+        if !held {
+            for service in RegistryStack.services {
+                for instance in stack.instanceNumbers(service) {
+                    let lines = stack.output(service, instance: instance).split(separator: "\n").filter { !$0.contains("rdkafka") }.suffix(40)
+                    print("---- \(RegistryStack.name(service, instance)):\n\(lines.joined(separator: "\n"))")
+                }
+            }
+        }
+        print("scale: lookups during the index's rolling restart: \(lookups.answered) answered, \(lookups.failed) failed \(lookups.failures) (\(lookups.retried) retried at the other instance)")
+        print("faults | two instances each (audit one): \(faults.count) faults in turn | \(faults.joined(separator: ", ")) | \(submissionKeys.count) submissions, \(accepted.count) accepted, \(distinctChanges.count) webhooks, \(messages) audited, \(lookups.answered) lookups (\(lookups.failed) failed) | \(lost) | \(decidedTwice.count) decided twice, \(repeatedChanges) changes and \(webhookRepeats) webhooks repeated (same id) | \(held ? "every guarantee held" : "FAILED")")
+        await stack.stopAll()
+    }
+}
+
+/// The instances a load balancer would send requests to now.
+final class ReadyInstances: Sendable {
+    let urls: Mutex<Set<String>>
+    init(_ urls: [String]) { self.urls = Mutex(Set(urls)) }
+}
+
+/// What the lookup client saw.
+struct LookupTally: Sendable, CustomStringConvertible {
+    var answered = 0
+    var failed = 0
+    var retried = 0
+    /// The answers of the failed lookups (status and the start of the body; "none": no answer).
+    var failures: [String: Int] = [:]
+    var description: String { "\(answered) answered, \(failed) failed \(failures), \(retried) retried" }
+}
+
+/// A client that spreads registration lookups over both index instances as a load balancer
+/// would: only to instances that report ready, and a request that finds no server is sent to
+/// the other one. A request counts as failed when no instance answered it with 200.
+final class LookupClient: Sendable {
+    /// Set when the client should stop.
+    final class Flag: Sendable {
+        let raised = Atomic<Bool>(false)
+    }
+    private let task: Task<LookupTally, Never>
+    private let stopping = Flag()
+
+    private init(_ body: @escaping @Sendable (Flag) async -> LookupTally) {
+        let flag = stopping
+        task = Task { await body(flag) }
+    }
+
+    static func headers() async throws -> [String: String] {
+        ["Authorization": "Bearer \(try await NotificationFixtures.token(scope: "address:read"))", "X-Purpose": "scale test lookups"]
+    }
+
+    /// Starts looking up people the index holds, at both instances.
+    static func start(_ stack: RegistryStack) async throws -> LookupClient {
+        let iins = try await stack.store("address-index").read { try String.fetchAll($0, sql: "SELECT iin FROM index_person ORDER BY iin LIMIT 2000") }
+        let headers = try await headers()
+        let urls = stack.instanceNumbers("address-index").map { stack.url("address-index", instance: $0) }
+        let ready = ReadyInstances(urls)
+        return LookupClient { stopping in
+            // Readiness, as a load balancer's health check sees it.
+            let checker = Task {
+                while !Task.isCancelled {
+                    for url in urls {
+                        let up = await httpGet(url + "/health/ready")?.status == 200
+                        ready.urls.withLock { if up { $0.insert(url) } else { $0.remove(url) } }
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            defer { checker.cancel() }
+            var tally = LookupTally()
+            var turn = 0
+            while !stopping.raised.load(ordering: .relaxed) {
+                guard !iins.isEmpty else { break }
+                turn += 1
+                let candidates = ready.urls.withLock { state in urls.filter(state.contains) }
+                let order = (candidates.isEmpty ? urls : candidates).rotated(by: turn)
+                let path = "/v1/persons/\(iins[turn % iins.count])/registration"
+                var answer: (status: Int, body: String)?
+                for (attempt, url) in order.enumerated() {
+                    answer = await httpGet(url + path, headers: headers)
+                    if answer != nil {
+                        if attempt > 0 { tally.retried += 1 }
+                        break
+                    }
+                }
+                if answer?.status == 200 {
+                    tally.answered += 1
+                } else {
+                    tally.failed += 1
+                    tally.failures[answer.map { "\($0.status) \($0.body.prefix(80))" } ?? "none", default: 0] += 1
+                }
+            }
+            return tally
+        }
+    }
+
+    /// Stops and returns the tally.
+    func stop() async -> LookupTally {
+        stopping.raised.store(true, ordering: .relaxed)
+        return await task.value
+    }
+
+    /// The people whose registration the two index instances answer differently (or not at all).
+    static func compare(_ stack: RegistryStack, _ iins: [String]) async throws -> [String] {
+        let headers = try await headers()
+        var different: [String] = []
+        for iin in iins {
+            let answers = await [1, 2].asyncMap { await httpGet(stack.url("address-index", instance: $0) + "/v1/persons/\(iin)/registration", headers: headers) }
+            if answers[0]?.status != 200 || answers[0]?.status != answers[1]?.status || answers[0]?.body != answers[1]?.body {
+                different.append(IIN(rawValue: iin)?.masked ?? iin)
+            }
+        }
+        return different
+    }
+}
+
+extension Array {
+    fileprivate func rotated(by steps: Int) -> [Element] {
+        guard !isEmpty else { return self }
+        let k = steps % count
+        return Array(self[k...] + self[..<k])
+    }
+
+    fileprivate func asyncMap<T>(_ transform: (Element) async -> T) async -> [T] {
+        var result: [T] = []
+        for element in self { result.append(await transform(element)) }
+        return result
+    }
+}
