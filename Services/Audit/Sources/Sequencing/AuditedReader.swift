@@ -42,27 +42,31 @@ final class AuditedReader: Service, Sendable {
             })
         let consumer = try KafkaConsumer(configuration: configuration, hooks: hooks, logger: logger)
         try consumer.subscribe(to: topics)
-        var lastCommit = ContinuousClock.now
+        // How far the log holds each partition, committed for `registryctl lag` and `load` while
+        // it moves (also once the reading is idle: the last records are appended after it read them).
+        let committer = Task {
+            var committed: [KafkaTopicPartition: Int64] = [:]
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                let held = consumer.assignment
+                let stored = pending.nextOffsets().filter { held.contains($0.key) && committed[$0.key] != $0.value }
+                guard !stored.isEmpty, (try? await consumer.commitAndWait(stored)) != nil else { continue }
+                committed.merge(stored) { _, new in new }
+            }
+        }
+        defer { committer.cancel() }
         await withGracefulShutdownHandler {
-            for await batch in consumer.batches {
-                if !batch.messages.isEmpty {
-                    let records: [CanonicalRecord]
-                    do {
-                        records = try CanonicalRecord.records(of: batch.messages, decoder: self.decoder)
-                    } catch {
-                        // Building a record depends only on the message; failing is a bug, not a
-                        // state to retry past: the log must not skip the message.
-                        logger.critical("could not build audit records; stopping the reader", metadata: ["error": "\(error)"])
-                        break
-                    }
-                    await pending.add(records)
+            for await batch in consumer.batches where !batch.messages.isEmpty {
+                let records: [CanonicalRecord]
+                do {
+                    records = try CanonicalRecord.records(of: batch.messages, decoder: self.decoder)
+                } catch {
+                    // Building a record depends only on the message; failing is a bug, not a
+                    // state to retry past: the log must not skip the message.
+                    logger.critical("could not build audit records; stopping the reader", metadata: ["error": "\(error)"])
+                    break
                 }
-                if ContinuousClock.now - lastCommit >= .milliseconds(500) {
-                    lastCommit = ContinuousClock.now
-                    let held = consumer.assignment
-                    let stored = pending.nextOffsets().filter { held.contains($0.key) }
-                    if !stored.isEmpty { try? consumer.commit(stored) }
-                }
+                await pending.add(records)
             }
         } onGracefulShutdown: {
             Task { await consumer.close() }

@@ -47,9 +47,9 @@ final class PendingRecords: Sendable {
     /// Tells where the log stands in a partition the reader starts to read: it starts at `next`.
     func start(_ partition: KafkaTopicPartition, next: Int64?) {
         state.withLock { state in
-            var held = state.partitions[partition] ?? Partition()
-            if let next { held.next = max(held.next ?? next, next) }
-            state.partitions[partition] = held
+            Self.update(&state, partition) { held in
+                if let next { held.next = max(held.next ?? next, next) }
+            }
         }
     }
 
@@ -60,13 +60,15 @@ final class PendingRecords: Sendable {
             for record in records {
                 let partition = KafkaTopicPartition(topic: record.facts.topic, partition: Int32(record.facts.partition))
                 let offset = record.facts.offset
-                var held = state.partitions[partition] ?? Partition()
-                if let last = held.last, offset <= last { continue }
-                if let next = held.next, offset < next { continue }
-                held.records.append(record)
-                held.last = offset
-                state.bytes += Self.cost(record)
-                state.partitions[partition] = held
+                var added = 0
+                Self.update(&state, partition) { held in
+                    if let last = held.last, offset <= last { return }
+                    if let next = held.next, offset < next { return }
+                    held.records.append(record)
+                    held.last = offset
+                    added = Self.cost(record)
+                }
+                state.bytes += added
             }
         }
         arrived.signal()
@@ -116,17 +118,19 @@ final class PendingRecords: Sendable {
     func stored(_ next: [KafkaTopicPartition: Int64]) {
         state.withLock { state in
             for (partition, offset) in next {
-                var held = state.partitions[partition] ?? Partition()
-                held.next = max(held.next ?? offset, offset)
-                while held.head < held.records.count, held.records[held.head].facts.offset < offset {
-                    state.bytes -= Self.cost(held.records[held.head])
-                    held.head += 1
+                var dropped = 0
+                Self.update(&state, partition) { held in
+                    held.next = max(held.next ?? offset, offset)
+                    while held.head < held.records.count, held.records[held.head].facts.offset < offset {
+                        dropped += Self.cost(held.records[held.head])
+                        held.head += 1
+                    }
+                    if held.head > 1_024, held.head * 2 > held.records.count {
+                        held.records.removeFirst(held.head)
+                        held.head = 0
+                    }
                 }
-                if held.head > 1_024, held.head * 2 > held.records.count {
-                    held.records.removeFirst(held.head)
-                    held.head = 0
-                }
-                state.partitions[partition] = held
+                state.bytes -= dropped
             }
         }
         room.signal()
@@ -159,6 +163,13 @@ final class PendingRecords: Sendable {
     var isApplierWaiting: Bool { state.withLock { $0.applierWaiting } }
 
     private static func cost(_ record: CanonicalRecord) -> Int { record.bytes.count + 256 }
+
+    /// Changes a partition's entry in place (a copy taken out and put back would copy its
+    /// records at every change).
+    private static func update(_ state: inout State, _ partition: KafkaTopicPartition, _ change: (inout Partition) -> Void) {
+        if state.partitions[partition] == nil { state.partitions[partition] = Partition() }
+        change(&state.partitions[partition]!)
+    }
 
     /// The order names records the reader has not read yet.
     struct NotRead: Error, CustomStringConvertible {
