@@ -159,7 +159,11 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
         let webhookRepeats = requests.count - seen.count
 
         // The audit verifies (ours, and the independent Python check) and holds every message of
-        // every audited topic once.
+        // every audited topic once: counted once it has read what the checks above caused (the
+        // lookups' access records).
+        try await waitUntil("the audit has read every audited message", timeout: .seconds(120), interval: .seconds(1)) {
+            try await stack.behind(admin, only: ["audit"]) == nil
+        }
         let messages = try await stack.messages(in: AuditService.auditedTopics, admin)
         let (verification, records) = try await stack.store("audit").read { db in
             (try AuditLedger(db).verify(verifier: RegistryStack.auditVerifier), try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_record") ?? 0)
