@@ -154,7 +154,7 @@ sustained_row = (
     f"| p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, max {s['max_ms']} ms | (context for the row above) | — | — | — |\n"
     if s else "")
 two_row = (
-    f"\n| end-to-end with two instances of intake, address-index and notification (audit one), the same {r['e2e_submissions']:,} submissions after the first run, on the same cores | {r['e2e_two_instances_events_per_s']:,} events/s | — (scaling is for availability here: one machine) | one instance of each, above: {r['e2e_events_per_s']:,} events/s | {r['e2e_two_instances_ratio']} | — |"
+    f"\n| end-to-end with two instances of each service, the same {r['e2e_submissions']:,} submissions after the first run, on the same cores | {r['e2e_two_instances_events_per_s']:,} events/s | — (scaling is for availability here: one machine) | one instance of each, above: {r['e2e_events_per_s']:,} events/s | {r['e2e_two_instances_ratio']} | — |"
     if "e2e_two_instances_events_per_s" in r else "")
 print(f"""## Pipeline (docs/architecture.md §9)
 

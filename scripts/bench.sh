@@ -12,7 +12,7 @@
 #   SUSTAINED_RATE=1500 a second latency run below the pipeline's capacity (0 skips it)
 #   WRK_SECONDS=15      each wrk run
 #   PROFILE=1 PROFILE_SECONDS=20   perf on each service during the end-to-end run (0: none)
-#   TWO_INSTANCES=1     the end-to-end run again with two instances of intake, index, notification
+#   TWO_INSTANCES=1     the end-to-end run again with two instances of each service
 #   SCHEMA_BENCH_ITERATIONS=200000 AUDIT_GROWTH_RECORDS=1000000   the two micro-benchmarks
 #   BENCH_ADDRESSES=100000 BENCH_BROKER_PORT=19092 BENCH_PORT_BASE=18080
 # Writes bench/results/latest.json and BENCHMARKS.md (bench/REPRODUCE.md, the figures, then
@@ -172,18 +172,21 @@ for i in "${!SERVICES[@]}"; do
   rss[$i]=$(( rss_now > rss[$i] ? rss_now : rss[$i] ))
 done
 
-# The same end-to-end run with a second instance of intake, address-index and notification (audit
-# runs once; docs/scaling.md) on the same two cores: what sharing the partitions costs or gains.
-# TWO_INSTANCES=0 skips it.
+# The same end-to-end run with a second instance of each service (docs/scaling.md) on the same two
+# cores: what sharing the partitions costs or gains. TWO_INSTANCES=0 skips it.
 if [ "${TWO_INSTANCES:-1}" = 1 ]; then
-  say "end to end with two instances of intake, address-index and notification: $BENCH_COUNT submissions"
-  for i in 0 1 2; do
+  say "end to end with two instances of each service: $BENCH_COUNT submissions"
+  # The second audit starts from a copy of the first one's store (docs/audit.md, "Several
+  # instances"), as an operator would: reading the whole run from the topics would take minutes.
+  mkdir -p "$RUN/data/audit-2"
+  DATA_DIR="$RUN/data/audit" "$BIN/registryctl" backup audit "$RUN/data/audit-2/audit.sqlite" > /dev/null || die "could not copy the audit's store"
+  for i in 0 1 2 3; do
     service=${SERVICES[$i]}
     DATA_DIR="$RUN/data/$service-2" HTTP_PORT=$((PORT_BASE + 10 + i + 1)) LOG_LEVEL=warning HTTP_RATE_LIMIT=0 \
       CERT_SIGNING_KEY_FILE="$RUN/data/address-index/certificate-signing-key.pem" "$BIN/$service" > "$RUN/$service-2.log" 2>&1 &
     pids+=($!)
   done
-  for i in 0 1 2; do
+  for i in 0 1 2 3; do
     for port in $((PORT_BASE + i + 1)) $((PORT_BASE + 10 + i + 1)); do
       for _ in $(seq 1 600); do curl -sf "127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
       curl -sf "127.0.0.1:$port/health/ready" >/dev/null || die "${SERVICES[$i]} on :$port did not become ready"
