@@ -87,3 +87,20 @@ struct LogOrderTests {
         #expect(pending.heldBytes == 0)
     }
 }
+
+extension LogOrderTests {
+    @Test func theLogHoldsAPartitionThroughItsEndOnceEveryMessageBeforeItIsIn() async {
+        let pending = PendingRecords()
+        pending.start(p0, next: nil)
+        await pending.add([0, 1].map { record(p0, $0) })
+        // Offsets 2 and 3 are transaction markers: the partition ends at 4.
+        pending.reached([p0: 4, p1: 0])
+        #expect(pending.heldThrough() == [p1: 0], "records 0 and 1 are not in the log yet; an empty partition is held whole")
+        pending.stored([p0: 1])
+        #expect(pending.heldThrough()[p0] == 1)
+        pending.stored([p0: 2])
+        #expect(pending.heldThrough()[p0] == 4, "everything before the markers is in")
+        await pending.add([record(p0, 4)])
+        #expect(pending.heldThrough()[p0] == 2, "a message read after the end is not in the log yet")
+    }
+}

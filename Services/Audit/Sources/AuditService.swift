@@ -80,7 +80,7 @@ public enum AuditService: RegistryService {
             services: [
                 AuditedReader(
                     configuration: reading, topics: auditedTopics.map(environment.topics.name(for:)), store: environment.store, pending: pending,
-                    logger: environment.logger),
+                    clock: environment.clock, logger: environment.logger),
                 LogSequencer(
                     configuration: consumer(group: ""), logTopic: logTopic, key: Array(origin.utf8), producer: environment.producer, pending: pending,
                     activity: activity, logger: environment.logger),

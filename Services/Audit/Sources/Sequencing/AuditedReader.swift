@@ -17,11 +17,13 @@ final class AuditedReader: Service, Sendable {
     let topics: [String]
     let store: ServiceStore
     let pending: PendingRecords
+    /// Learns the time from the messages read, as every consumer of the services does.
+    let clock: TrustedClock
     let logger: Logger
     let decoder = RegistryEventDecoder()
 
-    init(configuration: KafkaConsumerConfiguration, topics: [String], store: ServiceStore, pending: PendingRecords, logger: Logger) {
-        (self.configuration, self.topics, self.store, self.pending, self.logger) = (configuration, topics, store, pending, logger)
+    init(configuration: KafkaConsumerConfiguration, topics: [String], store: ServiceStore, pending: PendingRecords, clock: TrustedClock, logger: Logger) {
+        (self.configuration, self.topics, self.store, self.pending, self.clock, self.logger) = (configuration, topics, store, pending, clock, logger)
     }
 
     func run() async throws {
@@ -49,14 +51,21 @@ final class AuditedReader: Service, Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
                 let held = consumer.assignment
-                let stored = pending.nextOffsets().filter { held.contains($0.key) && committed[$0.key] != $0.value }
+                let stored = pending.heldThrough().filter { held.contains($0.key) && committed[$0.key] != $0.value }
                 guard !stored.isEmpty, (try? await consumer.commitAndWait(stored)) != nil else { continue }
                 committed.merge(stored) { _, new in new }
             }
         }
         defer { committer.cancel() }
         await withGracefulShutdownHandler {
-            for await batch in consumer.batches where !batch.messages.isEmpty {
+            for await batch in consumer.batches {
+                // Ends are told after the batch's records are added: an end means every message
+                // before it is held or in the log.
+                guard !batch.messages.isEmpty else {
+                    pending.reached(batch.endOffsets)
+                    continue
+                }
+                if let newest = batch.messages.lazy.compactMap(\.timestampMilliseconds).max() { self.clock.observe(timestampMilliseconds: newest) }
                 let records: [CanonicalRecord]
                 do {
                     records = try CanonicalRecord.records(of: batch.messages, decoder: self.decoder)
@@ -67,6 +76,7 @@ final class AuditedReader: Service, Sendable {
                     break
                 }
                 await pending.add(records)
+                pending.reached(batch.endOffsets)
             }
         } onGracefulShutdown: {
             Task { await consumer.close() }

@@ -22,6 +22,9 @@ final class PendingRecords: Sendable {
         var next: Int64?
         /// The last offset read.
         var last: Int64?
+        /// The partition's end when the reader last reached it: every message before it was read
+        /// (offsets after the last message may be transaction markers, which hold no message).
+        var end: Int64?
     }
 
     private struct State {
@@ -136,9 +139,30 @@ final class PendingRecords: Sendable {
         room.signal()
     }
 
+    /// Records where the reader found partitions to end.
+    func reached(_ ends: [KafkaTopicPartition: Int64]) {
+        state.withLock { state in
+            for (partition, end) in ends {
+                Self.update(&state, partition) { held in held.end = max(held.end ?? end, end) }
+            }
+        }
+    }
+
     /// The next offset the log lacks of each partition read so far.
     func nextOffsets() -> [KafkaTopicPartition: Int64] {
         state.withLock { state in state.partitions.compactMapValues(\.next) }
+    }
+
+    /// How far the log holds each partition, counting the transaction markers at a partition's
+    /// end once every message before them is in: what the reading group commits, so that its
+    /// lag is 0 once the log holds everything.
+    func heldThrough() -> [KafkaTopicPartition: Int64] {
+        state.withLock { state in
+            state.partitions.compactMapValues { held in
+                guard let end = held.end, (held.last ?? -1) < (held.next ?? 0) else { return held.next }
+                return max(held.next ?? end, end)
+            }
+        }
     }
 
     /// For the sequencer: a run per partition of what was read beyond `sequenced` (the next
