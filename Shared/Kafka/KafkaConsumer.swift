@@ -18,6 +18,8 @@ public final class KafkaConsumer: Sendable {
     private let pollQueue: DispatchQueue
     private let coordinator: RebalanceCoordinator
     private let closed = Mutex(false)
+    /// Where this member is in its group's rebalances (decides whether closing leaves the group).
+    let membership = GroupMembershipPhase()
 
     /// Events besides messages: assignments, revocations, offset anomalies and errors.
     public let events: AsyncStream<KafkaConsumerEvent>
@@ -40,19 +42,27 @@ public final class KafkaConsumer: Sendable {
         self.coordinator = RebalanceCoordinator(hooks: hooks, logger: logger, events: continuation)
         client.setRebalanceHandlers(
             watermarkTimeout: configuration.watermarkQueryTimeout, pauseAssigned: !configuration.fetchesMessages,
-            assign: { [coordinator] partitions, watermarks in coordinator.assign(partitions, replacing: true, watermarks: watermarks) },
-            revoke: { [coordinator] partitions in coordinator.revoke(partitions, replacing: true) }
+            assign: { [coordinator, membership] partitions, watermarks in
+                defer { membership.assigned() }
+                return coordinator.assign(partitions, replacing: true, watermarks: watermarks)
+            },
+            revoke: { [coordinator, membership] partitions in
+                coordinator.revoke(partitions, replacing: true)
+                membership.revoked()
+            }
         )
         client.context.setErrorHandler { [continuation] error, _ in continuation.yield(.error(error)) }
     }
 
     /// Subscribes to topics (replacing any earlier subscription).
     public func subscribe(to topics: [String]) throws {
+        membership.subscribed()
         try client.subscribe(topics)
     }
 
     /// Leaves the group and joins it again (a rebalance: every partition is assigned anew).
     public func rejoin(_ topics: [String]) async throws {
+        membership.subscribed()
         try await client.offload { client in
             try client.unsubscribe()
             try client.subscribe(topics)
@@ -178,6 +188,9 @@ public final class KafkaConsumer: Sendable {
 
     /// Leaves the group (revoking every partition through the hooks) and ends ``batches`` and
     /// ``events``. Waits for a poll in progress to end first. Safe to call more than once.
+    ///
+    /// A member closed in the middle of a rebalance (its assignment not yet received) does not
+    /// send LeaveGroup: the group drops it after its session timeout (see ``GroupMembershipPhase``).
     public func close() async {
         let wasClosed = closed.withLock { c -> Bool in
             defer { c = true }
@@ -185,8 +198,13 @@ public final class KafkaConsumer: Sendable {
         }
         guard !wasClosed else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            pollQueue.async { [client, coordinator] in
-                client.closeConsumer()
+            pollQueue.async { [client, coordinator, membership, logger] in
+                if membership.leavesGroupOnClose {
+                    client.closeConsumer()
+                } else {
+                    client.destroyWithoutLeavingGroup()
+                    logger.info("closed in the middle of a rebalance: not leaving the group (it drops this member after its session timeout)")
+                }
                 coordinator.events.finish()
                 continuation.resume()
             }

@@ -3,6 +3,7 @@
 import CRdKafka
 import Dispatch
 import Logging
+import Synchronization
 
 /// Owns an `rd_kafka_t` and its callback context. librdkafka handles are thread-safe; the
 /// callers serialise what librdkafka requires to be serial (consumer polls, close).
@@ -14,6 +15,8 @@ final class RDKafkaClient: @unchecked Sendable {
     let role: Role
     let properties: [String: String]
     private var consumerQueue: OpaquePointer?
+    /// Whether destroying a consumer handle leaves its group (librdkafka's default).
+    private let leavesGroupOnDestroy = Atomic<Bool>(true)
 
     init(role: Role, properties: [String: String], logger: Logger, statistics: KafkaStatisticsRecorder) throws {
         try KafkaLibrary.requireSupportedVersion()
@@ -44,7 +47,7 @@ final class RDKafkaClient: @unchecked Sendable {
             _ = rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
             rd_kafka_poll(handle, 0)
         }
-        rd_kafka_destroy(handle)
+        rd_kafka_destroy_flags(handle, leavesGroupOnDestroy.load(ordering: .relaxed) ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
     }
 
     /// Installs the consumer's rebalance handling.
@@ -282,6 +285,12 @@ final class RDKafkaClient: @unchecked Sendable {
 
     func closeConsumer() {
         rd_kafka_consumer_close(handle)
+    }
+
+    /// Instead of ``closeConsumer()``: the handle, once destroyed, sends no LeaveGroup (and
+    /// commits nothing); until then librdkafka keeps the membership alive.
+    func destroyWithoutLeavingGroup() {
+        leavesGroupOnDestroy.store(false, ordering: .relaxed)
     }
 
     // MARK: Metadata and admin

@@ -222,8 +222,9 @@ struct LookupTally: Sendable, CustomStringConvertible {
 }
 
 /// A client that spreads registration lookups over both index instances as a load balancer
-/// would: only to instances that report ready, and a request that finds no server is sent to
-/// the other one. A request counts as failed when no instance answered it with 200.
+/// would: first to an instance that reports ready, and a lookup that fails there (no answer
+/// within 2 s, or not 200) is sent to the other instance, ready or not. A lookup counts as
+/// failed only when no instance answered it with 200.
 final class LookupClient: Sendable {
     /// Set when the client should stop.
     final class Flag: Sendable {
@@ -264,22 +265,23 @@ final class LookupClient: Sendable {
             while !stopping.raised.load(ordering: .relaxed) {
                 guard !iins.isEmpty else { break }
                 turn += 1
-                let candidates = ready.urls.withLock { state in urls.filter(state.contains) }
-                let order = (candidates.isEmpty ? urls : candidates).rotated(by: turn)
+                // Ready instances first (taking turns), then the others as a last resort.
+                let (up, down) = ready.urls.withLock { state in (urls.filter(state.contains), urls.filter { !state.contains($0) }) }
+                let order = up.rotated(by: turn) + down.rotated(by: turn)
                 let path = "/v1/persons/\(iins[turn % iins.count])/registration"
-                var answer: (status: Int, body: String)?
-                for (attempt, url) in order.enumerated() {
-                    answer = await httpGet(url + path, headers: headers)
-                    if answer != nil {
-                        if attempt > 0 { tally.retried += 1 }
-                        break
-                    }
+                var answers: [(status: Int, body: String)?] = []
+                for url in order {
+                    let answer = await httpGet(url + path, headers: headers)
+                    answers.append(answer)
+                    if answer?.status == 200 { break }
                 }
-                if answer?.status == 200 {
+                if answers.last??.status == 200 {
                     tally.answered += 1
+                    if answers.count > 1 { tally.retried += 1 }
                 } else {
                     tally.failed += 1
-                    tally.failures[answer.map { "\($0.status) \($0.body.prefix(80))" } ?? "none", default: 0] += 1
+                    let seen = answers.map { answer in answer.map { "\($0.status) \($0.body.prefix(80))" } ?? "none" }
+                    tally.failures[seen.joined(separator: " / "), default: 0] += 1
                 }
             }
             return tally
