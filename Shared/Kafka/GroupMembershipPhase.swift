@@ -9,10 +9,14 @@ import Synchronization
 /// A member that sends LeaveGroup while its group re-forms can wedge Tansu's coordinator (0.6.0,
 /// the development and test broker): if the member is the group's leader, the coordinator removes
 /// it but keeps it as leader, so every later member waits for that leader's SyncGroup for ever and
-/// the group never gets an assignment again (seen when an instance resumed after its session ran
-/// out, rejoined as leader, and was stopped before the rejoin finished). So a consumer closed while
-/// joining does not leave: the coordinator evicts it after its session timeout, which clears the
-/// leader it was. Apache Kafka picks a new leader either way; there the cost is the same delay.
+/// the group never gets an assignment again. It happened both to a member closed while it was
+/// joining (resumed after its session ran out, rejoined as leader, stopped before the rejoin
+/// finished) and to one that held its assignment but had not yet heard that another member was
+/// joining (a rolling restart: the first instance back, the second stopped at once). A member
+/// cannot know the second case, so a group member never leaves: the coordinator evicts it after
+/// its session timeout, which clears the leader it was. The cost: a stopped instance's partitions
+/// move after the session timeout (6 s) instead of at once. Apache Kafka picks a new leader
+/// either way.
 final class GroupMembershipPhase: Sendable {
     enum Phase: Sendable, Equatable {
         case notMember
@@ -33,6 +37,6 @@ final class GroupMembershipPhase: Sendable {
     /// The group's assignment arrived: its rebalance is over.
     func assigned() { phase.withLock { if $0 != .notMember { $0 = .holding } } }
 
-    /// Whether closing may send LeaveGroup: not while the group may be re-forming around this member.
-    var leavesGroupOnClose: Bool { current != .joining }
+    /// Whether closing may send LeaveGroup: only for a consumer that never joined a group.
+    var leavesGroupOnClose: Bool { current == .notMember }
 }
