@@ -71,11 +71,20 @@ import TestSupport
     /// none, `duplicated` repeats of a change's id.
     func publishedChanges(_ topics: TopicNames, causedBy accepted: [String], _ row: FaultRow) async throws -> [AddressChanged] {
         let decoded = Mutex<[AddressChanged]>([])
-        let tally = try await EventTally.read([topics.name(for: .addressChanged)], inspect: { message in
-            let change = try RegistryEventDecoder().decode(AddressChanged.self, from: message.value ?? []).data
-            decoded.withLock { $0.append(change) }
-        })
+        var tally: EventTally?
+        // The index publishes after it stores (its relay, in a transaction per partition): what the
+        // store shows may not be on the topic yet. Read until every accepted event's change is there,
+        // or for a minute (then the missing ones count as lost).
+        try? await waitUntil("every accepted event's change is published", timeout: .seconds(60), interval: .milliseconds(500)) {
+            decoded.withLock { $0 = [] }
+            tally = try await EventTally.read([topics.name(for: .addressChanged)], inspect: { message in
+                let change = try RegistryEventDecoder().decode(AddressChanged.self, from: message.value ?? []).data
+                decoded.withLock { $0.append(change) }
+            })
+            return Set(accepted).isSubset(of: decoded.withLock { Set($0.compactMap(\.cause)) })
+        }
         let changes = decoded.withLock { $0 }
+        guard let tally else { throw FixtureError(description: "could not read \(topics.name(for: .addressChanged))") }
         row.lost = Set(accepted).subtracting(changes.compactMap(\.cause)).count
         row.duplicated(tally.repeats, "change repeats (same id)")
         row.check(tally.differing.isEmpty, "a repeated change carries a different event")
