@@ -75,9 +75,11 @@ public final class KafkaProducer: Service, Sendable {
         let collector = DeliveryCollector(count: messages.count)
         guard !messages.isEmpty else { return PendingDelivery(collector: collector) }
         if closed.withLock({ $0 }) {
-            for position in messages.indices { collector.complete(position, .failure(KafkaError(kind: .closed, message: "the producer is closed"))) }
-            return PendingDelivery(collector: collector)
+            let failure = KafkaError(kind: .closed, message: "the producer is closed")
+            for position in messages.indices { collector.complete(position, .failure(failure)) }
+            return PendingDelivery(collector: collector, refused: failure)
         }
+        var refused: KafkaError?
         var index = 0
         while index < messages.count {
             let generation = client.context.deliveryGeneration
@@ -91,11 +93,12 @@ public final class KafkaProducer: Service, Sendable {
             } catch {
                 let failure = error as? KafkaError ?? KafkaError(kind: .delivery, message: "\(error)")
                 for position in index..<messages.count { collector.complete(position, .failure(failure)) }
+                refused = failure
                 break
             }
             if index < messages.count { await client.context.waitForCapacity(after: generation) }
         }
-        return PendingDelivery(collector: collector)
+        return PendingDelivery(collector: collector, refused: refused)
     }
 
     /// Waits until every message in flight is delivered (or failed), up to `timeout`.
@@ -136,6 +139,9 @@ public final class KafkaProducer: Service, Sendable {
 /// Messages enqueued by ``KafkaProducer/enqueue(_:)`` whose delivery reports may still be coming.
 public struct PendingDelivery: Sendable {
     fileprivate let collector: DeliveryCollector
+    /// Why messages were failed before librdkafka had them (the producer was closed, or refused
+    /// one), if any were: they are in no transaction.
+    var refused: KafkaError? = nil
 
     /// Waits for every message's delivery report. Any number of callers may wait, at any time.
     /// - Returns: Each message's outcome, in the order the messages were given.

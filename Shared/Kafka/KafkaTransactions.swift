@@ -74,6 +74,19 @@ extension KafkaProducer {
         }
         let pending = await enqueue(messages)
         do {
+            // The offsets say that everything before them is published: they go in only with every
+            // message. A message librdkafka never had (a producer retired meanwhile, when its
+            // partition was revoked, refuses them all) would leave a transaction of offsets alone,
+            // which commits, and the next owner would start after messages nobody published. (One
+            // it had and failed to deliver makes the commit fail.)
+            if let refused = pending.refused {
+                // Aborted here: a producer that failed for good says so in the abort's answer.
+                let abort = try await client.offload { client -> KafkaError? in
+                    rd_kafka_abort_transaction(client.handle, milliseconds).map { Self.transactionError($0, context: "abort transaction").error }
+                }
+                if let abort, abort.isFatal { throw abort }
+                throw refused
+            }
             if !offsets.isEmpty, let group {
                 try await client.offload { client in
                     let list = RDKafkaTopicPartitionList.make(offsets.map { ($0.key, $0.value) })

@@ -189,7 +189,8 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
         let auditHeld = verification?.valid == true && records == messages && independentFailures.isEmpty && roots.count == 1
         #expect(lookups.failed == 0 && lookups.answered > 0, "lookups during the index's rolling restart: \(lookups)")
 
-        let lost = submissionKeys.subtracting(decisions.keys).count + distinctChanges.subtracting(receiver.distinctIDs).count + Int(max(0, messages - records))
+        let lost = submissionKeys.subtracting(decisions.keys).count + Set(accepted.keys.map { "\($0):changed" }).subtracting(distinctChanges).count
+            + distinctChanges.subtracting(receiver.distinctIDs).count + Int(max(0, messages - records))
         let held = lost == 0 && decidedTwice.isEmpty && broken.isEmpty && outOfOrder.isEmpty && disagreements.isEmpty && lookups.failed == 0 && auditHeld
         if !held {
             for service in RegistryStack.services {
