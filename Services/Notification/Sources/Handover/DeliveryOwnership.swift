@@ -125,16 +125,20 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
     }
 
     /// Drops the unfinished deliveries of events read from `partitions` (every partition: `nil`).
+    /// A retrying delivery has attempts: they go first (they refer to it).
     static func dropUnfinished(of partitions: Set<KafkaTopicPartition>?, in db: Database) throws {
         guard let partitions else {
+            try db.execute(sql: "DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE status IN ('pending', 'retrying'))")
             try db.execute(sql: "DELETE FROM delivery WHERE status IN ('pending', 'retrying')")
             return
         }
+        let unfinished = """
+            SELECT id FROM delivery WHERE status IN ('pending', 'retrying') AND event_seq IN (
+                SELECT seq FROM notification_event WHERE source_topic = ? AND source_partition = ?)
+            """
         for partition in partitions {
-            try db.execute(sql: """
-                DELETE FROM delivery WHERE status IN ('pending', 'retrying') AND event_seq IN (
-                    SELECT seq FROM notification_event WHERE source_topic = ? AND source_partition = ?)
-                """, arguments: [partition.topic, partition.partition])
+            try db.execute(sql: "DELETE FROM delivery_attempt WHERE delivery_id IN (\(unfinished))", arguments: [partition.topic, partition.partition])
+            try db.execute(sql: "DELETE FROM delivery WHERE id IN (\(unfinished))", arguments: [partition.topic, partition.partition])
         }
     }
 
