@@ -68,7 +68,8 @@ enum ReceiverAddress: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// The address from a `getaddrinfo` result.
+    /// The address from a `getaddrinfo` result, read in place (``SystemResolver/lookUp(_:)`` says
+    /// why this is libc and not a library).
     init?(_ address: UnsafePointer<sockaddr>) {
         switch Int32(address.pointee.sa_family) {
         case AF_INET:

@@ -165,6 +165,9 @@ struct SystemResolver: WebhookResolver {
         try await NIOThreadPool.singleton.runIfActive { try Self.lookUp(host) }
     }
 
+    /// Hand-written on libc rather than through a library: NIO's public resolver
+    /// (`SocketAddress.makeAddressResolvingHost`) returns only the first answer, and the SSRF check
+    /// must see every address a name resolves to (a mixed answer is refused).
     static func lookUp(_ host: String) throws -> [ReceiverAddress] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
