@@ -24,6 +24,11 @@ export REGISTRY_BIN_DIR="$BIN"
 export REGISTRY_PYTHON="$VENV/bin/python"
 export REGISTRY_ROOT="$ROOT"
 export REGISTRY_TANSU="$TANSU"
+# Everything the tests write (service stores, whole stacks, child logs: gigabytes at full size)
+# goes to a directory of this run: removed when the run passes, kept for reading when it fails.
+test_tmp="$ROOT/var/test-tmp-$port"
+mkdir -p "$test_tmp"
+export TMPDIR="$test_tmp"
 
 # Swift Testing starts every test at once unless told otherwise: on two cores, 179 tests with a
 # dozen service stacks of their own starved the servers that tests run in-process, and timing
@@ -42,5 +47,10 @@ if [ -z "${TEST_FILTER:-}" ]; then
     "$check" || status=1
   done
 fi
-[ "$status" -eq 0 ] && say "all tests passed" || say "tests FAILED (status $status)"
+if [ "$status" -eq 0 ]; then
+  rm -rf "$test_tmp"
+  say "all tests passed"
+else
+  say "tests FAILED (status $status); their files are kept in $test_tmp (make clean removes var/)"
+fi
 exit "$status"
