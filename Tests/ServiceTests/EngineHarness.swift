@@ -12,6 +12,9 @@ import TestSupport
 struct EngineHarness {
     let store: ServiceStore
     let directory: String
+    /// The engine's consumer group.
+    let groupID: String
+    let engine: ProcessingEngine
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
@@ -26,14 +29,16 @@ struct EngineHarness {
                 }
             }
         }
+        groupID = TestBroker.uniqueName("\(name)-group")
         let client = try TestBroker.clientConfiguration("\(name)-service")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: TestBroker.logger)
         let relay = OutboxRelay(store: store, producer: producer, service: name, logger: TestBroker.logger)
         let engine = ProcessingEngine(
             store: store, processor: processor,
-            consumer: KafkaConsumerConfiguration(client: client, groupID: TestBroker.uniqueName("\(name)-group")), topics: [input],
+            consumer: KafkaConsumerConfiguration(client: client, groupID: groupID), topics: [input],
             deadLetterMessage: DeadLetters.message(service: name, source: "/registry/\(name)", topics: topics), relay: relay,
             retryDelays: retryDelays, service: name, logger: TestBroker.logger)
+        self.engine = engine
         let group = ServiceGroup(services: [producer, relay, engine], logger: TestBroker.logger)
         self.group = group
         running = Task { try await group.run() }

@@ -281,6 +281,12 @@ final class RDKafkaClient: @unchecked Sendable {
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError.rd(.consumer, code, context: "commit")
         }
+        // The coordinator answers for each partition and librdkafka leaves each answer in the list:
+        // the call's result alone does not say that every partition's offset was stored.
+        guard waiting, let elems = list.pointee.elems else { return }
+        for e in UnsafeBufferPointer(start: elems, count: Int(list.pointee.cnt)) where e.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.consumer, e.err, context: "commit of \(String(cString: e.topic))[\(e.partition)]")
+        }
     }
 
     func closeConsumer() {

@@ -66,10 +66,8 @@ public final class ProcessingEngine: Service, Sendable {
         var excluded: Set<KafkaTopicPartition> = []
         /// Set at shutdown.
         var stopping = false
-        /// The next offset of every partition applied so far, and the ones the broker confirmed
-        /// (see ``recommitWhileIdle(_:)``).
+        /// The next offset of every partition applied so far (see ``recommitWhileIdle(_:)``).
         var applied: [KafkaTopicPartition: Int64] = [:]
-        var confirmed: [KafkaTopicPartition: Int64] = [:]
     }
     /// Opened once every assigned partition has been read to its end (if given).
     private let caughtUp: CatchUpGate?
@@ -239,24 +237,21 @@ public final class ProcessingEngine: Service, Sendable {
     /// The commits to the broker are asynchronous and only for showing lag; one lost while the
     /// broker or its group coordinator was away is not retried, and with no further messages the
     /// broker would show the partition behind for good (a service that applied its whole backlog
-    /// during an outage: every commit of it failed). So every 5 s the applied offsets of the
-    /// partitions held are committed again, waiting for the broker's answer, until it has
-    /// confirmed each of them.
+    /// during an outage: every commit of it failed). One retried by librdkafka after the broker
+    /// returned may also land after a later one (a batch's offset after the end recorded past a
+    /// transaction marker). So every 5 s the group's offsets of the partitions held are read from
+    /// the broker, and those that differ from the applied ones are committed again, waiting for
+    /// the broker's answer.
     private func recommitWhileIdle(_ consumer: KafkaConsumer) async {
-        var heldBefore: Set<KafkaTopicPartition> = []
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(5))
-            // Only partitions still held: another member's commits are not overwritten. One held
-            // anew may have had another member's commits meanwhile: confirm it again.
+            // Only partitions still held: another member's commits are not overwritten.
             let held = consumer.assignment
-            let newlyHeld = held.subtracting(heldBefore)
-            heldBefore = held
-            let unconfirmed = state.withLock { state in
-                for partition in newlyHeld { state.confirmed[partition] = nil }
-                return state.applied.filter { held.contains($0.key) && state.confirmed[$0.key] != $0.value }
-            }
-            guard !unconfirmed.isEmpty, (try? await consumer.commitAndWait(unconfirmed)) != nil else { continue }
-            state.withLock { state in state.confirmed.merge(unconfirmed) { _, new in new } }
+            let applied = state.withLock { state in state.applied.filter { held.contains($0.key) } }
+            guard !applied.isEmpty, let committed = try? await offloaded({ try consumer.committedOffsets(Array(applied.keys), timeout: .seconds(5)) })
+            else { continue }
+            let differing = applied.filter { committed[$0.key] != $0.value }
+            if !differing.isEmpty { try? await consumer.commitAndWait(differing) }
         }
     }
 
