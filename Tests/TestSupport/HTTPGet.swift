@@ -5,12 +5,14 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// The status and body of an HTTP answer, or nil when nothing answered.
-public func httpRequest(_ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil) async -> (status: Int, body: String)? {
+/// The status and body of an HTTP answer, or nil when nothing answered within `timeout` seconds.
+public func httpRequest(
+    _ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil, timeout: TimeInterval = 2
+) async -> (status: Int, body: String)? {
     var request = URLRequest(url: URL(string: url)!)
     request.httpMethod = method
     request.httpBody = body
-    request.timeoutInterval = 2
+    request.timeoutInterval = timeout
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
         return nil

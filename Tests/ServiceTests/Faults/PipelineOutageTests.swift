@@ -55,7 +55,9 @@ import TestSupport
                 await httpGet(stack.url(service) + "/health/ready")?.status == 503
             }
         }
-        // Intake keeps taking submissions into its outbox up to its limit, then answers 503.
+        // Intake keeps taking submissions into its outbox up to its limit, then answers 503. A
+        // refusal first asks the broker (for up to 1 s) whether it is back: the client waits
+        // longer than that, as a real one would, on two cores busy with the other tests.
         let upstream = try await NotificationFixtures.token(.upstream, "egov-portal", scope: nil, sources: ["/outage/http"])
         let people = NotificationFixtures.people(60, born: "1970-01-01")
         var accepted: [Int] = []
@@ -63,7 +65,7 @@ import TestSupport
         for (n, person) in people.enumerated() {
             let answer = await httpRequest(
                 "POST", stack.url("registration-intake") + "/v1/submissions",
-                headers: ["Authorization": "Bearer \(upstream)", "Content-Type": "application/cloudevents+json"], body: Self.submission(n, iin: person))
+                headers: ["Authorization": "Bearer \(upstream)", "Content-Type": "application/cloudevents+json"], body: Self.submission(n, iin: person), timeout: 15)
             if answer?.status == 202 { accepted.append(n) } else { refusal = answer; break }
         }
         print("broker away: intake took \(accepted.count) submissions into its outbox, then answered \(refusal?.status ?? 0) \(refusal?.body.prefix(120) ?? "")")
