@@ -132,10 +132,7 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
             try db.execute(sql: "DELETE FROM delivery WHERE status IN ('pending', 'retrying')")
             return
         }
-        let unfinished = """
-            SELECT id FROM delivery WHERE status IN ('pending', 'retrying') AND event_seq IN (
-                SELECT seq FROM notification_event WHERE source_topic = ? AND source_partition = ?)
-            """
+        let unfinished = "SELECT id FROM delivery WHERE status IN ('pending', 'retrying') AND source_topic = ? AND source_partition = ?"
         for partition in partitions {
             try db.execute(sql: "DELETE FROM delivery_attempt WHERE delivery_id IN (\(unfinished))", arguments: [partition.topic, partition.partition])
             try db.execute(sql: "DELETE FROM delivery WHERE id IN (\(unfinished))", arguments: [partition.topic, partition.partition])
@@ -157,14 +154,12 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
     func commitWatermarks() async {
         let owned = state.withLock { $0.owned }
         guard let engine = member.engine, !owned.isEmpty else { return }
-        let started = ContinuousClock.now
         do {
             let marks = try await store.read { db in
                 var marks: [KafkaTopicPartition: Int64] = [:]
                 for (partition, from) in owned {
                     let waiting = try Int64.fetchOne(db, sql: """
-                        SELECT MIN(e.source_offset) FROM delivery d JOIN notification_event e ON e.seq = d.event_seq
-                        WHERE d.status IN ('pending', 'retrying') AND e.source_topic = ? AND e.source_partition = ?
+                        SELECT MIN(source_offset) FROM delivery WHERE status IN ('pending', 'retrying') AND source_topic = ? AND source_partition = ?
                         """, arguments: [partition.topic, partition.partition])
                     let applied = try Int64.fetchOne(
                         db, sql: "SELECT next_offset FROM consumer_offset WHERE topic = ? AND partition = ?", arguments: [partition.topic, partition.partition])
@@ -172,6 +167,8 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
                 }
                 return marks
             }
+            // The lease runs from the request the group answers, not from reading the marks.
+            let started = ContinuousClock.now
             try await engine.commitAndWait(marks)
             state.withLock { state in
                 state.leaseUntil = started + Self.lease

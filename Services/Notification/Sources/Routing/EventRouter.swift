@@ -55,16 +55,24 @@ struct EventRouter {
         return try queue(seq: db.lastInsertedRowID, time: time.milliseconds, facts: facts, orderKey: orderKey, channel: channel, now: now)
     }
 
+    /// A pending delivery of the stored event numbered by the last argument (arguments:
+    /// subscription, order key, first attempt time, event seq), carrying the event's source
+    /// partition and offset: the owner's delivered watermark is a lookup in their index.
+    static let insertDeliverySQL = """
+        INSERT INTO delivery (subscription_id, order_key, status, next_attempt_ms, event_seq, source_topic, source_partition, source_offset)
+        SELECT ?, ?, 'pending', ?, seq, source_topic, source_partition, source_offset FROM notification_event WHERE seq = ?
+        """
+
     /// Queues the deliveries of a stored event for the subscriptions that want it.
     private func queue(seq: Int64, time: Int64, facts: EventFacts, orderKey: String, channel: String?, now: Int64) throws -> [String] {
         let targets = try channel.map { try channelTargets($0, createdBy: time) } ?? subscribers(facts, createdBy: time)
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO delivery (subscription_id, event_seq, order_key, status, next_attempt_ms) VALUES (?, ?, ?, 'pending', ?)
+            \(Self.insertDeliverySQL)
             ON CONFLICT (subscription_id, event_seq) DO NOTHING
             """)
         var queued: [String] = []
         for subscription in targets {
-            try insert.execute(arguments: [subscription, seq, orderKey, now])
+            try insert.execute(arguments: [subscription, orderKey, now, seq])
             if db.changesCount > 0 { queued.append(subscription) }
         }
         return queued
@@ -153,7 +161,7 @@ struct EventRouter {
         let watchList = filter.watchesIINs
             ? Set(try String.fetchAll(db, sql: "SELECT iin FROM subscription_iin WHERE subscription_id = ?", arguments: [subscription])) : []
         let queue = try db.cachedStatement(sql: """
-            INSERT INTO delivery (subscription_id, event_seq, order_key, status, next_attempt_ms) VALUES (?, ?, ?, 'pending', ?)
+            \(Self.insertDeliverySQL)
             ON CONFLICT (subscription_id, event_seq) DO UPDATE SET status = 'pending', round_attempts = 0, next_attempt_ms = excluded.next_attempt_ms
             WHERE status IN ('delivered', 'dead')
             """)
@@ -174,7 +182,7 @@ struct EventRouter {
                 elsewhere += 1
                 continue
             }
-            try queue.execute(arguments: [subscription, event["seq"], event["order_key"], now])
+            try queue.execute(arguments: [subscription, event["order_key"], now, event["seq"]])
             queued += db.changesCount
             if db.changesCount > 0, let iin { people.append(iin) }
         }
