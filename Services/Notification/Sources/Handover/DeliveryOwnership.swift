@@ -38,6 +38,11 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
     private struct State {
         /// Owned partitions, each with the offset from which this instance delivers.
         var owned: [KafkaTopicPartition: Int64] = [:]
+        /// Owned partitions whose owed deliveries are queued (restoring ones are not yet): only
+        /// these have a watermark, since "no delivery waits" means "all delivered" only for them.
+        var queued: Set<KafkaTopicPartition> = []
+        /// Counts every change of ownership: a watermark read across one is not committed.
+        var generation = 0
         var leaseUntil: ContinuousClock.Instant?
         var reportedFailure = false
     }
@@ -76,6 +81,8 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
         // Owned first: a batch the replica commits after this queues its own deliveries.
         state.withLock { state in
             for partition in partitions { state.owned[partition] = committed[partition] ?? 0 }
+            state.queued.subtract(partitions)
+            state.generation += 1
             state.leaseUntil = .now + Self.lease
         }
         let now = Timestamp(.now)
@@ -98,6 +105,10 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
             }
             return count
         }
+        state.withLock { state in
+            state.queued.formUnion(partitions.filter { state.owned[$0] != nil })
+            state.generation += 1
+        }
         if queued > 0 {
             relay.wake()
             newDeliveries.signal()
@@ -110,12 +121,18 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
     func ownOutsideAnyGroup(_ partitions: Set<KafkaTopicPartition>) {
         state.withLock { state in
             for partition in partitions { state.owned[partition] = 0 }
+            state.queued.formUnion(partitions)
+            state.generation += 1
             state.leaseUntil = .now + .seconds(365 * 86_400)
         }
     }
 
     func released(_ partitions: Set<KafkaTopicPartition>) {
-        state.withLock { state in for partition in partitions { state.owned[partition] = nil } }
+        state.withLock { state in
+            for partition in partitions { state.owned[partition] = nil }
+            state.queued.subtract(partitions)
+            state.generation += 1
+        }
         do {
             try store.pool.write { db in try Self.dropUnfinished(of: partitions, in: db) }
         } catch {
@@ -152,7 +169,10 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
     /// Commits, for each owned partition, the offset before which every delivery of its events is
     /// finished (or, with none waiting, the replica's applied offset), and renews the lease.
     func commitWatermarks() async {
-        let owned = state.withLock { $0.owned }
+        // A round that saw the ownership change is not committed: deliveries dropped with a
+        // released partition, or not yet queued for one taken over, would read as all delivered
+        // and the watermark would pass them (a graceful restart lost the rest of its partitions).
+        let (owned, generation) = state.withLock { state in (state.owned.filter { state.queued.contains($0.key) }, state.generation) }
         guard let engine = member.engine, !owned.isEmpty else { return }
         do {
             let marks = try await store.read { db in
@@ -167,6 +187,7 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
                 }
                 return marks
             }
+            guard state.withLock({ $0.generation }) == generation else { return }
             // The lease runs from the request the group answers, not from reading the marks.
             let started = ContinuousClock.now
             try await engine.commitAndWait(marks)
