@@ -175,6 +175,8 @@ let package = Package(
             dependencies: ["Audit", "ServiceRuntime", "Kafka", "RegistrySchema", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/AuditGrowthBench"
         ),
+        .executableTarget(
+            name: "WebhookBenchReceiver", dependencies: [.product(name: "Hummingbird", package: "hummingbird")], path: "Benchmarks/WebhookBenchReceiver"),
 
         // MARK: Tests
         .testTarget(

@@ -8,9 +8,13 @@
 #   SIZE=100000         people stored before the end-to-end run (SIZE=10000000 is the growth
 #                       figure; the in-memory broker needs about 40 GB for it, see BENCHMARKS.md)
 #   BENCH_COUNT=1000000 submissions in the end-to-end run (and messages in each baseline)
-#   LATENCY_RATE=5000 LATENCY_SECONDS=30   the latency run's offered rate and length
-#   SUSTAINED_RATE=1500 a second latency run below the pipeline's capacity (0 skips it)
+#   LATENCY_RATE=half LATENCY_SECONDS=30   the latency run's offered rate (half: half the
+#                       end-to-end figure just measured) and length
+#   SUSTAINED_RATE=0    a second latency run at this rate (0 skips it)
 #   WRK_SECONDS=15      each wrk run
+#   WEBHOOK_COUNT=20000 WEBHOOK_SECONDS=600   submissions whose changes are delivered as webhooks,
+#                       and the longest wait for them (0 skips the webhook run)
+#   IDLE_SECONDS=60     broker and services measured with no traffic
 #   PROFILE=1 PROFILE_SECONDS=20   perf on each service during the end-to-end run (0: none)
 #   TWO_INSTANCES=1     the end-to-end run again with two instances of each service
 #   SCHEMA_BENCH_ITERATIONS=200000 AUDIT_GROWTH_RECORDS=1000000   the two micro-benchmarks
@@ -22,10 +26,13 @@ source "$(dirname "$0")/common.sh"
 
 SIZE=${SIZE:-100000}
 BENCH_COUNT=${BENCH_COUNT:-1000000}
-LATENCY_RATE=${LATENCY_RATE:-5000}
+LATENCY_RATE=${LATENCY_RATE:-half}
 LATENCY_SECONDS=${LATENCY_SECONDS:-30}
-SUSTAINED_RATE=${SUSTAINED_RATE:-1500}
+SUSTAINED_RATE=${SUSTAINED_RATE:-0}
 WRK_SECONDS=${WRK_SECONDS:-15}
+WEBHOOK_COUNT=${WEBHOOK_COUNT:-20000}
+WEBHOOK_SECONDS=${WEBHOOK_SECONDS:-600}
+IDLE_SECONDS=${IDLE_SECONDS:-60}
 ADDRESSES=${BENCH_ADDRESSES:-100000}
 BROKER_PORT=${BENCH_BROKER_PORT:-19092}
 PORT_BASE=${BENCH_PORT_BASE:-18080}
@@ -34,6 +41,8 @@ export REGISTRY_JWT_SECRET=${REGISTRY_JWT_SECRET:-dev-only-secret-change-me-0123
 # A development machine: the published development secret is allowed, and the audit's
 # checkpoint key is generated (outside its data folder, below) on the first start.
 export REGISTRY_DEV_MODE=${REGISTRY_DEV_MODE:-true}
+# The webhook run delivers to a receiver on this machine.
+export WEBHOOK_ALLOW_LOCAL=true
 
 "$ROOT/scripts/bootstrap.sh" || exit 1
 # perf, for the profile of where the time goes (Debian's linux-perf; elsewhere install it by
@@ -45,7 +54,7 @@ cd "$ROOT"
 # Taken before this run writes its own results into bench/ and BENCHMARKS.md.
 export GIT_COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
 say "building (release)"
-for product in "${SERVICES[@]}" registryctl SchemaBench AuditGrowthBench; do
+for product in "${SERVICES[@]}" registryctl SchemaBench AuditGrowthBench WebhookBenchReceiver; do
   swift build -c release --product "$product" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Linking)|^warning: |CMakeLists.txt$'
   [ "${PIPESTATUS[0]}" -eq 0 ] || die "the release build of $product failed"
 done
@@ -84,12 +93,22 @@ settle() {
   echo $((SECONDS - start))
 }
 
+# Starts instance `instance` (1 or 2) of SERVICES[i] in the background ($! is its pid): the first
+# on PORT_BASE+1…4, the second on PORT_BASE+11…14, each with its own data folder and log.
+start_service() {
+  local i=$1 instance=$2 suffix="" port=$((PORT_BASE + $1 + 1))
+  [ "$instance" = 1 ] || { suffix="-$instance"; port=$((port + 10)); }
+  DATA_DIR="$RUN/data/${SERVICES[$i]}$suffix" HTTP_PORT=$port LOG_LEVEL=warning HTTP_RATE_LIMIT=0 \
+    "$BIN/${SERVICES[$i]}" >> "$RUN/${SERVICES[$i]}$suffix.log" 2>&1 &
+}
+# CPU seconds of the processes given, summed.
+cpu_total() { local total=0 pid; for pid in "$@"; do total=$(awk -v a="$total" -v b="$(cpu_seconds "$pid")" 'BEGIN {print a + b}'); done; echo "$total"; }
+
 "$ROOT/scripts/broker.sh" start "$BROKER_PORT" "$RUN" || exit 1
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"
 "$BIN/registryctl" topics create >/dev/null || die "could not create the topics"
 for i in "${!SERVICES[@]}"; do
-  service=${SERVICES[$i]}
-  DATA_DIR="$RUN/data/$service" HTTP_PORT=$((PORT_BASE + i + 1)) LOG_LEVEL=warning HTTP_RATE_LIMIT=0 "$BIN/$service" > "$RUN/$service.log" 2>&1 &
+  start_service "$i" 1
   pids+=($!)
 done
 INDEX="http://127.0.0.1:$((PORT_BASE + 2))"
@@ -126,6 +145,10 @@ load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count "$BENC
 say "waiting until every service has caught up (notification is not part of the end-to-end figure)"
 settle_seconds=$(settle)
 say "caught up $settle_seconds s after the end-to-end figure's end"
+# The four stores on disk (databases and their write-ahead logs) after the fill and the end-to-end
+# run, per submission they hold (disk_bytes_per_submission); the catalog is in them too.
+store_bytes=$(find "${SERVICES[@]/#/$RUN/data/}" -maxdepth 1 -name '*.sqlite*' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+stored_submissions=$(( $(field "$RUN/fill.out" submissions | cut -d. -f1) + $(field "$RUN/e2e.out" submissions | cut -d. -f1) ))
 for service in "${SERVICES[@]}"; do
   [ -f "$RUN/perf-$service.data" ] || continue
   # Self time by function, demangled; the first rows are where the service spends its CPU.
@@ -148,6 +171,8 @@ done
 broker_cpu=$(awk -v a="$(cpu_seconds "$broker_pid")" -v b="$broker_cpu_before" 'BEGIN {printf "%.1f", a - b}')
 next=$(field "$RUN/e2e.out" next_person | cut -d. -f1)
 
+# At half the capacity just measured (latency_p99_ms): a registry runs below its ceiling.
+[ "$LATENCY_RATE" = half ] && LATENCY_RATE=$(python3 -c 'import sys; print(max(1, round(float(sys.argv[1]) / 2)))' "$(field "$RUN/e2e.out" e2e_events_per_s)")
 say "latency: $LATENCY_RATE submissions/s for $LATENCY_SECONDS s, sampled registrations timed until GET …/registration shows them"
 load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count $((LATENCY_RATE * LATENCY_SECONDS)) --rate "$LATENCY_RATE" \
   --visibility "$INDEX" --wait --json | tee "$RUN/latency.out" || die "the latency run failed"
@@ -172,6 +197,69 @@ for i in "${!SERVICES[@]}"; do
   rss[$i]=$(( rss_now > rss[$i] ? rss_now : rss[$i] ))
 done
 
+# Idle (idle_cpu_percent): the broker and the four services with no traffic at all, as an
+# operator's machine spends most of the night.
+say "idle: the broker and the four services, no traffic, $IDLE_SECONDS s"
+settle >/dev/null
+declare -a idle_before
+for i in "${!SERVICES[@]}"; do idle_before[$i]=$(cpu_seconds "${pids[$i]}"); done
+broker_idle_before=$(cpu_seconds "$broker_pid")
+sleep "$IDLE_SECONDS"
+declare -a idle_cpu
+for i in "${!SERVICES[@]}"; do
+  idle_cpu[$i]=$(awk -v a="$(cpu_seconds "${pids[$i]}")" -v b="${idle_before[$i]}" -v s="$IDLE_SECONDS" 'BEGIN {printf "%.2f", (a - b) * 100 / s}')
+done
+broker_idle=$(awk -v a="$(cpu_seconds "$broker_pid")" -v b="$broker_idle_before" -v s="$IDLE_SECONDS" 'BEGIN {printf "%.2f", (a - b) * 100 / s}')
+say "idle CPU (% of one core): ${SERVICES[*]}: ${idle_cpu[*]}; broker: $broker_idle"
+
+# Webhooks (webhook_per_s, webhook_ratio): one agency subscribed to every change, delivering to one
+# local keep-alive receiver. notification is stopped while WEBHOOK_COUNT submissions go through the
+# rest of the pipeline, then started again: from its first delivery to its last, it delivers with
+# nothing else running. The baseline: wrk POSTing the last delivery (same body, same headers) to
+# the same receiver.
+if [ "$WEBHOOK_COUNT" -gt 0 ]; then
+  say "webhooks: the changes of $WEBHOOK_COUNT submissions delivered to one local keep-alive receiver"
+  receiver="http://127.0.0.1:$((PORT_BASE + 9))"
+  "$BIN/WebhookBenchReceiver" "$((PORT_BASE + 9))" > "$RUN/receiver.log" 2>&1 &
+  receiver_pid=$!
+  pids+=($receiver_pid)
+  for _ in $(seq 1 60); do curl -sf "$receiver/stats" >/dev/null && break; sleep 0.5; done
+  notification="http://127.0.0.1:$((PORT_BASE + 3))"
+  agency=(-H "Authorization: Bearer $("$BIN/registryctl" token --role agency --sub 123456789012 --scope "subscriptions:write address:read" --org "Benchmark" --ttl 7200)"
+          -H "X-Purpose: benchmark: webhook delivery")
+  subscription=$(curl -sf -X POST "$notification/v1/subscriptions" "${agency[@]}" -H "content-type: application/json" \
+      -d "{\"filter\":{},\"delivery\":{\"type\":\"webhook\",\"url\":\"$receiver/\",\"secret\":\"whsec_$(head -c 32 /dev/urandom | base64)\"}}" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') || die "could not subscribe the benchmark's receiver"
+  kill -TERM "${pids[2]}"; wait "${pids[2]}" 2>/dev/null
+  load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count "$WEBHOOK_COUNT" --wait --json | tee "$RUN/webhook-load.out" || die "the webhook run's submissions failed"
+  next=$(field "$RUN/webhook-load.out" next_person | cut -d. -f1)
+  expected=$(field "$RUN/webhook-load.out" accepted | cut -d. -f1)
+  start_service 2 1
+  pids[2]=$!
+  # Until every change has arrived, or nothing more came for 30 s, or WEBHOOK_SECONDS passed.
+  start=$SECONDS; got=0; last_change=$SECONDS
+  while [ $((SECONDS - start)) -lt "$WEBHOOK_SECONDS" ]; do
+    now=$(curl -sf "$receiver/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["requests"])')
+    [ "${now:-0}" -gt "$got" ] && { got=$now; last_change=$SECONDS; }
+    [ "$got" -ge "$expected" ] && break
+    [ "$got" -gt 0 ] && [ $((SECONDS - last_change)) -ge 30 ] && break
+    sleep 1
+  done
+  curl -sf "$receiver/stats" > "$RUN/webhook-stats.json"
+  say "the receiver got $(cat "$RUN/webhook-stats.json") ($expected changes expected)"
+  curl -sf -X DELETE "$notification/v1/subscriptions/$subscription" "${agency[@]}" >/dev/null || say "could not delete the benchmark's subscription"
+  curl -sf "$receiver/last" | python3 -c '
+import json, sys
+last = json.load(sys.stdin)
+open(sys.argv[1], "w").write(last["body"])
+open(sys.argv[2], "w").write("".join(f"{name}: {value}\n" for name, value in last["headers"].items()))' "$RUN/webhook-body" "$RUN/webhook-headers"
+  curl -sf -X DELETE "$receiver/stats"
+  BENCH_WEBHOOK_BODY="$RUN/webhook-body" BENCH_WEBHOOK_HEADERS="$RUN/webhook-headers" \
+    wrk -t2 -c64 -d"${WRK_SECONDS}s" --latency -s "$ROOT/bench/webhook.lua" "$receiver/" | tee "$RUN/wrk-webhook.out"
+  kill -TERM "$receiver_pid"
+  settle >/dev/null
+fi
+
 # The same end-to-end run with a second instance of each service (docs/scaling.md) on the same two
 # cores: what sharing the partitions costs or gains. TWO_INSTANCES=0 skips it.
 if [ "${TWO_INSTANCES:-1}" = 1 ]; then
@@ -181,9 +269,7 @@ if [ "${TWO_INSTANCES:-1}" = 1 ]; then
   mkdir -p "$RUN/data/audit-2"
   DATA_DIR="$RUN/data/audit" "$BIN/registryctl" backup audit "$RUN/data/audit-2/audit.sqlite" > /dev/null || die "could not copy the audit's store"
   for i in 0 1 2 3; do
-    service=${SERVICES[$i]}
-    DATA_DIR="$RUN/data/$service-2" HTTP_PORT=$((PORT_BASE + 10 + i + 1)) LOG_LEVEL=warning HTTP_RATE_LIMIT=0 \
-      CERT_SIGNING_KEY_FILE="$RUN/data/address-index/certificate-signing-key.pem" "$BIN/$service" > "$RUN/$service-2.log" 2>&1 &
+    CERT_SIGNING_KEY_FILE="$RUN/data/address-index/certificate-signing-key.pem" start_service "$i" 2
     pids+=($!)
   done
   for i in 0 1 2 3; do
@@ -208,7 +294,8 @@ say "AuditGrowthBench: appending, trails and proofs as the audit log grows (${AU
 
 # latest.json and the Markdown section, from the outputs above.
 export BROKER_RSS_MB="$broker_rss" RUN SIZE BENCH_COUNT LATENCY_RATE LATENCY_SECONDS SUSTAINED_RATE WRK_SECONDS ADDRESSES BROKER_CPU_SECONDS="$broker_cpu" SETTLE_SECONDS="$settle_seconds"
-export SERVICE_NAMES="${SERVICES[*]}" RSS_MB="${rss[*]}" CPU_SECONDS="${cpu_used[*]}"
+export SERVICE_NAMES="${SERVICES[*]}" RSS_MB="${rss[*]}" CPU_SECONDS="${cpu_used[*]}" STORE_BYTES="$store_bytes" STORED_SUBMISSIONS="$stored_submissions"
+export IDLE_CPU_PERCENT="${idle_cpu[*]}" BROKER_IDLE_CPU_PERCENT="$broker_idle" IDLE_SECONDS WEBHOOK_COUNT
 python3 "$ROOT/scripts/bench-report.py" "$RESULTS/latest.json" > "$RUN/pipeline.md" || die "could not write the results"
 say "wrote bench/results/latest.json"
 
