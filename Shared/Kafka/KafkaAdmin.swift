@@ -2,6 +2,7 @@
 
 import Dispatch
 import Logging
+import Synchronization
 
 /// A topic to create.
 public struct KafkaTopicSpecification: Sendable, Hashable {
@@ -47,6 +48,7 @@ public final class KafkaAdmin: Sendable {
     private let properties: [String: String]
     private let logger: Logger
     private let clientID: String
+    private let groupReaders = Mutex<[String: RDKafkaClient]>([:])
 
     /// Creates an admin client.
     public init(configuration: KafkaClientConfiguration, logger: Logger) throws {
@@ -87,15 +89,34 @@ public final class KafkaAdmin: Sendable {
         try await client.offload { try $0.watermarks(partition, timeout: timeout) }
     }
 
+    /// The watermarks of `partitions`, their ends confirmed by one fetch for all of them
+    /// (``watermarks(of:timeout:)`` in a loop opens a connection per partition).
+    public func watermarks(of partitions: [KafkaTopicPartition], timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: KafkaWatermarks] {
+        try await client.offload { try $0.watermarks(partitions, timeout: timeout) }
+    }
+
     /// The offsets consumer group `group` committed (the next offset it will read) for
     /// `partitions`; partitions where it committed nothing are left out. Reading them does not
     /// join the group.
     public func committedOffsets(group: String, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: Int64] {
+        let consumer = try groupReader(group)
+        return try await consumer.offload { try $0.committed(partitions, timeout: timeout) }
+    }
+
+    /// A consumer handle with `group`'s id that never joins it, kept for the next question about
+    /// that group: a watch asks several times a second, and a handle per question was a new
+    /// connection and coordinator lookup each time.
+    private func groupReader(_ group: String) throws -> RDKafkaClient {
+        if let known = groupReaders.withLock({ $0[group] }) { return known }
         var properties = self.properties
         properties["group.id"] = group
         properties["enable.auto.commit"] = "false"
         properties.removeValue(forKey: "enable.idempotence")
         let consumer = try RDKafkaClient(role: .consumer, properties: properties, logger: logger, statistics: KafkaStatisticsRecorder(client: clientID))
-        return try await consumer.offload { try $0.committed(partitions, timeout: timeout) }
+        return groupReaders.withLock { readers in
+            if let raced = readers[group] { return raced }
+            readers[group] = consumer
+            return consumer
+        }
     }
 }

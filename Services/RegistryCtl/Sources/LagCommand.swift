@@ -64,7 +64,7 @@ struct LagCommand: AsyncParsableCommand {
         let registryTopics = Set(RegistryTopic.allCases.map(names.name(for:)))
         let topics = try await broker.answer { try await admin.listTopics() }.filter { registryTopics.contains($0.name) }
         let partitions = topics.flatMap { topic in topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0) } }
-        var ends: [KafkaTopicPartition: KafkaWatermarks] = [:]
+        let ends = try await broker.answer { try await admin.watermarks(of: partitions) }
         var rows: [Row] = []
         var totals: [String: Int64] = [:]
         let existingGroups = try await broker.answer { try await admin.listGroups() }
@@ -78,8 +78,7 @@ struct LagCommand: AsyncParsableCommand {
                 // A group reads a topic if it committed on any of its partitions.
                 let read = Set(committed.keys.map(\.topic))
                 for partition in partitions where read.contains(partition.topic) {
-                    if ends[partition] == nil { ends[partition] = try await broker.answer { try await admin.watermarks(of: partition) } }
-                    let end = ends[partition]!
+                    guard let end = ends[partition] else { continue }
                     let position = committed[partition]
                     let lag = max(0, end.high - (position ?? end.low))
                     totals[service, default: 0] += lag

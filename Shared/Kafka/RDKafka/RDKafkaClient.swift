@@ -302,18 +302,26 @@ final class RDKafkaClient: @unchecked Sendable {
     // MARK: Metadata and admin
 
     func watermarks(_ tp: KafkaTopicPartition, timeout: Duration) throws -> KafkaWatermarks {
-        var low: Int64 = 0
-        var high: Int64 = 0
-        let code = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
-        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError.rd(.admin, code, context: "watermarks of \(tp)")
+        try watermarks([tp], timeout: timeout)[tp]!
+    }
+
+    /// The watermarks of `partitions`: ListOffsets for each, then one fetch for all those that
+    /// are not empty confirms their ends (ListOffsets may understate them on Tansu; the fetch
+    /// response is authoritative).
+    func watermarks(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartition: KafkaWatermarks] {
+        var marks: [KafkaTopicPartition: KafkaWatermarks] = [:]
+        for tp in partitions {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let code = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
+            if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(.admin, code, context: "watermarks of \(tp)") }
+            marks[tp] = KafkaWatermarks(low: low, high: high)
         }
-        if high > 0 {
-            // ListOffsets may understate the end (Tansu); the fetch response is authoritative.
-            let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: [(tp, from: high - 1)], timeout: timeout)
-            high = max(high, confirmed[tp] ?? high)
-        }
-        return KafkaWatermarks(low: low, high: high)
+        let nonEmpty = marks.filter { $0.value.high > 0 }.map { ($0.key, from: $0.value.high - 1) }
+        guard !nonEmpty.isEmpty else { return marks }
+        let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: nonEmpty, timeout: timeout)
+        for (tp, high) in confirmed { marks[tp] = KafkaWatermarks(low: marks[tp]!.low, high: max(marks[tp]!.high, high)) }
+        return marks
     }
 
     /// Of `positions` (each partition's next offset to read), those that lie beyond the

@@ -89,7 +89,6 @@ struct DemoData {
 
         // One first registration per person, then moves, stays, deregistrations and some
         // deliberately invalid ones, in an order that respects each person's history.
-        let today = now.calendarDateUTC
         var mix = Mix()
         var submissions: [CloudEvent<RegistrationSubmitted>] = []
         let residential = addresses.filter(\.residential)
