@@ -1,4 +1,4 @@
--- wrk script for make bench's webhook baseline: POSTs, over and over, the last delivery the
+-- wrk script for make bench's webhook baseline: POSTs, over and over, one delivery the
 -- registry made to the benchmark's receiver (the same CloudEvent body and webhook-* headers).
 -- BENCH_WEBHOOK_BODY names a file holding the body, BENCH_WEBHOOK_HEADERS one with its headers
 -- ("name: value" per line).

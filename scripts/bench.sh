@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make bench: release build, then every benchmark on this machine, each beside its baseline from
-# the same run: the pipeline (docs/architecture.md §9: end-to-end throughput against raw produce+consume and
-# against the same topology with forwarding consumers,
-# latency to visibility at 5,000/s, lookups against /health/live, memory and CPU per service),
-# schema decoding, and audit trail growth. Writes bench/results/latest.json and BENCHMARKS.md.
+# the same run: the pipeline (docs/architecture.md §9: end-to-end throughput against the same
+# topology with forwarding consumers, the services' CPU against the broker's, latency to visibility
+# at half the measured capacity, lookups against /health/live, webhooks against wrk POSTing to
+# the same receiver, idle CPU, disk and memory per service, two instances of each service beside
+# one), schema decoding, and audit trail growth. Writes bench/results/latest.json and BENCHMARKS.md.
 #
 #   SIZE=100000         people stored before the end-to-end run (SIZE=10000000 is the growth
 #                       figure; the in-memory broker needs about 40 GB for it, see BENCHMARKS.md)
@@ -14,9 +15,9 @@
 #   WRK_SECONDS=15      each wrk run
 #   WEBHOOK_COUNT=20000 WEBHOOK_SECONDS=600   submissions whose changes are delivered as webhooks,
 #                       and the longest wait for them (0 skips the webhook run)
-#   IDLE_SECONDS=60     broker and services measured with no traffic
+#   IDLE_SECONDS=60     broker and services measured with no traffic (0 skips it)
 #   PROFILE=1 PROFILE_SECONDS=20   perf on each service during the end-to-end run (0: none)
-#   TWO_INSTANCES=1     the end-to-end run again with two instances of each service
+#   TWO_INSTANCES=1     the end-to-end run again with two instances of each service (0 skips it)
 #   SCHEMA_BENCH_ITERATIONS=200000 AUDIT_GROWTH_RECORDS=1000000   the two micro-benchmarks
 #   BENCH_ADDRESSES=100000 BENCH_BROKER_PORT=19092 BENCH_PORT_BASE=18080
 # Writes bench/results/latest.json and BENCHMARKS.md (bench/REPRODUCE.md, the figures, then
@@ -101,8 +102,6 @@ start_service() {
   DATA_DIR="$RUN/data/${SERVICES[$i]}$suffix" HTTP_PORT=$port LOG_LEVEL=warning HTTP_RATE_LIMIT=0 \
     "$BIN/${SERVICES[$i]}" >> "$RUN/${SERVICES[$i]}$suffix.log" 2>&1 &
 }
-# CPU seconds of the processes given, summed.
-cpu_total() { local total=0 pid; for pid in "$@"; do total=$(awk -v a="$total" -v b="$(cpu_seconds "$pid")" 'BEGIN {print a + b}'); done; echo "$total"; }
 
 "$ROOT/scripts/broker.sh" start "$BROKER_PORT" "$RUN" || exit 1
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"
@@ -138,6 +137,7 @@ if [ "${PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
   for i in "${!SERVICES[@]}"; do
     (sleep 3; perf record -q -F 199 -g -p "${pids[$i]}" -o "$RUN/perf-${SERVICES[$i]}.data" -- sleep "${PROFILE_SECONDS:-20}") >/dev/null 2>&1 &
     profilers+=($!)
+    profiled=1
   done
 fi
 load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count "$BENCH_COUNT" --wait --json | tee "$RUN/e2e.out" || die "the end-to-end run failed"
@@ -172,7 +172,8 @@ broker_cpu=$(awk -v a="$(cpu_seconds "$broker_pid")" -v b="$broker_cpu_before" '
 next=$(field "$RUN/e2e.out" next_person | cut -d. -f1)
 
 # At half the capacity just measured (latency_p99_ms): a registry runs below its ceiling.
-[ "$LATENCY_RATE" = half ] && LATENCY_RATE=$(python3 -c 'import sys; print(max(1, round(float(sys.argv[1]) / 2)))' "$(field "$RUN/e2e.out" e2e_events_per_s)")
+latency_basis=given
+[ "$LATENCY_RATE" = half ] && latency_basis=half && LATENCY_RATE=$(python3 -c 'import sys; print(max(1, round(float(sys.argv[1]) / 2)))' "$(field "$RUN/e2e.out" e2e_events_per_s)")
 say "latency: $LATENCY_RATE submissions/s for $LATENCY_SECONDS s, sampled registrations timed until GET …/registration shows them"
 load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count $((LATENCY_RATE * LATENCY_SECONDS)) --rate "$LATENCY_RATE" \
   --visibility "$INDEX" --wait --json | tee "$RUN/latency.out" || die "the latency run failed"
@@ -182,6 +183,7 @@ if [ "$SUSTAINED_RATE" -gt 0 ]; then
   say "latency below capacity: $SUSTAINED_RATE submissions/s for $LATENCY_SECONDS s"
   load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count $((SUSTAINED_RATE * LATENCY_SECONDS)) --rate "$SUSTAINED_RATE" \
     --visibility "$INDEX" --wait --json | tee "$RUN/latency-sustained.out" || die "the sustained latency run failed"
+  next=$(field "$RUN/latency-sustained.out" next_person | cut -d. -f1)
   settle >/dev/null
 fi
 
@@ -199,63 +201,75 @@ done
 
 # Idle (idle_cpu_percent): the broker and the four services with no traffic at all, as an
 # operator's machine spends most of the night.
-say "idle: the broker and the four services, no traffic, $IDLE_SECONDS s"
-settle >/dev/null
-declare -a idle_before
-for i in "${!SERVICES[@]}"; do idle_before[$i]=$(cpu_seconds "${pids[$i]}"); done
-broker_idle_before=$(cpu_seconds "$broker_pid")
-sleep "$IDLE_SECONDS"
 declare -a idle_cpu
-for i in "${!SERVICES[@]}"; do
-  idle_cpu[$i]=$(awk -v a="$(cpu_seconds "${pids[$i]}")" -v b="${idle_before[$i]}" -v s="$IDLE_SECONDS" 'BEGIN {printf "%.2f", (a - b) * 100 / s}')
-done
-broker_idle=$(awk -v a="$(cpu_seconds "$broker_pid")" -v b="$broker_idle_before" -v s="$IDLE_SECONDS" 'BEGIN {printf "%.2f", (a - b) * 100 / s}')
-say "idle CPU (% of one core): ${SERVICES[*]}: ${idle_cpu[*]}; broker: $broker_idle"
+broker_idle=""
+if [ "$IDLE_SECONDS" -gt 0 ]; then
+  say "idle: the broker and the four services, no traffic, $IDLE_SECONDS s"
+  settle >/dev/null
+  declare -a idle_before
+  for i in "${!SERVICES[@]}"; do idle_before[$i]=$(cpu_seconds "${pids[$i]}"); done
+  broker_idle_before=$(cpu_seconds "$broker_pid")
+  sleep "$IDLE_SECONDS"
+  for i in "${!SERVICES[@]}"; do
+    idle_cpu[$i]=$(awk -v a="$(cpu_seconds "${pids[$i]}")" -v b="${idle_before[$i]}" -v s="$IDLE_SECONDS" 'BEGIN {printf "%.2f", (a - b) * 100 / s}')
+  done
+  broker_idle=$(awk -v a="$(cpu_seconds "$broker_pid")" -v b="$broker_idle_before" -v s="$IDLE_SECONDS" 'BEGIN {printf "%.2f", (a - b) * 100 / s}')
+  say "idle CPU (% of one core): ${SERVICES[*]}: ${idle_cpu[*]}; broker: $broker_idle"
+fi
 
 # Webhooks (webhook_per_s, webhook_ratio): one agency subscribed to every change, delivering to one
 # local keep-alive receiver. notification is stopped while WEBHOOK_COUNT submissions go through the
 # rest of the pipeline, then started again: from its first delivery to its last, it delivers with
-# nothing else running. The baseline: wrk POSTing the last delivery (same body, same headers) to
-# the same receiver.
+# nothing else running. The baseline: wrk POSTing one of those deliveries (same body, same headers)
+# to the same receiver, with 64 connections (what the receiver takes), and again with as many as
+# notification opens to one receiver (WEBHOOK_RECEIVER_CONCURRENCY, for context).
 if [ "$WEBHOOK_COUNT" -gt 0 ]; then
   say "webhooks: the changes of $WEBHOOK_COUNT submissions delivered to one local keep-alive receiver"
   receiver="http://127.0.0.1:$((PORT_BASE + 9))"
   "$BIN/WebhookBenchReceiver" "$((PORT_BASE + 9))" > "$RUN/receiver.log" 2>&1 &
   receiver_pid=$!
   pids+=($receiver_pid)
-  for _ in $(seq 1 60); do curl -sf "$receiver/stats" >/dev/null && break; sleep 0.5; done
+  for _ in $(seq 1 60); do curl -sf --max-time 5 "$receiver/stats" >/dev/null && break; sleep 0.5; done
+  curl -sf --max-time 5 "$receiver/stats" >/dev/null || die "the webhook receiver did not start (log: $RUN/receiver.log)"
   notification="http://127.0.0.1:$((PORT_BASE + 3))"
   agency=(-H "Authorization: Bearer $("$BIN/registryctl" token --role agency --sub 123456789012 --scope "subscriptions:write address:read" --org "Benchmark" --ttl 7200)"
           -H "X-Purpose: benchmark: webhook delivery")
   subscription=$(curl -sf -X POST "$notification/v1/subscriptions" "${agency[@]}" -H "content-type: application/json" \
       -d "{\"filter\":{},\"delivery\":{\"type\":\"webhook\",\"url\":\"$receiver/\",\"secret\":\"whsec_$(head -c 32 /dev/urandom | base64)\"}}" \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') || die "could not subscribe the benchmark's receiver"
-  kill -TERM "${pids[2]}"; wait "${pids[2]}" 2>/dev/null
+  kill -TERM "${pids[2]}"
+  for _ in $(seq 1 300); do kill -0 "${pids[2]}" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "${pids[2]}" 2>/dev/null
+  wait "${pids[2]}" 2>/dev/null
   load --addresses "$ADDRESSES" --no-catalog --first-person "$next" --count "$WEBHOOK_COUNT" --wait --json | tee "$RUN/webhook-load.out" || die "the webhook run's submissions failed"
   next=$(field "$RUN/webhook-load.out" next_person | cut -d. -f1)
   expected=$(field "$RUN/webhook-load.out" accepted | cut -d. -f1)
+  curl -sf --max-time 5 -X DELETE "$receiver/stats"
   start_service 2 1
   pids[2]=$!
   # Until every change has arrived, or nothing more came for 30 s, or WEBHOOK_SECONDS passed.
   start=$SECONDS; got=0; last_change=$SECONDS
   while [ $((SECONDS - start)) -lt "$WEBHOOK_SECONDS" ]; do
-    now=$(curl -sf "$receiver/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["requests"])')
+    now=$(curl -sf --max-time 5 "$receiver/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["requests"])')
     [ "${now:-0}" -gt "$got" ] && { got=$now; last_change=$SECONDS; }
     [ "$got" -ge "$expected" ] && break
-    [ "$got" -gt 0 ] && [ $((SECONDS - last_change)) -ge 30 ] && break
+    [ $((SECONDS - last_change)) -ge 60 ] && break
     sleep 1
   done
-  curl -sf "$receiver/stats" > "$RUN/webhook-stats.json"
+  curl -sf --max-time 5 "$receiver/stats" > "$RUN/webhook-stats.json" || die "the webhook receiver stopped answering (log: $RUN/receiver.log)"
   say "the receiver got $(cat "$RUN/webhook-stats.json") ($expected changes expected)"
-  curl -sf -X DELETE "$notification/v1/subscriptions/$subscription" "${agency[@]}" >/dev/null || say "could not delete the benchmark's subscription"
-  curl -sf "$receiver/last" | python3 -c '
+  curl -sf --max-time 10 -X DELETE "$notification/v1/subscriptions/$subscription" "${agency[@]}" >/dev/null || say "could not delete the benchmark's subscription"
+  [ "$got" -gt 0 ] || die "no webhook arrived within $WEBHOOK_SECONDS s (logs: $RUN/notification.log, $RUN/receiver.log)"
+  curl -sf --max-time 5 "$receiver/sample" | python3 -c '
 import json, sys
-last = json.load(sys.stdin)
-open(sys.argv[1], "w").write(last["body"])
-open(sys.argv[2], "w").write("".join(f"{name}: {value}\n" for name, value in last["headers"].items()))' "$RUN/webhook-body" "$RUN/webhook-headers"
-  curl -sf -X DELETE "$receiver/stats"
-  BENCH_WEBHOOK_BODY="$RUN/webhook-body" BENCH_WEBHOOK_HEADERS="$RUN/webhook-headers" \
-    wrk -t2 -c64 -d"${WRK_SECONDS}s" --latency -s "$ROOT/bench/webhook.lua" "$receiver/" | tee "$RUN/wrk-webhook.out"
+sample = json.load(sys.stdin)
+open(sys.argv[1], "w").write(sample["body"])
+open(sys.argv[2], "w").write("".join(f"{name}: {value}\n" for name, value in sample["headers"].items()))' "$RUN/webhook-body" "$RUN/webhook-headers"
+  for connections in 64 "${WEBHOOK_RECEIVER_CONCURRENCY:-4}"; do
+    curl -sf --max-time 5 -X DELETE "$receiver/stats"
+    BENCH_WEBHOOK_BODY="$RUN/webhook-body" BENCH_WEBHOOK_HEADERS="$RUN/webhook-headers" \
+      wrk -t2 -c"$connections" -d"${WRK_SECONDS}s" --latency -s "$ROOT/bench/webhook.lua" "$receiver/" | tee "$RUN/wrk-webhook-$connections.out"
+  done
   kill -TERM "$receiver_pid"
   settle >/dev/null
 fi
@@ -295,7 +309,8 @@ say "AuditGrowthBench: appending, trails and proofs as the audit log grows (${AU
 # latest.json and the Markdown section, from the outputs above.
 export BROKER_RSS_MB="$broker_rss" RUN SIZE BENCH_COUNT LATENCY_RATE LATENCY_SECONDS SUSTAINED_RATE WRK_SECONDS ADDRESSES BROKER_CPU_SECONDS="$broker_cpu" SETTLE_SECONDS="$settle_seconds"
 export SERVICE_NAMES="${SERVICES[*]}" RSS_MB="${rss[*]}" CPU_SECONDS="${cpu_used[*]}" STORE_BYTES="$store_bytes" STORED_SUBMISSIONS="$stored_submissions"
-export IDLE_CPU_PERCENT="${idle_cpu[*]}" BROKER_IDLE_CPU_PERCENT="$broker_idle" IDLE_SECONDS WEBHOOK_COUNT
+export IDLE_CPU_PERCENT="${idle_cpu[*]:-}" BROKER_IDLE_CPU_PERCENT="$broker_idle" IDLE_SECONDS WEBHOOK_COUNT
+export WEBHOOK_RECEIVER_CONCURRENCY="${WEBHOOK_RECEIVER_CONCURRENCY:-4}" LATENCY_RATE_BASIS="$latency_basis" PROFILED="${profiled:-0}"
 python3 "$ROOT/scripts/bench-report.py" "$RESULTS/latest.json" > "$RUN/pipeline.md" || die "could not write the results"
 say "wrote bench/results/latest.json"
 

@@ -7,7 +7,7 @@
 //   POST /anything     204; counted
 //   GET /stats         {"requests":n,"first":unix s,"last":unix s} since the last reset
 //   DELETE /stats      resets the count
-//   GET /last          {"body":"…","headers":{"webhook-id":"…",…}}: the last POST, for wrk to repeat
+//   GET /sample        {"body":"…","headers":{"webhook-id":"…",…}}: the first POST since the reset, for wrk to repeat
 
 import Foundation
 import Hummingbird
@@ -18,8 +18,8 @@ struct ReceiverStats: Sendable {
     var requests = 0
     var first: Double = 0
     var last: Double = 0
-    var lastBody = ""
-    var lastHeaders: [String: String] = [:]
+    var sampleBody = ""
+    var sampleHeaders: [String: String] = [:]
 }
 
 let stats = Mutex(ReceiverStats())
@@ -42,11 +42,11 @@ router.post("/") { request, _ -> Response in
         if stats.requests == 0 { stats.first = now }
         stats.requests += 1
         stats.last = now
-        // The last body is kept for wrk only once: copying every body would cost the receiver
+        // One body is kept for wrk (the first): copying every body would cost the receiver
         // more than the requests it measures.
-        if stats.lastBody.isEmpty {
-            stats.lastBody = String(buffer: body)
-            for field in request.headers where wanted.contains(field.name.canonicalName) { stats.lastHeaders[field.name.canonicalName] = field.value }
+        if stats.sampleBody.isEmpty {
+            stats.sampleBody = String(buffer: body)
+            for field in request.headers where wanted.contains(field.name.canonicalName) { stats.sampleHeaders[field.name.canonicalName] = field.value }
         }
     }
     return Response(status: .noContent)
@@ -59,9 +59,9 @@ router.delete("stats") { _, _ -> Response in
     stats.withLock { $0 = ReceiverStats() }
     return Response(status: .noContent)
 }
-router.get("last") { _, _ -> Response in
+router.get("sample") { _, _ -> Response in
     let now = stats.withLock { $0 }
-    return json(["body": now.lastBody, "headers": now.lastHeaders])
+    return json(["body": now.sampleBody, "headers": now.sampleHeaders])
 }
 
 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
