@@ -94,7 +94,7 @@ results["latency_rate_of_capacity"] = round(results["latency_rate"] / e2e["e2e_e
 results["e2e_profiled"] = os.environ.get("PROFILED") == "1"
 results["rss_mb_max"] = max(rss.values())
 if os.environ.get("STORED_SUBMISSIONS"):
-    results["store_bytes"] = int(os.environ["STORE_BYTES"])
+    results["store_bytes"] = int(float(os.environ["STORE_BYTES"]))
     results["stored_submissions"] = int(os.environ["STORED_SUBMISSIONS"])
     results["disk_bytes_per_submission"] = round(results["store_bytes"] / results["stored_submissions"])
 if os.environ.get("IDLE_CPU_PERCENT"):

@@ -147,7 +147,7 @@ settle_seconds=$(settle)
 say "caught up $settle_seconds s after the end-to-end figure's end"
 # The four stores on disk (databases and their write-ahead logs) after the fill and the end-to-end
 # run, per submission they hold (disk_bytes_per_submission); the catalog is in them too.
-store_bytes=$(find "${SERVICES[@]/#/$RUN/data/}" -maxdepth 1 -name '*.sqlite*' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+store_bytes=$(find "${SERVICES[@]/#/$RUN/data/}" -maxdepth 1 -name '*.sqlite*' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
 stored_submissions=$(( $(field "$RUN/fill.out" submissions | cut -d. -f1) + $(field "$RUN/e2e.out" submissions | cut -d. -f1) ))
 for service in "${SERVICES[@]}"; do
   [ -f "$RUN/perf-$service.data" ] || continue
@@ -311,7 +311,9 @@ export BROKER_RSS_MB="$broker_rss" RUN SIZE BENCH_COUNT LATENCY_RATE LATENCY_SEC
 export SERVICE_NAMES="${SERVICES[*]}" RSS_MB="${rss[*]}" CPU_SECONDS="${cpu_used[*]}" STORE_BYTES="$store_bytes" STORED_SUBMISSIONS="$stored_submissions"
 export IDLE_CPU_PERCENT="${idle_cpu[*]:-}" BROKER_IDLE_CPU_PERCENT="$broker_idle" IDLE_SECONDS WEBHOOK_COUNT
 export WEBHOOK_RECEIVER_CONCURRENCY="${WEBHOOK_RECEIVER_CONCURRENCY:-4}" LATENCY_RATE_BASIS="$latency_basis" PROFILED="${profiled:-0}"
-python3 "$ROOT/scripts/bench-report.py" "$RESULTS/latest.json" > "$RUN/pipeline.md" || die "could not write the results"
+# Kept so that the report can be written again from this run's outputs (source it, run bench-report.py).
+export -p | grep -E '^declare -x (BROKER_|RUN=|SIZE=|BENCH_COUNT=|LATENCY_|SUSTAINED_RATE=|WRK_SECONDS=|ADDRESSES=|SETTLE_|SERVICE_NAMES=|RSS_MB=|CPU_SECONDS=|STORE|IDLE_|WEBHOOK_|PROFILED=|GIT_COMMIT=)' > "$RUN/report.env"
+python3 "$ROOT/scripts/bench-report.py" "$RESULTS/latest.json" > "$RUN/pipeline.md" || die "could not write the results (inputs: $RUN/report.env)"
 say "wrote bench/results/latest.json"
 
 out=$(mktemp)
