@@ -124,7 +124,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     private func report(_ error: KafkaError, partition: KafkaTopicPartition?) {
-        if error.codeName == "OFFSET_OUT_OF_RANGE", let partition {
+        if error.name == .offsetOutOfRange, let partition {
             logger.error("offset out of range", metadata: ["partition": "\(partition)", "error": "\(error)"])
             coordinator.events.yield(.offsetOutOfRange(partition, error))
         } else {

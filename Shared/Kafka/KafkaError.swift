@@ -49,8 +49,45 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable, Equatable {
         codeName.isEmpty ? "Kafka \(kind): \(message)" : "Kafka \(kind) [\(codeName)]: \(message)"
     }
 
+    /// ``codeName`` as a value to compare with the names this code decides on.
+    public var name: Name { Name(rawValue: codeName) }
+
     /// True when the message was refused for being larger than the broker or client allows.
-    public var isMessageTooLarge: Bool { codeName == "MSG_SIZE_TOO_LARGE" }
+    public var isMessageTooLarge: Bool { name == .messageTooLarge }
     /// True when the message expired in the client before it could be delivered (e.g. broker down).
-    public var isMessageTimedOut: Bool { codeName == "_MSG_TIMED_OUT" }
+    public var isMessageTimedOut: Bool { name == .messageTimedOut }
+    /// True when a newer producer with the same `transactional.id` took over: this one may never
+    /// write again.
+    public var isFenced: Bool { [.fenced, .producerFenced, .invalidProducerEpoch].contains(name) }
+    /// True when no broker could be reached (refused or lost connections, or none answered in time).
+    public var isBrokerUnreachable: Bool { kind == .timedOut || [.transport, .allBrokersDown].contains(name) }
+
+    /// librdkafka's symbolic name of an error code (`rd_kafka_err2name`): those starting with `_`
+    /// are the client's own, the others the broker's. Only the names the registry decides on are
+    /// listed; any other compares by its raw value.
+    public struct Name: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// `MSG_SIZE_TOO_LARGE`: larger than the broker or client allows.
+        public static let messageTooLarge = Name(rawValue: "MSG_SIZE_TOO_LARGE")
+        /// `_MSG_TIMED_OUT`: not delivered within `message.timeout.ms`.
+        public static let messageTimedOut = Name(rawValue: "_MSG_TIMED_OUT")
+        /// `OFFSET_OUT_OF_RANGE`: a fetch position outside the partition's log.
+        public static let offsetOutOfRange = Name(rawValue: "OFFSET_OUT_OF_RANGE")
+        /// `_FENCED`: the client's own word for a fenced transactional producer.
+        public static let fenced = Name(rawValue: "_FENCED")
+        /// `PRODUCER_FENCED`: the broker's.
+        public static let producerFenced = Name(rawValue: "PRODUCER_FENCED")
+        /// `INVALID_PRODUCER_EPOCH`: an older broker's.
+        public static let invalidProducerEpoch = Name(rawValue: "INVALID_PRODUCER_EPOCH")
+        /// `_TRANSPORT`: a connection failed.
+        public static let transport = Name(rawValue: "_TRANSPORT")
+        /// `_ALL_BROKERS_DOWN`: every broker connection is down.
+        public static let allBrokersDown = Name(rawValue: "_ALL_BROKERS_DOWN")
+        /// `_CONFLICT`: another call of the same transactional API is in progress.
+        public static let conflict = Name(rawValue: "_CONFLICT")
+        /// `_STATE`: the call is not valid in the client's current state.
+        public static let state = Name(rawValue: "_STATE")
+    }
 }

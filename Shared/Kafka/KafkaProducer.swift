@@ -18,6 +18,8 @@ public final class KafkaProducer: Service, Sendable {
     private let logger: Logger
     private let pollThread: RDKafkaPollThread
     private let closed = Mutex(false)
+    /// A transaction a call could not end in time, which the next one finishes (``publishInTransaction(_:timeout:)``).
+    let unfinishedTransaction = Mutex<TransactionEnd?>(nil)
     /// How long ``run()`` flushes on shutdown.
     public let shutdownFlushTimeout: Duration
 
@@ -74,7 +76,7 @@ public final class KafkaProducer: Service, Sendable {
     public func enqueue(_ messages: [KafkaProducerMessage]) async -> PendingDelivery {
         let collector = DeliveryCollector(count: messages.count)
         guard !messages.isEmpty else { return PendingDelivery(collector: collector) }
-        if closed.withLock({ $0 }) {
+        if isClosed {
             let failure = KafkaError(kind: .closed, message: "the producer is closed")
             for position in messages.indices { collector.complete(position, .failure(failure)) }
             return PendingDelivery(collector: collector, refused: failure)
@@ -100,6 +102,9 @@ public final class KafkaProducer: Service, Sendable {
         }
         return PendingDelivery(collector: collector, refused: refused)
     }
+
+    /// Whether ``shutdown(flushTimeout:)`` was called: the producer takes no more messages.
+    var isClosed: Bool { closed.withLock { $0 } }
 
     /// Waits until every message in flight is delivered (or failed), up to `timeout`.
     /// - Returns: `true` when nothing is left in flight.

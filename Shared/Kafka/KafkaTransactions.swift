@@ -3,27 +3,7 @@
 import CRdKafka
 import Dispatch
 
-/// A consumer group's identity as a transaction's offset commit carries it
-/// (`rd_kafka_consumer_group_metadata_t`).
-public final class KafkaGroupMetadata: @unchecked Sendable {
-    let pointer: OpaquePointer
-
-    init(_ pointer: OpaquePointer) {
-        self.pointer = pointer
-    }
-
-    deinit {
-        rd_kafka_consumer_group_metadata_destroy(pointer)
-    }
-}
-
 extension KafkaConsumer {
-    /// The group, member and generation of this consumer, for offsets committed in a producer's
-    /// transaction (``KafkaProducer/publishInTransaction(_:offsets:group:timeout:)``).
-    public var groupMetadata: KafkaGroupMetadata? {
-        rd_kafka_consumer_group_metadata(client.handle).map(KafkaGroupMetadata.init)
-    }
-
     /// The offsets the group committed for `partitions` (those without one are left out). Safe
     /// to call from a rebalance hook.
     public func committedOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) throws -> [KafkaTopicPartition: Int64] {
@@ -31,12 +11,9 @@ extension KafkaConsumer {
     }
 }
 
-extension KafkaError {
-    /// True when a newer producer with the same `transactional.id` took over: this one may never
-    /// write again (`_FENCED`, `PRODUCER_FENCED`, `INVALID_PRODUCER_EPOCH`).
-    public var isFenced: Bool {
-        ["_FENCED", "PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH"].contains(codeName)
-    }
+/// How an open transaction ends.
+enum TransactionEnd: Sendable {
+    case commit, abort
 }
 
 extension KafkaProducer {
@@ -51,78 +28,88 @@ extension KafkaProducer {
         }
     }
 
-    /// Publishes `messages` in one transaction, with the group's `offsets` committed in it, and
-    /// returns once the transaction is committed.
+    /// Publishes `messages` in one transaction and returns once it is committed.
+    ///
+    /// No consumer offsets go into the transaction (`send_offsets_to_transaction`): after the broker
+    /// was away, librdkafka 2.16 can wait for ever for the group coordinator it had cached (its
+    /// coordinator request has no timer, and nothing wakes it: seen in `KafkaTransactionTests`, the
+    /// call never returned), so a relay stopped for good; and Tansu does not check the group
+    /// generation of such offsets (docs/scaling.md). A caller commits its offsets as the group's
+    /// member after this returns, which the coordinator refuses from an evicted member.
+    ///
+    /// A transaction that a call could not end within `timeout` (the broker away) goes on inside
+    /// librdkafka, which refuses to begin another until the same end is asked for again: the next
+    /// call finishes it first (committing it, or aborting it), then publishes its own.
     ///
     /// - Throws: ``KafkaError``; when ``KafkaError/isFatal`` is true (fenced: another producer took
-    ///   over the `transactional.id`; or failed for good), this one must be dropped. Any other failure aborted the
-    ///   transaction, and the same messages may be published again (with the same bytes, so
-    ///   consumers that dedupe by id see one event).
+    ///   over the `transactional.id`; or failed for good), this one must be dropped. Any other failure
+    ///   ended the transaction or left it to the next call, and the same messages may be published
+    ///   again (with the same bytes, so consumers that dedupe by id see one event).
     @discardableResult
-    public func publishInTransaction(
-        _ messages: [KafkaProducerMessage], offsets: [KafkaTopicPartition: Int64] = [:], group: KafkaGroupMetadata? = nil,
-        timeout: Duration = .seconds(30)
-    ) async throws -> [KafkaDeliveryReport] {
+    public func publishInTransaction(_ messages: [KafkaProducerMessage], timeout: Duration = .seconds(30)) async throws -> [KafkaDeliveryReport] {
         let milliseconds = Int32(timeout.milliseconds)
+        if let unfinished = unfinishedTransaction.withLock({ $0 }) {
+            try await end(unfinished, timeout: milliseconds)
+        }
         try await client.offload { client in
             if let error = rd_kafka_begin_transaction(client.handle) {
                 let fatal = rd_kafka_error_is_fatal(error) != 0
                 var failure = KafkaError.rd(.delivery, consuming: error, context: "begin transaction")
-                failure.isFatal = fatal || failure.isFenced
+                // A transaction still open that this code does not know of (`_CONFLICT`, `_STATE`)
+                // leaves the producer in a state nobody can tell: it is replaced, and a new one
+                // with the same id ends that transaction on the broker. (Not a producer retired
+                // with its partition: one that is not published for any more need not be.)
+                let unknownState = [.conflict, .state].contains(failure.name) && !self.isClosed
+                failure.isFatal = fatal || failure.isFenced || unknownState
                 throw failure
             }
         }
         let pending = await enqueue(messages)
-        do {
-            // The offsets say that everything before them is published: they go in only with every
-            // message. A message librdkafka never had (a producer retired meanwhile, when its
-            // partition was revoked, refuses them all) would leave a transaction of offsets alone,
-            // which commits, and the next owner would start after messages nobody published. (One
-            // it had and failed to deliver makes the commit fail.)
-            if let refused = pending.refused {
-                // Aborted here: a producer that failed for good says so in the abort's answer.
-                let abort = try await client.offload { client -> KafkaError? in
-                    rd_kafka_abort_transaction(client.handle, milliseconds).map { Self.transactionError($0, context: "abort transaction").error }
-                }
-                if let abort, abort.isFatal { throw abort }
-                throw refused
-            }
-            if !offsets.isEmpty, let group {
-                try await client.offload { client in
-                    let list = RDKafkaTopicPartitionList.make(offsets.map { ($0.key, $0.value) })
-                    defer { rd_kafka_topic_partition_list_destroy(list) }
-                    if let error = rd_kafka_send_offsets_to_transaction(client.handle, list, group.pointer, milliseconds) {
-                        throw Self.transactionError(error, context: "offsets in transaction")
-                    }
-                }
-            }
-            try await client.offload { client in
-                if let error = rd_kafka_commit_transaction(client.handle, milliseconds) {
-                    throw Self.transactionError(error, context: "commit transaction")
-                }
-            }
-        } catch let error as TransactionFailure {
-            if error.requiresAbort {
-                _ = try? await client.offload { client in
-                    if let abortError = rd_kafka_abort_transaction(client.handle, milliseconds) { rd_kafka_error_destroy(abortError) }
-                }
-            }
-            _ = await pending.results()
-            throw error.error
+        // A message librdkafka never had (a producer retired meanwhile, when its partition was
+        // revoked, refuses them all) must fail the transaction: one committed without it would
+        // let the caller commit its offsets past messages nobody published.
+        if let refused = pending.refused {
+            try await end(.abort, timeout: milliseconds)
+            throw refused
         }
+        try await end(.commit, timeout: milliseconds)
         return try await pending.results().map { try $0.get() }
     }
 
+    /// Commits or aborts the open transaction. One that does not end within the timeout is left
+    /// for the next ``publishInTransaction(_:timeout:)`` to finish; a commit that
+    /// fails in a way that requires an abort is aborted.
+    /// - Throws: Why the transaction did not commit (`.commit`); for `.abort`, only a failure for good.
+    private func end(_ end: TransactionEnd, timeout milliseconds: Int32) async throws {
+        let failure = try await client.offload { client -> TransactionFailure? in
+            switch end {
+            case .commit: rd_kafka_commit_transaction(client.handle, milliseconds).map { Self.transactionError($0, context: "commit transaction") }
+            case .abort: rd_kafka_abort_transaction(client.handle, milliseconds).map { Self.transactionError($0, context: "abort transaction") }
+            }
+        }
+        unfinishedTransaction.withLock { $0 = failure?.retriable == true ? end : nil }
+        guard let failure else { return }
+        if failure.requiresAbort && end == .commit {
+            try await self.end(.abort, timeout: milliseconds)
+        }
+        if end == .commit || failure.error.isFatal { throw failure.error }
+    }
+
+    /// A failed transactional call, as librdkafka classifies it.
     private struct TransactionFailure: Error {
         let error: KafkaError
+        /// The transaction must be aborted before another begins.
         let requiresAbort: Bool
+        /// The call timed out and goes on in the background: calling it again finishes it.
+        let retriable: Bool
     }
 
     private static func transactionError(_ error: OpaquePointer, context: String) -> TransactionFailure {
         let abort = rd_kafka_error_txn_requires_abort(error) != 0
         let fatal = rd_kafka_error_is_fatal(error) != 0
+        let retriable = rd_kafka_error_is_retriable(error) != 0
         var failure = KafkaError.rd(.delivery, consuming: error, context: context)
         failure.isFatal = fatal || failure.isFenced
-        return TransactionFailure(error: failure, requiresAbort: abort && !failure.isFatal)
+        return TransactionFailure(error: failure, requiresAbort: abort && !failure.isFatal, retriable: retriable && !failure.isFatal)
     }
 }

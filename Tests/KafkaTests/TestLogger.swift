@@ -8,4 +8,11 @@ enum TestLogger {
         logger.logLevel = .error
         return logger
     }
+
+    /// For tests where the broker is away on purpose: librdkafka's connection refusals are the point.
+    static var silent: Logger {
+        var logger = quiet
+        logger.logLevel = .critical
+        return logger
+    }
 }

@@ -37,7 +37,7 @@ struct BrokerOptions: ParsableArguments {
     func answer<T>(_ request: () async throws -> T) async throws -> T {
         do {
             return try await request()
-        } catch let error as KafkaError where error.kind == .timedOut || error.codeName == "_TRANSPORT" || error.codeName == "_ALL_BROKERS_DOWN" {
+        } catch let error as KafkaError where error.isBrokerUnreachable {
             printError("registryctl: the broker at \(clientConfiguration.bootstrapServers) did not answer: \(error)")
             throw ExitStatus.brokerUnreachable
         } catch let error as KafkaError {

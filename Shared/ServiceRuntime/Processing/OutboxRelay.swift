@@ -17,8 +17,8 @@ import Synchronization
 /// dedupe. On graceful shutdown it keeps draining for at most ``shutdownDrainTimeout``.
 ///
 /// With a ``PartitionOwnership``, rows a consumed message caused are published only for the
-/// partitions this instance owns, each partition's in transactions of its own fenced producer
-/// that also commit the group's offset up to where the partition is published. Rows of partitions
+/// partitions this instance owns, each partition's in transactions of its own fenced producer;
+/// the group's offset is committed up to where each partition is published (``keepPositions()``). Rows of partitions
 /// another instance owns wait (intake takes them back when it learns it lost the partition) or,
 /// where every instance computes them (address-index), are dropped once their owner published them.
 public final class OutboxRelay: Service, Sendable {
@@ -80,12 +80,18 @@ public final class OutboxRelay: Service, Sendable {
         await cancelWhenGracefulShutdown {
             var backoff = Duration.milliseconds(100)
             var lastUpkeep = ContinuousClock.now
+            var sentSinceUpkeep = false
             while !Task.isCancelled {
                 do {
                     let sent = try await self.relayOnce()
                     backoff = .milliseconds(100)
-                    if ContinuousClock.now - lastUpkeep >= .seconds(5) {
+                    sentSinceUpkeep = sentSinceUpkeep || sent > 0
+                    // Every 5 s under load, and (at most once a second) as soon as the outbox is
+                    // empty after sending: where publishing got to is committed without waiting.
+                    let sinceUpkeep = ContinuousClock.now - lastUpkeep
+                    if sinceUpkeep >= .seconds(5) || (sent == 0 && sentSinceUpkeep && sinceUpkeep >= .seconds(1)) {
                         lastUpkeep = .now
+                        sentSinceUpkeep = false
                         try await self.keepPositions()
                     }
                     if sent == 0 { await self.wakeups.wait(timeout: .seconds(1)) }
@@ -99,6 +105,8 @@ public final class OutboxRelay: Service, Sendable {
         }
         let deadline = ContinuousClock.now + shutdownDrainTimeout
         while ContinuousClock.now < deadline, let sent = try? await relayOnce(), sent > 0 {}
+        // The next owner starts where this one got to (refused once the group let this one go).
+        try? await keepPositions()
         let left = (try? await store.read { try Outbox.depth(in: $0).count }) ?? -1
         if left != 0 { logger.warning("outbox relay stopped with rows left; they go out at the next start", metadata: ["rows": "\(left)"]) }
     }
@@ -120,13 +128,12 @@ public final class OutboxRelay: Service, Sendable {
         }
         let own = rows.filter { $0.ownerPartition == nil }
         let byPartition = Dictionary(grouping: rows.filter { $0.ownerPartition != nil }, by: { $0.ownerPartition! })
-        let last = rows.last!.id
         // Each owned partition in its own transaction, beside this instance's own rows.
         let outcomes = await withTaskGroup(of: Sent.self) { group in
             group.addTask { await self.deliver(own) }
             for (partition, partitionRows) in byPartition {
                 guard let publisher = publishers[partition] else { continue }
-                group.addTask { await self.publish(partitionRows, of: partition, through: publisher, batchEnd: last) }
+                group.addTask { await self.publish(partitionRows, of: partition, through: publisher) }
             }
             var all: [Sent] = []
             for await outcome in group { all.append(outcome) }
@@ -175,23 +182,18 @@ public final class OutboxRelay: Service, Sendable {
         return Sent(ids: delivered, failure: firstFailure)
     }
 
-    /// Publishes a partition's rows in one transaction of its fenced producer, committing the
-    /// group's offset of the partition up to where it is then published. Rows an earlier owner
-    /// published already (caused before its committed offset) are only deleted.
+    /// Publishes a partition's rows in one transaction of its fenced producer. Rows an earlier
+    /// owner published already (caused before its committed offset) are only deleted. Where the
+    /// partition is published to is committed by ``keepPositions()``.
     /// - Returns: The ids to delete (all of them, or none if the transaction failed).
-    private func publish(_ rows: [OutboxMessage], of partition: Int32, through publisher: PartitionOwnership.Publisher, batchEnd: Int64) async -> Sent {
+    private func publish(_ rows: [OutboxMessage], of partition: Int32, through publisher: PartitionOwnership.Publisher) async -> Sent {
         guard let ownership else { return Sent() }
         let from = publisher.publishedBefore ?? 0
         let waiting = rows.filter { row in row.sourceOffset.map { $0 >= from } ?? true }
         do {
-            let position = try await store.read { db in
-                try Outbox.publishedPosition(of: partition, appliedTopic: ownership.inputTopic, after: batchEnd, in: db)
-            }
-            var offsets: [KafkaTopicPartition: Int64] = [:]
-            if let position { offsets[KafkaTopicPartition(topic: ownership.inputTopic, partition: partition)] = max(position, from) }
             var readBack: [KafkaTopicPartition: Int64] = [:]
-            if !waiting.isEmpty || !offsets.isEmpty {
-                let reports = try await publisher.producer.publishInTransaction(waiting.map(\.message), offsets: offsets, group: ownership.groupMetadata)
+            if !waiting.isEmpty {
+                let reports = try await publisher.producer.publishInTransaction(waiting.map(\.message))
                 for report in reports where ownership.readBackTopics.contains(report.partition.topic) {
                     readBack[report.partition] = max(readBack[report.partition] ?? 0, report.offset + 1)
                 }
@@ -205,33 +207,35 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    /// Every 5 s: commits the published position of owned partitions that had nothing to send
-    /// (their last messages caused no row), and, where every instance computes every partition's
-    /// rows, drops those another instance has published.
+    /// Commits, for each owned partition, the offset before which everything its
+    /// messages caused is published (rows still waiting hold it back), as the group's member, so
+    /// the next owner starts there; and, where every instance computes every partition's rows,
+    /// drops those another instance has published.
+    ///
+    /// Not after each transaction (a synchronous commit per partition per batch, each of which
+    /// may meet a rebalance), nor in it (`send_offsets_to_transaction`: see
+    /// ``KafkaProducer/publishInTransaction(_:timeout:)``). A crash between a transaction and the
+    /// next commit makes the next owner publish those rows again, with the same bytes.
     private func keepPositions() async throws {
         guard let ownership else { return }
         let publishers = ownership.publishers
         let committed = try await ownership.committed(Set(publishers.keys).union(ownership.everyInstanceComputes ? Set(0..<(ownership.partitionCount ?? 0)) : []))
+        var positions: [Int32: Int64] = [:]
         for (partition, publisher) in publishers {
             let position = try await store.read { db in
-                try Outbox.publishedPosition(of: partition, appliedTopic: ownership.inputTopic, after: Int64.max, in: db)
+                try Outbox.publishedPosition(of: partition, appliedTopic: ownership.inputTopic, in: db)
             }
             // The owner's position is what is published: committed anew when it moved, also below
             // a committed offset that a lost log left (after this instance found its own position
             // beyond the new end, and went on from there).
             guard let position, position >= (publisher.publishedBefore ?? 0), position != committed[partition] else { continue }
-            let pending = try await store.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE owner_partition = ?", arguments: [partition]) ?? 0
-            }
-            guard pending == 0 else { continue }
-            // A position beyond the partition's end was reached in a log the broker lost: this
-            // instance has not found out yet, and its position says nothing about this log.
-            guard try await ownership.beyondEnd([partition: position]).isEmpty else { continue }
-            // A plain commit, not a transaction of offsets alone: Tansu does not apply those once
-            // the producer has committed a transaction with messages (measured). The coordinator
-            // refuses it from an instance that is no longer a member.
-            try await ownership.commit([partition: position])
+            positions[partition] = position
         }
+        // A position beyond the partition's end was reached in a log the broker lost: this
+        // instance has not found out yet, and its position says nothing about this log.
+        let beyond = try await ownership.beyondEnd(positions)
+        // The coordinator refuses the commit from an instance that is no longer a member.
+        try await ownership.commit(positions.filter { !beyond.contains($0.key) })
         guard ownership.everyInstanceComputes else { return }
         let before = Date().addingTimeInterval(-Self.unpositionedRetention)
         let others = Set(committed.keys).subtracting(publishers.keys)

@@ -15,8 +15,8 @@ import Synchronization
 /// `transactional.id` `<group>-<partition>` and registers it, which fences every earlier producer
 /// with that id: an instance that lost the partition (crashed, or paused past its session and
 /// resumed) can no longer write for it, whatever it still has in its outbox. The relay publishes a
-/// partition's rows in transactions that also commit the group's offset of the input partition up
-/// to where everything is published, so the next owner knows where to start.
+/// partition's rows in transactions and commits, every few seconds, the group's offset of the
+/// input partition up to where everything is published, so the next owner knows where to start.
 public final class PartitionOwnership: Sendable {
     /// The topic whose partitions are owned (prefix applied).
     public let inputTopic: String
@@ -70,8 +70,8 @@ public final class PartitionOwnership: Sendable {
         self.logger = logger
     }
 
-    /// Binds the group member whose assignment this follows (its group metadata goes into each
-    /// transaction; its committed offsets tell where others published to).
+    /// Binds the group member whose assignment this follows (it commits where this instance
+    /// published to; its committed offsets tell where others published to).
     public func bind(_ consumer: KafkaConsumer) {
         state.withLock { $0.consumer = consumer }
     }
@@ -194,11 +194,6 @@ public final class PartitionOwnership: Sendable {
     /// Clears ``rejoinRequested`` (the engine is rejoining).
     public func rejoining() {
         state.withLock { $0.lostSinceJoin = false }
-    }
-
-    /// The group metadata for offsets committed in a transaction.
-    var groupMetadata: KafkaGroupMetadata? {
-        state.withLock { $0.consumer }?.groupMetadata
     }
 
     /// The offsets the group committed for `partitions` of the input topic (those without one are

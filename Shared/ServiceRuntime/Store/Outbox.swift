@@ -74,14 +74,14 @@ public enum Outbox {
     }
 
     /// Where a partition's owner has published to: every message of the partition before the
-    /// returned offset either caused no row or caused rows that are no longer waiting (`id` ≤
-    /// `after`, in the caller's batch, count as gone). `nil` when nothing is known yet.
+    /// returned offset either caused no row or caused rows that are no longer waiting. `nil` when
+    /// nothing is known yet.
     /// - Parameters:
     ///   - appliedTopic: The topic whose stored consumer offset says what has been applied.
-    public static func publishedPosition(of partition: Int32, appliedTopic: String, after: Int64, in db: Database) throws -> Int64? {
+    public static func publishedPosition(of partition: Int32, appliedTopic: String, in db: Database) throws -> Int64? {
         let waiting = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT MIN(source_offset) FROM outbox WHERE owner_partition = ? AND id > ? AND source_offset IS NOT NULL"),
-            arguments: [partition, after])
+            db.cachedStatement(sql: "SELECT MIN(source_offset) FROM outbox WHERE owner_partition = ? AND source_offset IS NOT NULL"),
+            arguments: [partition])
         let applied = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT next_offset FROM consumer_offset WHERE topic = ? AND partition = ?"), arguments: [appliedTopic, partition])
         switch (waiting, applied) {

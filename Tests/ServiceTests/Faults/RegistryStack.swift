@@ -112,6 +112,11 @@ final class RegistryStack: @unchecked Sendable {
             let readiness = await httpGet(url(service, instance: instance) + "/health/ready")?.body ?? "no answer"
             let lines = output(service, instance: instance).split(separator: "\n").suffix(80)
             print("---- \(Self.name(service, instance)) not ready (\(readiness)):\n\(lines.joined(separator: "\n"))")
+            // A member that keeps its group from assigning shows it in its own output.
+            for other in instanceNumbers(service) where other != instance {
+                let theirs = output(service, instance: other).split(separator: "\n").suffix(40)
+                print("---- meanwhile \(Self.name(service, other)):\n\(theirs.joined(separator: "\n"))")
+            }
             throw error
         }
     }
