@@ -14,7 +14,7 @@ struct CountingProcessor: BatchProcessor {
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
         for message in messages {
             guard let key = message.keyString, let value = message.value, Int(String(decoding: value, as: UTF8.self)) != nil else {
-                transaction.deadLetter(message, reason: "not a keyed counter message")
+                transaction.deadLetter(message, reason: .malformed("not a keyed counter message"))
                 continue
             }
             try transaction.db.execute(

@@ -66,7 +66,7 @@ import Testing
             object["data"] = data
         })
         #expect(outcome.kind == .rejected(["MALFORMED"]))
-        #expect(outcome.deadLetter?.hasPrefix("MALFORMED data.kind") == true)
+        #expect(outcome.deadLetter?.description.hasPrefix("MALFORMED data.kind") == true)
         let (key, event) = try rejection(outcome)
         #expect(event.data.submission == SubmissionReference(source: "/egov/portal", id: "edited"))
         #expect(key == Fixtures.person.rawValue, "keyed by the IIN when it can be read")
@@ -77,7 +77,7 @@ import Testing
         let outcome = try await handle(Array("not json at all".utf8))
         #expect(outcome.kind == .unreadable)
         #expect(outcome.emitted.isEmpty)
-        #expect(outcome.deadLetter?.hasPrefix("MALFORMED") == true)
+        #expect(outcome.deadLetter?.description.hasPrefix("MALFORMED") == true)
     }
 
     @Test func unsupportedType() async throws {

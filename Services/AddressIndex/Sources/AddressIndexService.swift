@@ -27,14 +27,11 @@ public enum AddressIndexService: RegistryService {
         IndexMigrations.register(&migrator)
     }
 
-    /// Replaced by tests to move time.
-    nonisolated(unsafe) public static var clockOverride: IndexClock?
-
     public static func parts(in environment: ServiceEnvironment) throws -> ServiceParts {
         let settings = environment.settings
         let threshold = try settings.int(occupancyThreshold, in: 1...1_000_000)
-        var clock = clockOverride ?? .system(guardedBy: environment.clock)
-        if clockOverride == nil, let fixed = settings.string(today), !fixed.isEmpty {
+        var clock = IndexClock.system(guardedBy: environment.clock)
+        if let fixed = settings.string(today), !fixed.isEmpty {
             guard let date = CalendarDate(fixed) else { throw ConfigurationError(variable: today.name, problem: "'\(fixed)' is not a date (YYYY-MM-DD)") }
             clock = IndexClock { date }
         }

@@ -13,7 +13,7 @@ public struct CatalogKeeper: Sendable {
 
     /// Applies one catalog message.
     /// - Returns: `nil` when applied, else why the message is unusable (to dead-letter it).
-    public func apply(_ message: KafkaConsumerMessage, to catalog: AddressCatalog) throws -> String? {
+    public func apply(_ message: KafkaConsumerMessage, to catalog: AddressCatalog) throws -> DeadLetterReason? {
         guard let value = message.structuredValue else {
             if let key = message.keyString, let rca = RCA(rawValue: key) { try catalog.retire(rca) }
             return nil
@@ -22,12 +22,12 @@ public struct CatalogKeeper: Sendable {
         do {
             event = try decoder.decodeEvent(from: value)
         } catch {
-            return "\(error.rejectionCode.rawValue) \(error)"
+            return .undecodable(error)
         }
         switch event {
         case .addressUpserted(let upserted): try catalog.save(CatalogEntry(upserted.data))
         case .addressRetired(let retired): try catalog.retire(retired.data.rca)
-        default: return "UNSUPPORTED_TYPE \(event.eventType.rawValue) does not belong on the catalog topic"
+        default: return .misplaced(event.eventType, on: "the catalog topic")
         }
         return nil
     }

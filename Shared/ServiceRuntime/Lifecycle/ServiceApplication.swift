@@ -38,7 +38,7 @@ public struct ServiceApplication: Sendable {
     public init<S: RegistryService>(
         _ service: S.Type, configuration: CommonConfiguration, settings: EnvironmentReader, verifier: TokenVerifier,
         registry: PrometheusCollectorRegistry, logger: Logger, rebuilding: Bool = false,
-        deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage
+        deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, DeadLetterReason) -> KafkaProducerMessage
     ) throws {
         let descriptor = S.descriptor
         let store = try ServiceStore(directory: configuration.dataDirectory, name: descriptor.name, migrations: S.migrations)

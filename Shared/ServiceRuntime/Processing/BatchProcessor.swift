@@ -33,7 +33,7 @@ public struct BatchTransaction {
     /// The database connection, inside the write transaction.
     public let db: Database
     /// The messages to dead-letter instead of applying (poison: undecodable input).
-    public private(set) var deadLetters: [(message: KafkaConsumerMessage, reason: String)] = []
+    public private(set) var deadLetters: [(message: KafkaConsumerMessage, reason: DeadLetterReason)] = []
     /// Messages appended to the outbox by this transaction.
     public private(set) var emitted = 0
     /// The topic whose partitions' owners alone publish what its messages cause (see
@@ -66,7 +66,7 @@ public struct BatchTransaction {
 
     /// Records that `message` cannot be processed (e.g. it does not decode). The engine writes a
     /// `deadletter.v1` event for it in this transaction and moves on.
-    public mutating func deadLetter(_ message: KafkaConsumerMessage, reason: String) {
+    public mutating func deadLetter(_ message: KafkaConsumerMessage, reason: DeadLetterReason) {
         deadLetters.append((message, reason))
     }
 
@@ -76,13 +76,13 @@ public struct BatchTransaction {
     /// the caller skips it and the partition moves on. Binary content mode is read too.
     public mutating func decode(_ message: KafkaConsumerMessage, with decoder: RegistryEventDecoder) -> RegistryEvent? {
         guard let value = message.structuredValue else {
-            deadLetter(message, reason: "no value (a tombstone where an event was expected)")
+            deadLetter(message, reason: .tombstone(expected: "an event"))
             return nil
         }
         do {
             return try decoder.decodeEvent(from: value)
         } catch {
-            deadLetter(message, reason: "\(error.rejectionCode.rawValue) \(error)")
+            deadLetter(message, reason: .undecodable(error))
             return nil
         }
     }

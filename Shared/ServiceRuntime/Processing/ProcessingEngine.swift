@@ -31,7 +31,7 @@ public final class ProcessingEngine: Service, Sendable {
     private let ownership: PartitionOwnership?
     /// How partitions move between instances (group membership only).
     private let handover: PartitionHandover?
-    private let deadLetterMessage: @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage
+    private let deadLetterMessage: @Sendable (KafkaConsumerMessage, DeadLetterReason) -> KafkaProducerMessage
     private let relay: OutboxRelay?
     private let logger: Logger
     private let state = Mutex(EngineState())
@@ -94,7 +94,7 @@ public final class ProcessingEngine: Service, Sendable {
     public init(
         store: ServiceStore, processor: any BatchProcessor, consumer: KafkaConsumerConfiguration, topics: [String], membership: ConsumerMembership = .group,
         ownership: PartitionOwnership? = nil, handover: PartitionHandover? = nil,
-        deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, String) -> KafkaProducerMessage,
+        deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, DeadLetterReason) -> KafkaProducerMessage,
         relay: OutboxRelay?, retryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
         caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil, clock: TrustedClock? = nil,
         service: String, logger: Logger
@@ -243,15 +243,15 @@ public final class ProcessingEngine: Service, Sendable {
     /// the broker, and those that differ from the applied ones are committed again, waiting for
     /// the broker's answer.
     private func recommitWhileIdle(_ consumer: KafkaConsumer) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(5))
+        await repeatUntilShutdown {
             // Only partitions still held: another member's commits are not overwritten.
             let held = consumer.assignment
-            let applied = state.withLock { state in state.applied.filter { held.contains($0.key) } }
+            let applied = self.state.withLock { state in state.applied.filter { held.contains($0.key) } }
             guard !applied.isEmpty, let committed = try? await offloaded({ try consumer.committedOffsets(Array(applied.keys), timeout: .seconds(5)) })
-            else { continue }
+            else { return .seconds(5) }
             let differing = applied.filter { committed[$0.key] != $0.value }
             if !differing.isEmpty { try? await consumer.commitAndWait(differing) }
+            return .seconds(5)
         }
     }
 
@@ -302,12 +302,12 @@ public final class ProcessingEngine: Service, Sendable {
     /// Rejoins the group when a partition's producer was fenced or failed (see
     /// ``PartitionOwnership/lost(_:error:)``), so the group assigns it again.
     private func rejoinWhenLost(_ consumer: KafkaConsumer) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
-            guard let ownership, ownership.rejoinRequested else { continue }
+        await repeatUntilShutdown {
+            guard let ownership = self.ownership, ownership.rejoinRequested else { return .seconds(1) }
             ownership.rejoining()
-            logger.warning("rejoining the group to take partitions over again")
-            try? await consumer.rejoin(topics)
+            self.logger.warning("rejoining the group to take partitions over again")
+            try? await consumer.rejoin(self.topics)
+            return .seconds(1)
         }
     }
 
@@ -505,7 +505,7 @@ public final class ProcessingEngine: Service, Sendable {
     }
 
     private func deadLetterAlone(_ message: KafkaConsumerMessage, error: any Error) async {
-        let letter = deadLetterMessage(message, "PROCESSING_FAILED after \(retryDelays.count + 1) attempts: \(error)")
+        let letter = deadLetterMessage(message, .processingFailed(attempts: retryDelays.count + 1, error: error))
         while true {
             do {
                 let owned = message.topic == ownership?.inputTopic

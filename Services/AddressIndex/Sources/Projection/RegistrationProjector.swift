@@ -27,7 +27,7 @@ struct RegistrationProjector: Sendable {
     /// The effects of one message.
     struct Outcome: Sendable {
         var emitted: [KafkaProducerMessage] = []
-        var deadLetter: String?
+        var deadLetter: DeadLetterReason?
         var applied = 0
     }
 
@@ -37,12 +37,12 @@ struct RegistrationProjector: Sendable {
     /// Applies one message value (a structured-mode event).
     /// - Parameter headerTrace: The message's `traceparent`/`tracestate` headers, if any.
     func handle(_ value: [UInt8]?, store: IndexStore, headerTrace: EventTrace? = nil) throws -> Outcome {
-        guard let value else { return Outcome(deadLetter: "MALFORMED no value (a tombstone where an accepted registration was expected)") }
+        guard let value else { return Outcome(deadLetter: .tombstone(expected: "an accepted registration")) }
         let event: CloudEvent<RegistrationAccepted>
         do {
             event = try decoder.decode(RegistrationAccepted.self, from: value)
         } catch {
-            return Outcome(deadLetter: "\(error.rejectionCode.rawValue) \(error)")
+            return Outcome(deadLetter: .undecodable(error))
         }
         let iin = event.data.person.iin
         var person = try store.person(iin)

@@ -33,19 +33,17 @@ public final class TemporaryEndWatcher: Service, Sendable {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await self.announceEnded()
-                } catch {
-                    self.logger.error("could not announce ended temporary registrations; will retry", metadata: ["error": "\(error)"])
-                }
-                // Until a consumed message has confirmed the date, and the group has told the
-                // accepted topic's partition count (announcements are tagged with a partition),
-                // look again soon: waiting the whole interval would delay the first ones by a minute.
-                let ready = self.projector.clock.reachedDay != nil && (self.ownership.map { $0.partitionCount != nil } ?? true)
-                try? await Task.sleep(for: ready ? self.interval : .seconds(1))
+        await repeatUntilShutdown {
+            do {
+                try await self.announceEnded()
+            } catch {
+                self.logger.error("could not announce ended temporary registrations; will retry", metadata: ["error": "\(error)"])
             }
+            // Until a consumed message has confirmed the date, and the group has told the
+            // accepted topic's partition count (announcements are tagged with a partition),
+            // look again soon: waiting the whole interval would delay the first ones by a minute.
+            let ready = self.projector.clock.reachedDay != nil && (self.ownership.map { $0.partitionCount != nil } ?? true)
+            return ready ? self.interval : .seconds(1)
         }
     }
 

@@ -88,20 +88,17 @@ final class CheckpointRequester: Service, Sendable {
     }
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: self.interval)
-                // Stopping: the store refuses a cancelled task's write, which is no failure.
-                guard !Task.isCancelled else { break }
-                guard self.activity.take() else { continue }
-                let request = self.request
-                do {
-                    try await self.store.write { db in try Outbox.append(request, in: db) }
-                    self.relay.wake()
-                } catch {
-                    self.logger.error("could not ask for a checkpoint", metadata: ["error": "\(error)"])
-                }
+        await repeatUntilShutdown {
+            // Stopping: the store refuses a cancelled task's write, which is no failure.
+            guard !Task.isCancelled, self.activity.take() else { return self.interval }
+            let request = self.request
+            do {
+                try await self.store.write { db in try Outbox.append(request, in: db) }
+                self.relay.wake()
+            } catch {
+                self.logger.error("could not ask for a checkpoint", metadata: ["error": "\(error)"])
             }
+            return self.interval
         }
     }
 }

@@ -46,7 +46,7 @@ final class LogApplier: BatchProcessor {
             do {
                 frames.append((message, try AuditLogFrame(decoding: message.value ?? [])))
             } catch {
-                transaction.deadLetter(message, reason: "MALFORMED \(error)")
+                transaction.deadLetter(message, reason: .malformed("\(error)"))
             }
         }
         var next = try Self.storedNext(of: Self.partitions(named: frames.map(\.1)), in: db)

@@ -158,11 +158,9 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
 
     /// Commits each owned partition's delivered watermark every second (renewing the lease).
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await self.commitWatermarks()
-                try? await Task.sleep(for: .seconds(1))
-            }
+        await repeatUntilShutdown {
+            await self.commitWatermarks()
+            return .seconds(1)
         }
     }
 

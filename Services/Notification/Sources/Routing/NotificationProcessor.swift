@@ -49,7 +49,7 @@ struct NotificationProcessor: BatchProcessor {
 
     /// Applies one message, noting the disclosures of the deliveries it queues.
     /// - Returns: Why it is unusable, if it is (to dead-letter it).
-    func handle(_ message: KafkaConsumerMessage, in db: Database, now: Int64, disclosures: inout QueuedDisclosures) throws -> String? {
+    func handle(_ message: KafkaConsumerMessage, in db: Database, now: Int64, disclosures: inout QueuedDisclosures) throws -> DeadLetterReason? {
         switch message.topic {
         case topics.name(for: .addressCatalog):
             return try keeper.apply(message, to: AddressCatalog(db))
@@ -65,9 +65,9 @@ struct NotificationProcessor: BatchProcessor {
                 .execute(arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue, now])
             return nil
         default:
-            guard let body = message.structuredValue else { return "no value (a tombstone where an event was expected)" }
+            guard let body = message.structuredValue else { return .tombstone(expected: "an event") }
             let event: RegistryEvent
-            do { event = try decoder.decodeEvent(from: body) } catch { return "\(error.rejectionCode.rawValue) \(error)" }
+            do { event = try decoder.decodeEvent(from: body) } catch { return .undecodable(error) }
             let router = EventRouter(db)
             let source = EventRouter.Source(topic: message.topic, partition: message.topicPartition.partition, offset: message.offset)
             let deliver = ownership?.delivers(message.topicPartition, offset: message.offset) ?? true
@@ -95,7 +95,7 @@ struct NotificationProcessor: BatchProcessor {
                 }
                 return nil
             default:
-                return "UNSUPPORTED_TYPE \(event.eventType.rawValue) does not belong on \(message.topic)"
+                return .misplaced(event.eventType, on: message.topic)
             }
         }
     }

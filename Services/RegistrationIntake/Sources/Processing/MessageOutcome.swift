@@ -1,6 +1,7 @@
 // What handling one input message produced.
 
 import Kafka
+import ServiceRuntime
 
 /// The effects of one input message, for the engine's transaction to carry out.
 struct MessageOutcome: Sendable {
@@ -20,5 +21,5 @@ struct MessageOutcome: Sendable {
     /// Events for the outbox.
     var emitted: [KafkaProducerMessage] = []
     /// Set when the message itself goes to `deadletter.v1`, with why.
-    var deadLetter: String?
+    var deadLetter: DeadLetterReason?
 }

@@ -51,7 +51,7 @@ struct SubmissionDesk: Sendable {
         headerTrace: EventTrace? = nil
     ) throws -> MessageOutcome {
         guard let value else {
-            return MessageOutcome(kind: .unreadable, deadLetter: "MALFORMED no value (a tombstone where a submission was expected)")
+            return MessageOutcome(kind: .unreadable, deadLetter: .tombstone(expected: "a submission"))
         }
         let event: CloudEvent<RegistrationSubmitted>
         do {
@@ -99,9 +99,9 @@ struct SubmissionDesk: Sendable {
     }
 
     private func refuse(_ bytes: Data, error: EnvelopeError, submitter: String?, store: IntakeStore, trace: EventTrace?) throws -> MessageOutcome {
-        let poison = error.rejectionCode == .malformed ? "\(error.rejectionCode.rawValue) \(error)" : nil
+        let poison = error.rejectionCode == .malformed ? DeadLetterReason.undecodable(error) : nil
         guard var reference = decoder.submissionReference(from: bytes) else {
-            return MessageOutcome(kind: .unreadable, deadLetter: poison ?? "\(error.rejectionCode.rawValue) \(error)")
+            return MessageOutcome(kind: .unreadable, deadLetter: .undecodable(error))
         }
         reference.submitter = submitter
         var reasons = [RejectionReason(code: error.rejectionCode, message: error.description)]
