@@ -137,6 +137,7 @@ let package = Package(
                 "RegistrySchema",
                 "ServiceRuntime",
                 "Audit",
+                "RegistrationIntake",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import GRDB
+import ServiceRuntime
 
 /// Copies a service's SQLite store with SQLite's online backup API while the service runs: the
 /// copy is one consistent snapshot (a read transaction), taken in steps with progress, checked
@@ -64,7 +65,7 @@ struct BackupCommand: AsyncParsableCommand {
                 print("copied \(progress.completedPageCount) of \(progress.totalPageCount) pages (\(percent) %)")
             }
         }
-        let check = try target.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } ?? "no answer"
+        let check = try target.read(ServiceStore.integrityCheck)
         try target.close()
         let bytes = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? Int) ?? 0
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))

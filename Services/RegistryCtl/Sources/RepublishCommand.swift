@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import GRDB
 import Kafka
+import RegistrationIntake
 import RegistrySchema
 
 /// Recovery after the broker lost its log (docs/operations.md, broker loss): intake keeps every
@@ -38,7 +39,7 @@ struct RepublishCommand: AsyncParsableCommand {
         readOnly.readonly = true
         readOnly.busyMode = .timeout(10)
         let store = try DatabasePool(path: path, configuration: readOnly)
-        let total = try await store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM intake_accepted") ?? 0 }
+        let total = try await store.read { try IntakeStore($0).acceptedCount() }
         let topic = broker.topicNames.name(for: .registrationAccepted)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: broker.clientConfiguration), logger: broker.logger)
         let header = KafkaHeader(key: CloudEventsContentType.headerName, string: CloudEventsContentType.structuredJSON)
@@ -48,12 +49,10 @@ struct RepublishCommand: AsyncParsableCommand {
         print("republishing \(total) accepted events from \(path) to \(topic)")
         while true {
             let from = after
-            let rows = try await store.read { db in
-                try Row.fetchAll(db, sql: "SELECT position, iin, event FROM intake_accepted WHERE position > ? ORDER BY position LIMIT 5000", arguments: [from])
-            }
+            let rows = try await store.read { try IntakeStore($0).accepted(after: from, limit: 5_000) }
             guard let last = rows.last else { break }
             let messages = rows.map { row in
-                KafkaProducerMessage(topic: topic, key: Array((row["iin"] as String).utf8), value: Array(row["event"] as Data), headers: [header])
+                KafkaProducerMessage(topic: topic, key: Array(row.iin.utf8), value: Array(row.event), headers: [header])
             }
             do {
                 _ = try await producer.send(messages)
@@ -62,7 +61,7 @@ struct RepublishCommand: AsyncParsableCommand {
                 throw ExitStatus.brokerUnreachable
             }
             sent += messages.count
-            after = last["position"]
+            after = last.position
             print("sent \(sent) of \(total)")
         }
         print("republished \(sent) accepted events to \(topic) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")

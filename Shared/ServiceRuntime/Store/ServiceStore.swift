@@ -89,6 +89,12 @@ public final class ServiceStore: Sendable {
     public func close() throws {
         try pool.close()
     }
+
+    /// SQLite's own check of a database file (`PRAGMA integrity_check`): "ok", or what is wrong.
+    /// Static, for a file no service has open (a backup's copy).
+    public static func integrityCheck(_ db: Database) throws -> String {
+        try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer"
+    }
 }
 
 /// The store cannot be opened or used.

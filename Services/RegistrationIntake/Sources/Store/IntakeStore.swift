@@ -6,8 +6,8 @@ import RegistrySchema
 import ServiceRuntime
 
 /// Intake's table access. Statements are cached per connection (prepared once); one JSON
-/// coder pair serves the process.
-struct IntakeStore {
+/// coder pair serves the process. Public for the reads `registryctl` makes of a store copy.
+public struct IntakeStore {
     let db: Database
     private var encoder: SortedJSONEncoder { Self.encoder }
     private var decoder: JSONDecoder { Self.decoder }
@@ -16,7 +16,8 @@ struct IntakeStore {
     private static let encoder = SortedJSONEncoder()
     private static let decoder = JSONDecoder()
 
-    init(_ db: Database) {
+    /// Reads and writes inside `db`'s current transaction.
+    public init(_ db: Database) {
         self.db = db
     }
 
@@ -62,6 +63,20 @@ struct IntakeStore {
     func recordAccepted(_ iin: IIN, sequence: Int, event: [UInt8]) throws {
         let statement = try db.cachedStatement(sql: "INSERT INTO intake_accepted (iin, sequence, event) VALUES (?, ?, ?)")
         try statement.execute(arguments: [iin.rawValue, sequence, Data(event)])
+    }
+
+    /// How many accepted events the store keeps.
+    public func acceptedCount() throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM intake_accepted")) ?? 0
+    }
+
+    /// Up to `limit` accepted events after `position`, in publication order (`registryctl
+    /// republish` pages through them).
+    public func accepted(after position: Int64, limit: Int) throws -> [AcceptedEventRecord] {
+        let statement = try db.cachedStatement(sql: "SELECT position, iin, event FROM intake_accepted WHERE position > ? ORDER BY position LIMIT ?")
+        return try Row.fetchAll(statement, arguments: [position, limit]).map { row in
+            AcceptedEventRecord(position: row["position"], iin: row["iin"], event: row["event"])
+        }
     }
 
     /// Keeps an accepted event another instance published (a repeat is ignored).
@@ -124,4 +139,14 @@ struct IntakeStore {
             arguments: [reference.source, reference.id, submitter, iin])
         return db.changesCount == 1
     }
+}
+
+/// An accepted event as intake keeps it: its bytes as published, and the person's IIN (its key).
+public struct AcceptedEventRecord: Sendable {
+    /// Its place in publication order.
+    public let position: Int64
+    /// The person's IIN, the message key.
+    public let iin: String
+    /// The CloudEvent as published.
+    public let event: Data
 }
