@@ -250,9 +250,11 @@ final class LookupClient: Sendable {
         let urls = stack.instanceNumbers("address-index").map { stack.url("address-index", instance: $0) }
         let ready = ReadyInstances(urls)
         return LookupClient { stopping in
-            // Readiness, as a load balancer's health check sees it.
+            // Readiness, as a load balancer's health check sees it. Stopped by the flag, not by
+            // cancelling: cancelling a task while its URLSession request is in flight deadlocked
+            // in FoundationNetworking (URLSessionTask.cancel waits on a queue; the run hung).
             let checker = Task {
-                while !Task.isCancelled {
+                while !stopping.raised.load(ordering: .relaxed) {
                     for url in urls {
                         let up = await httpGet(url + "/health/ready")?.status == 200
                         ready.urls.withLock { if up { $0.insert(url) } else { $0.remove(url) } }
@@ -260,7 +262,6 @@ final class LookupClient: Sendable {
                     try? await Task.sleep(for: .milliseconds(100))
                 }
             }
-            defer { checker.cancel() }
             var tally = LookupTally()
             var turn = 0
             while !stopping.raised.load(ordering: .relaxed) {
@@ -285,6 +286,7 @@ final class LookupClient: Sendable {
                     tally.failures[seen.joined(separator: " / "), default: 0] += 1
                 }
             }
+            await checker.value
             return tally
         }
     }
