@@ -50,6 +50,10 @@ extension KafkaProducer {
         let milliseconds = Int32(timeout.milliseconds)
         if let unfinished = unfinishedTransaction.withLock({ $0 }) {
             try await end(unfinished, timeout: milliseconds)
+            // Still not ended (the broker still away): beginning another would fail as a conflict.
+            if unfinishedTransaction.withLock({ $0 }) != nil {
+                throw KafkaError(kind: .timedOut, message: "the previous transaction did not end within \(timeout) (\(unfinished)); trying again later")
+            }
         }
         try await client.offload { client in
             if let error = rd_kafka_begin_transaction(client.handle) {

@@ -82,31 +82,40 @@ public final class OutboxRelay: Service, Sendable {
             var lastUpkeep = ContinuousClock.now
             var sentSinceUpkeep = false
             while !Task.isCancelled {
+                var sent = 0
+                var failed = false
                 do {
-                    let sent = try await self.relayOnce()
+                    sent = try await self.relayOnce()
                     backoff = .milliseconds(100)
                     sentSinceUpkeep = sentSinceUpkeep || sent > 0
-                    // Every 5 s under load, and (at most once a second) as soon as the outbox is
-                    // empty after sending: where publishing got to is committed without waiting.
-                    let sinceUpkeep = ContinuousClock.now - lastUpkeep
-                    if sinceUpkeep >= .seconds(5) || (sent == 0 && sentSinceUpkeep && sinceUpkeep >= .seconds(1)) {
-                        lastUpkeep = .now
-                        sentSinceUpkeep = false
-                        try await self.keepPositions()
-                    }
-                    if sent == 0 { await self.wakeups.wait(timeout: .seconds(1)) }
                 } catch {
+                    failed = true
                     self.failedCounter.increment()
                     self.logger.warning("outbox relay: sending failed; will retry", metadata: ["error": "\(error)", "retryIn": "\(backoff)"])
+                }
+                // Every 5 s, also while some rows fail (the others' positions move on), and (at
+                // most once a second) as soon as the outbox is empty after sending: where
+                // publishing got to is committed without waiting.
+                let sinceUpkeep = ContinuousClock.now - lastUpkeep
+                if sinceUpkeep >= .seconds(5) || (sent == 0 && !failed && sentSinceUpkeep && sinceUpkeep >= .seconds(1)) {
+                    lastUpkeep = .now
+                    sentSinceUpkeep = false
+                    do {
+                        try await self.keepPositions()
+                    } catch {
+                        self.logger.warning("outbox relay: could not commit where publishing got to; will retry", metadata: ["error": "\(error)"])
+                    }
+                }
+                if failed {
                     try? await Task.sleep(for: backoff)
                     backoff = min(backoff * 2, self.maximumBackoff)
+                } else if sent == 0 {
+                    await self.wakeups.wait(timeout: .seconds(1))
                 }
             }
         }
         let deadline = ContinuousClock.now + shutdownDrainTimeout
         while ContinuousClock.now < deadline, let sent = try? await relayOnce(), sent > 0 {}
-        // The next owner starts where this one got to (refused once the group let this one go).
-        try? await keepPositions()
         let left = (try? await store.read { try Outbox.depth(in: $0).count }) ?? -1
         if left != 0 { logger.warning("outbox relay stopped with rows left; they go out at the next start", metadata: ["rows": "\(left)"]) }
     }
@@ -200,7 +209,7 @@ public final class OutboxRelay: Service, Sendable {
             }
             return Sent(ids: rows.map(\.id), partition: partition, readBack: readBack)
         } catch let error as KafkaError {
-            if error.isFatal { ownership.lost(partition, error: error) }
+            if error.isFatal { ownership.lost(partition, producer: publisher.producer, error: error) }
             return Sent(failure: error)
         } catch {
             return Sent(failure: KafkaError(kind: .delivery, message: "\(error)"))
@@ -229,6 +238,9 @@ public final class OutboxRelay: Service, Sendable {
             // a committed offset that a lost log left (after this instance found its own position
             // beyond the new end, and went on from there).
             guard let position, position >= (publisher.publishedBefore ?? 0), position != committed[partition] else { continue }
+            // Still this instance's, read after the store was: a partition is released before
+            // intake takes back its unpublished rows, so the position read did not pass them.
+            guard ownership.publisher(for: partition)?.producer === publisher.producer else { continue }
             positions[partition] = position
         }
         // A position beyond the partition's end was reached in a log the broker lost: this

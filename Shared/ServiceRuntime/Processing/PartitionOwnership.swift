@@ -176,15 +176,22 @@ public final class PartitionOwnership: Sendable {
     /// Stops publishing for a partition whose producer failed for good (fenced by a newer owner,
     /// or a broker that lost its transactional state). Publishing resumes only with a new
     /// assignment from the group, which ``rejoinRequested`` asks for.
-    public func lost(_ partition: Int32, error: KafkaError) {
+    ///
+    /// Nothing happens when `producer` is no longer the partition's publisher: the group moved
+    /// the partition already (its producer was retired, and the new owner's fenced a transaction
+    /// it still had open), and asking the group to rejoin then only held up the new assignment
+    /// (a restarted intake never got its partitions in ScaleTests).
+    public func lost(_ partition: Int32, producer failed: KafkaProducer, error: KafkaError) {
         let producer = state.withLock { state -> KafkaProducer? in
+            guard state.publishers[partition]?.producer === failed else { return nil }
             state.lostSinceJoin = true
             return state.publishers.removeValue(forKey: partition)?.producer
         }
+        guard let producer else { return }
         logger.warning("no longer publishing for a partition: its producer was fenced or failed", metadata: [
             "topic": "\(inputTopic)", "partition": "\(partition)", "error": "\(error)",
         ])
-        retire(producer.map { [$0] } ?? [])
+        retire([producer])
     }
 
     /// Whether a partition was lost since the group last assigned partitions (the engine then
