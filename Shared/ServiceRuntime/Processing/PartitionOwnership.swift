@@ -52,7 +52,8 @@ public final class PartitionOwnership: Sendable {
         var publishers: [Int32: Publisher] = [:]
         var consumer: KafkaConsumer?
         var partitionCount: Int32?
-        var lostSinceJoin = false
+        /// When a partition was lost with no rebalance since (see ``rejoinRequested``).
+        var lostAt: ContinuousClock.Instant?
     }
     private let state = Mutex(State())
 
@@ -135,6 +136,7 @@ public final class PartitionOwnership: Sendable {
             }
         }
         let replaced = state.withLock { state -> [KafkaProducer] in
+            state.lostAt = nil
             var old: [KafkaProducer] = []
             for (partition, producer) in created {
                 if let previous = state.publishers[partition] { old.append(previous.producer) }
@@ -169,7 +171,10 @@ public final class PartitionOwnership: Sendable {
 
     /// Stops publishing for `partitions` (their producers are closed in the background).
     public func release(_ partitions: Set<Int32>) {
-        let released = state.withLock { state in partitions.compactMap { state.publishers.removeValue(forKey: $0)?.producer } }
+        let released = state.withLock { state in
+            state.lostAt = nil
+            return partitions.compactMap { state.publishers.removeValue(forKey: $0)?.producer }
+        }
         retire(released)
     }
 
@@ -184,7 +189,7 @@ public final class PartitionOwnership: Sendable {
     public func lost(_ partition: Int32, producer failed: KafkaProducer, error: KafkaError) {
         let producer = state.withLock { state -> KafkaProducer? in
             guard state.publishers[partition]?.producer === failed else { return nil }
-            state.lostSinceJoin = true
+            state.lostAt = state.lostAt ?? .now
             return state.publishers.removeValue(forKey: partition)?.producer
         }
         guard let producer else { return }
@@ -196,11 +201,23 @@ public final class PartitionOwnership: Sendable {
 
     /// Whether a partition was lost since the group last assigned partitions (the engine then
     /// rejoins the group to have them assigned again, to this instance or another).
-    public var rejoinRequested: Bool { state.withLock { $0.lostSinceJoin } }
+    ///
+    /// Only once no rebalance came within ``rejoinDelay``: a producer fenced by the partition's
+    /// new owner means the group is rebalancing already (Tansu may assign the partition before
+    /// this member has been told to give it up), and so does one fenced after this instance was
+    /// paused past its session (librdkafka rejoins by itself). Leaving and rejoining during a
+    /// rebalance stalled Tansu's group for good (docs/scaling.md), as ScaleTests showed with a
+    /// restarted intake that was never assigned its partitions.
+    public var rejoinRequested: Bool {
+        state.withLock { state in state.lostAt.map { ContinuousClock.now - $0 >= Self.rejoinDelay } ?? false }
+    }
+
+    /// How long a lost partition waits for a rebalance before the engine asks for one.
+    static let rejoinDelay: Duration = .seconds(15)
 
     /// Clears ``rejoinRequested`` (the engine is rejoining).
     public func rejoining() {
-        state.withLock { $0.lostSinceJoin = false }
+        state.withLock { $0.lostAt = nil }
     }
 
     /// The offsets the group committed for `partitions` of the input topic (those without one are
