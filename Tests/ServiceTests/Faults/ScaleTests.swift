@@ -166,6 +166,13 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
         // Every audit instance holds every message once, verifies (ours, and the independent Python
         // check), and all hold one log: the same root and the same signed checkpoints, byte for byte.
         let messages = try await stack.messages(in: AuditService.auditedTopics, admin)
+        // The groups' offsets say the log has every message; each instance applies the log's
+        // last frames on its own (one run checked audit#2 4 records short, a moment too early).
+        for instance in stack.instanceNumbers("audit") {
+            try? await waitUntil("\(RegistryStack.name("audit", instance)) holds every message", timeout: .seconds(60), interval: .milliseconds(500)) {
+                try await stack.store("audit", instance: instance).read { try Int64.fetchOne($0, sql: "SELECT COUNT(*) FROM audit_record") ?? 0 } >= messages
+            }
+        }
         var records: Int64 = .max, roots: Set<String> = [], checkpoints: [[String]] = [], verification: AuditLedger.Verification?
         var independentFailures: [String] = []
         for instance in stack.instanceNumbers("audit") {
