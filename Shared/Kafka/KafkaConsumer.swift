@@ -18,8 +18,14 @@ public final class KafkaConsumer: Sendable {
     private let pollQueue: DispatchQueue
     private let coordinator: RebalanceCoordinator
     private let closed = Mutex(false)
+    /// Stops fetching while nothing arrives (`nil` for a member that never fetches).
+    private let dormancy: FetchDormancy?
     /// Where this member is in its group's rebalances (decides whether closing leaves the group).
     let membership = GroupMembershipPhase()
+
+    /// How long a poll waits when it can only serve callbacks (no partition to fetch): a callback
+    /// is served as soon as it comes, and only ``close()`` waits for the poll to end.
+    private static let callbacksOnlyPollWait: Duration = .milliseconds(250)
 
     /// Events besides messages: assignments, revocations, offset anomalies and errors.
     public let events: AsyncStream<KafkaConsumerEvent>
@@ -40,13 +46,17 @@ public final class KafkaConsumer: Sendable {
         let (stream, continuation) = AsyncStream<KafkaConsumerEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
         self.events = stream
         self.coordinator = RebalanceCoordinator(hooks: hooks, logger: logger, events: continuation)
+        let dormancy = configuration.fetchesMessages ? configuration.dormancy.map { FetchDormancy(settings: $0, logger: logger) } : nil
+        self.dormancy = dormancy
         client.setRebalanceHandlers(
             watermarkTimeout: configuration.watermarkQueryTimeout, pauseAssigned: !configuration.fetchesMessages,
             assign: { [coordinator, membership] partitions, watermarks in
                 defer { membership.assigned() }
+                dormancy?.assignmentChanged()
                 return coordinator.assign(partitions, replacing: true, watermarks: watermarks)
             },
             revoke: { [coordinator, membership] partitions in
+                dormancy?.assignmentChanged()
                 coordinator.revoke(partitions, replacing: true)
                 membership.revoked()
             }
@@ -69,6 +79,10 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Whether the consumer has stopped fetching for lack of messages (see
+    /// ``KafkaConsumerConfiguration/dormancy``); it starts again by itself.
+    public var isFetchDormant: Bool { dormancy?.isDormant ?? false }
+
     /// The partitions currently assigned to this consumer.
     public var assignment: Set<KafkaTopicPartition> { coordinator.assignment }
 
@@ -77,23 +91,25 @@ public final class KafkaConsumer: Sendable {
     /// against the partition's watermarks as on a group assignment; partitions already held are
     /// left as they are. Do not mix with ``subscribe(to:)``.
     public func add(_ partitions: Set<KafkaTopicPartition>) async throws {
-        try await client.offload { [coordinator, configuration] client in
+        try await client.offload { [coordinator, configuration, dormancy] client in
             let new = partitions.subtracting(coordinator.assignment)
             guard !new.isEmpty else { return }
             let entries = coordinator.assign(Array(new), replacing: false) { requested in
                 try client.assignmentWatermarks(requested, timeout: configuration.watermarkQueryTimeout)
             }
             try client.incrementalAssign(entries)
+            dormancy?.assignmentChanged()
         }
     }
 
     /// Stops reading partitions added with ``add(_:)`` (the hooks' `revoked` is told first).
     public func remove(_ partitions: Set<KafkaTopicPartition>) async throws {
-        try await client.offload { [coordinator] client in
+        try await client.offload { [coordinator, dormancy] client in
             let held = partitions.intersection(coordinator.assignment)
             guard !held.isEmpty else { return }
             coordinator.revoke(Array(held), replacing: false)
             try client.incrementalUnassign(Array(held))
+            dormancy?.assignmentChanged()
         }
     }
 
@@ -106,11 +122,16 @@ public final class KafkaConsumer: Sendable {
             await withCheckedContinuation { continuation in
                 pollQueue.async { [self] in
                     while !closed.withLock({ $0 }) && !cancelled.withLock({ $0 }) {
-                        let result = client.pollBatch(maxMessages: configuration.maxBatchSize, timeout: configuration.maxBatchWait)
+                        let wait = configuration.fetchesMessages && !coordinator.assignment.isEmpty
+                            ? dormancy?.pollTimeout(active: configuration.maxBatchWait) ?? configuration.maxBatchWait
+                            : max(configuration.maxBatchWait, Self.callbacksOnlyPollWait)
+                        let result = client.pollBatch(maxMessages: configuration.maxBatchSize, timeout: wait)
                         for (partition, error) in result.errors {
                             report(error, partition: partition)
                         }
-                        if !result.messages.isEmpty || !result.reachedEnd.isEmpty {
+                        let delivered = !result.messages.isEmpty || !result.reachedEnd.isEmpty
+                        dormancy?.afterPoll(delivered: delivered, client: client)
+                        if delivered {
                             continuation.resume(returning: KafkaConsumerBatch(messages: result.messages, reachedEnd: result.reachedEnd, endOffsets: result.endOffsets))
                             return
                         }

@@ -299,6 +299,56 @@ final class RDKafkaClient: @unchecked Sendable {
         leavesGroupOnDestroy.store(false, ordering: .relaxed)
     }
 
+    // MARK: Fetch dormancy (see FetchDormancy)
+
+    /// The partitions librdkafka assigns to this consumer now.
+    func currentAssignment() -> Set<KafkaTopicPartition> {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return Set(RDKafkaTopicPartitionList.entries(list).map(\.0))
+    }
+
+    /// Each partition's high watermark as the last fetch response reported it (librdkafka records
+    /// it from every response, empty or not), or `nil` when a partition has none yet.
+    func lastFetchedHighWatermarks(_ partitions: Set<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64]? {
+        var marks: [KafkaTopicPartition: Int64] = [:]
+        for tp in partitions {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            guard rd_kafka_get_watermark_offsets(handle, tp.topic, tp.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+            marks[tp] = high
+        }
+        return marks
+    }
+
+    /// Each partition's latest offset, from one ListOffsets request per leader (not one per
+    /// partition, as `rd_kafka_query_watermark_offsets` makes). Tansu answers with the base offset
+    /// of the last record batch + 1, which understates the end but still grows with every batch
+    /// appended.
+    func latestOffsets(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) throws -> [KafkaTopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        let list = RDKafkaTopicPartitionList.make(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_END)) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_offsets_for_times(handle, list, Int32(timeout.milliseconds))
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(.consumer, code, context: "latest offsets") }
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for e in UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt)) {
+            if e.err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(.consumer, e.err, context: "latest offset of \(String(cString: e.topic))[\(e.partition)]") }
+            offsets[KafkaTopicPartition(topic: String(cString: e.topic), partition: e.partition)] = e.offset
+        }
+        return offsets
+    }
+
+    /// Stops (`paused`) or restarts fetching `partitions`; a restarted partition goes on from the
+    /// last message taken from it.
+    func setPaused(_ paused: Bool, _ partitions: Set<KafkaTopicPartition>) {
+        guard !partitions.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList.make(partitions.map { ($0, 0) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        _ = paused ? rd_kafka_pause_partitions(handle, list) : rd_kafka_resume_partitions(handle, list)
+    }
+
     // MARK: Metadata and admin
 
     func watermarks(_ tp: KafkaTopicPartition, timeout: Duration) throws -> KafkaWatermarks {

@@ -1,0 +1,96 @@
+// Integration tests against the real broker: an idle consumer stops fetching, and misses nothing.
+
+import Foundation
+import Kafka
+import Synchronization
+import Testing
+import TestSupport
+
+@Suite(.timeLimit(.minutes(3))) struct FetchDormancyTests {
+    /// What a consumer took, per partition, in order.
+    final class Taken: Sendable {
+        private let offsets = Mutex<[Int32: [Int64]]>([:])
+        func add(_ batch: KafkaConsumerBatch) {
+            offsets.withLock { o in for m in batch.messages { o[m.partition, default: []].append(m.offset) } }
+        }
+        var count: Int { offsets.withLock { $0.values.map(\.count).reduce(0, +) } }
+        /// Every partition's offsets increase, none taken twice.
+        var inOrderWithoutRepeats: Bool {
+            offsets.withLock { o in o.values.allSatisfy { zip($0, $0.dropFirst()).allSatisfy { $0 < $1 } } }
+        }
+    }
+
+    func consumer(group: String) throws -> KafkaConsumer {
+        var configuration = KafkaConsumerConfiguration(client: try TestBroker.clientConfiguration("dormancy"), groupID: group)
+        configuration.dormancy = FetchDormancySettings(after: .seconds(1), checkInterval: .milliseconds(100))
+        return try KafkaConsumer(configuration: configuration, logger: TestLogger.quiet)
+    }
+
+    func messages(_ topic: String, _ range: Range<Int>) -> [KafkaProducerMessage] {
+        range.map { KafkaProducerMessage(topic: topic, key: "key-\($0)", value: Array("\($0)".utf8)) }
+    }
+
+    /// After its idle time the consumer stops fetching; what is sent afterwards (plain, or in a
+    /// transaction whose commit marker follows it) still arrives once, in order, and the
+    /// consumer stops again once it is idle: the marker alone does not keep it fetching.
+    @Test func anIdleConsumerStopsFetchingAndStillTakesWhatComesNext() async throws {
+        let topic = TestBroker.uniqueName("dormancy")
+        try await TestBroker.createTopics([topic], partitions: 3)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration("dormancy-producer")), logger: TestLogger.quiet)
+        _ = try await producer.send(messages(topic, 0..<30))
+        let consumer = try consumer(group: TestBroker.uniqueName("dormancy-group"))
+        try consumer.subscribe(to: [topic])
+        let taken = Taken()
+        let polling = Task { for await batch in consumer.batches { taken.add(batch) } }
+        defer { polling.cancel() }
+        try await waitUntil("the first 30 messages taken") { taken.count >= 30 }
+        try await waitUntil("fetching stopped", timeout: .seconds(15)) { consumer.isFetchDormant }
+
+        _ = try await producer.send(messages(topic, 30..<33))
+        try await waitUntil("3 messages sent to a dormant consumer taken", timeout: .seconds(10)) { taken.count >= 33 }
+        try await waitUntil("fetching stopped again", timeout: .seconds(15)) { consumer.isFetchDormant }
+
+        var configuration = KafkaProducerConfiguration(client: try TestBroker.clientConfiguration("dormancy-txn"))
+        configuration.transactionalID = TestBroker.uniqueName("dormancy-txn")
+        let transactional = try KafkaProducer(configuration: configuration, logger: TestLogger.quiet)
+        try await transactional.initTransactions()
+        let reports = try await transactional.publishInTransaction([KafkaProducerMessage(topic: topic, key: "key-0", value: Array("txn".utf8))])
+        try await waitUntil("a message of a transaction taken", timeout: .seconds(10)) { taken.count >= 34 }
+        try await waitUntil("fetching stopped after the transaction", timeout: .seconds(15)) { consumer.isFetchDormant }
+        #expect(reports.count == 1)
+        #expect(taken.count == 34)
+        #expect(taken.inOrderWithoutRepeats)
+        await transactional.shutdown(flushTimeout: .seconds(1))
+        await producer.shutdown(flushTimeout: .seconds(1))
+        await consumer.close()
+    }
+
+    /// A member that joins while the first one is dormant takes part of the partitions; the first
+    /// restarts fetching for what it keeps, and between them they take every message once.
+    @Test func aRebalanceWhileDormantRestartsFetching() async throws {
+        let topic = TestBroker.uniqueName("dormancy-rebalance")
+        try await TestBroker.createTopics([topic], partitions: 4)
+        let group = TestBroker.uniqueName("dormancy-rebalance-group")
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration("dormancy-producer")), logger: TestLogger.quiet)
+        let first = try consumer(group: group)
+        try first.subscribe(to: [topic])
+        let taken = Taken()
+        let pollingFirst = Task { for await batch in first.batches { taken.add(batch) } }
+        defer { pollingFirst.cancel() }
+        try await waitUntil("the first member holds every partition") { first.assignment.count == 4 }
+        try await waitUntil("the first member stopped fetching", timeout: .seconds(15)) { first.isFetchDormant }
+
+        let second = try consumer(group: group)
+        try second.subscribe(to: [topic])
+        let pollingSecond = Task { for await batch in second.batches { taken.add(batch) } }
+        defer { pollingSecond.cancel() }
+        try await waitUntil("the partitions shared", timeout: .seconds(60)) { first.assignment.count == 2 && second.assignment.count == 2 }
+        _ = try await producer.send(messages(topic, 0..<40))
+        try await waitUntil("40 messages taken by the two members", timeout: .seconds(15)) { taken.count >= 40 }
+        #expect(taken.count == 40)
+        #expect(taken.inOrderWithoutRepeats)
+        await producer.shutdown(flushTimeout: .seconds(1))
+        await second.close()
+        await first.close()
+    }
+}
