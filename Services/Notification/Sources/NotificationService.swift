@@ -59,7 +59,7 @@ public enum NotificationService: RegistryService {
         let schedule = RetrySchedule(steps: steps, repeating: try duration(retryRepeat), giveUpAfter: try duration(retryGiveUp))
         let store = environment.store
         let topics = environment.topics
-        let local = try settings.choice(allowLocal, from: ["true", "false"]) == "true"
+        let local = try settings.bool(allowLocal)
         let ownerAlerts = try configureOwnerAlerts(settings, store: store, allowLocal: local)
         let wakeups = WakeSignal()
         let limits = SubscriptionLimits(

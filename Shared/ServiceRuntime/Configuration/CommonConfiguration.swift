@@ -93,7 +93,7 @@ public struct CommonConfiguration: Sendable {
         }
         rateLimit = limit == 0 ? nil : limit
         rateBurst = Double(try reader.int(variables["HTTP_RATE_BURST"]!, in: 1...10_000_000))
-        developmentMode = try reader.choice(variables["REGISTRY_DEV_MODE"]!, from: ["true", "false"]) == "true"
+        developmentMode = try reader.bool(variables["REGISTRY_DEV_MODE"]!)
         tokenRules = TokenRules(
             maxLifetime: Double(try reader.duration(variables["REGISTRY_JWT_MAX_LIFETIME"]!).components.seconds),
             issuer: reader.string(variables["REGISTRY_JWT_ISSUER"]!), audience: reader.string(variables["REGISTRY_JWT_AUDIENCE"]!))

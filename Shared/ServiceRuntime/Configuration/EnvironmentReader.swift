@@ -100,6 +100,12 @@ public struct EnvironmentReader: Sendable {
         return "\(seconds)s"
     }
 
+    /// The variable as a boolean: `true` or `false` (any case).
+    /// - Throws: ``ConfigurationError`` saying what is accepted.
+    public func bool(_ variable: ConfigurationVariable) throws -> Bool {
+        try choice(variable, from: ["true", "false"]) == "true"
+    }
+
     /// The variable as one of `choices`.
     /// - Throws: ``ConfigurationError`` listing the accepted values.
     public func choice(_ variable: ConfigurationVariable, from choices: [String]) throws -> String {

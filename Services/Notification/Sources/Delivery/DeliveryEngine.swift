@@ -43,8 +43,8 @@ public final class DeliveryEngine: Service, Sendable {
 
     private struct State {
         var inFlight: Set<Int64> = []
-        /// (subscription, order key) of the attempts in flight.
-        var inFlightKeys: Set<String> = []
+        /// The lanes of the attempts in flight.
+        var inFlightLanes: Set<DueDelivery.Lane> = []
         var perReceiver: [String: Int] = [:]
         /// Deliveries whose attempt could not be recorded, held back until then.
         var coolingDown: [Int64: ContinuousClock.Instant] = [:]
@@ -107,17 +107,15 @@ public final class DeliveryEngine: Service, Sendable {
         await sender.shutdown()
     }
 
-    private static func key(_ delivery: DueDelivery) -> String { delivery.subscription + "\u{1}" + delivery.orderKey }
-
     /// Starts an attempt for every due delivery there is room for.
     /// - Returns: How long to wait at most before looking again (an attempt's end or new
     ///   deliveries wake the engine earlier).
     private func dispatchDue(into group: inout DiscardingTaskGroup, sender: WebhookSender) async throws -> Duration {
         let clock = ContinuousClock.now
-        let (excluded, busy, inFlightKeys, free) = state.withLock { s in
+        let (excluded, busy, lanesInFlight, free) = state.withLock { s in
             s.coolingDown = s.coolingDown.filter { $0.value > clock }
             return (
-                s.inFlight.union(s.coolingDown.keys), Set(s.perReceiver.filter { $0.value >= receiverConcurrency }.keys), s.inFlightKeys,
+                s.inFlight.union(s.coolingDown.keys), Set(s.perReceiver.filter { $0.value >= receiverConcurrency }.keys), s.inFlightLanes.count,
                 concurrency - s.inFlight.count
             )
         }
@@ -131,16 +129,16 @@ public final class DeliveryEngine: Service, Sendable {
         if !busy.isEmpty, try await store.read({ try DeliveryQueue($0).activeReceivers() }).isSubset(of: busy) { return .seconds(1) }
         let now = Timestamp(.now).milliseconds
         let due = try await store.read { db in
-            try DeliveryQueue(db).due(now: now, excluding: excluded, busyReceivers: busy, limit: free + inFlightKeys.count)
+            try DeliveryQueue(db).due(now: now, excluding: excluded, busyReceivers: busy, limit: free + lanesInFlight)
         }
         var started = 0
         for delivery in due {
             let admitted = state.withLock { s -> Bool in
                 guard s.inFlight.count < concurrency, s.perReceiver[delivery.receiver, default: 0] < receiverConcurrency,
-                    !s.inFlightKeys.contains(Self.key(delivery))
+                    !s.inFlightLanes.contains(delivery.lane)
                 else { return false }
                 s.inFlight.insert(delivery.id)
-                s.inFlightKeys.insert(Self.key(delivery))
+                s.inFlightLanes.insert(delivery.lane)
                 s.perReceiver[delivery.receiver, default: 0] += 1
                 return true
             }
@@ -150,7 +148,7 @@ public final class DeliveryEngine: Service, Sendable {
                 let recorded = await self.attempt(delivery, sender: sender)
                 self.state.withLock { s in
                     s.inFlight.remove(delivery.id)
-                    s.inFlightKeys.remove(Self.key(delivery))
+                    s.inFlightLanes.remove(delivery.lane)
                     s.perReceiver[delivery.receiver, default: 1] -= 1
                     if s.perReceiver[delivery.receiver] == 0 { s.perReceiver[delivery.receiver] = nil }
                     if !recorded { s.coolingDown[delivery.id] = .now + .seconds(5) }

@@ -22,6 +22,15 @@ struct DueDelivery: Sendable {
     let key: [UInt8]
     let attempts: Int
     let roundAttempts: Int
+
+    /// The deliveries that go out one at a time, in order: one subscription's for one order key.
+    struct Lane: Hashable, Sendable {
+        let subscription: String
+        let orderKey: String
+    }
+
+    /// This delivery's lane.
+    var lane: Lane { Lane(subscription: subscription, orderKey: orderKey) }
 }
 
 /// How one attempt ended.
