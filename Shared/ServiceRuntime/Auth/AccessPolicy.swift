@@ -30,9 +30,9 @@ public struct AccessPolicy: Sendable {
         /// Any caller with this role.
         case role(Role)
         /// A caller with this role holding this scope.
-        case scope(Role, String)
+        case scope(Role, Scope)
         /// A caller with this role holding every one of these scopes.
-        case scopes(Role, Set<String>)
+        case scopes(Role, Set<Scope>)
         /// A citizen whose `sub` equals the named path parameter (their own data).
         case selfOnly(Role, parameter: String)
         /// A decision that needs data (e.g. "owns this dwelling"); return true to admit.
@@ -62,9 +62,9 @@ public struct AccessPolicy: Sendable {
             case .role(let role):
                 admitted = principal.role == role
             case .scope(let role, let scope):
-                admitted = principal.role == role && principal.scopes.contains(scope)
+                admitted = principal.role == role && principal.scopes.contains(scope.rawValue)
             case .scopes(let role, let scopes):
-                admitted = principal.role == role && scopes.isSubset(of: principal.scopes)
+                admitted = principal.role == role && scopes.allSatisfy { principal.scopes.contains($0.rawValue) }
             case .selfOnly(let role, let parameter):
                 admitted = principal.role == role && context.parameters.get(parameter) == principal.subject
             case .check(let role, let decide):

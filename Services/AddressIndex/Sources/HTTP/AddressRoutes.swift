@@ -16,7 +16,7 @@ struct AddressRoutes: Sendable {
                 guard let text = context.parameters.get("rca"), let rca = RCA(rawValue: text), let owner = IIN(rawValue: principal.subject) else { return false }
                 return try await store.read { try AddressCatalog($0).entry(rca)?.owners.contains(owner) ?? false }
             },
-            .scope(.agency, "residents:read"))
+            .scope(.agency, .residentsRead))
         routes.add(.get, "/v1/addresses/:rca/residents", policy: owners, disclosing: Disclosure(action: "residents.read", subjectParameter: "rca")) {
             _, context, caller -> ResidentsView in
             guard let text = context.parameters.get("rca"), let rca = RCA(rawValue: text) else {

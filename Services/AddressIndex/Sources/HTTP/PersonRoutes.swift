@@ -12,7 +12,7 @@ struct PersonRoutes: Sendable {
     let certificates: CertificateAuthority
 
     /// A citizen reading their own data, or an agency with `address:read`.
-    static let readers = AccessPolicy(.selfOnly(.citizen, parameter: "iin"), .scope(.agency, "address:read"))
+    static let readers = AccessPolicy(.selfOnly(.citizen, parameter: "iin"), .scope(.agency, .addressRead))
 
     func add(to routes: RouteTable) {
         routes.add(.get, "/v1/persons/:iin/registration", policy: Self.readers, disclosing: Disclosure(action: "registration.read", subjectParameter: "iin")) {
@@ -40,7 +40,7 @@ struct PersonRoutes: Sendable {
             let (token, expiresAt) = try await certificates.issue(view)
             return CertificateView(certificate: token, expiresAt: expiresAt)
         }
-        routes.add(.post, "/v1/registrations:batch", policy: AccessPolicy(.scope(.agency, "address:bulk")), disclosing: Disclosure(action: "registration.batch")) {
+        routes.add(.post, "/v1/registrations:batch", policy: AccessPolicy(.scope(.agency, .addressBulk)), disclosing: Disclosure(action: "registration.batch")) {
             request, context, caller -> BatchView in
             let body = try await request.decode(as: BatchRequest.self, context: context)
             guard (1...1_000).contains(body.iins.count) else { throw Problem.badRequest("iins must hold 1 to 1000 IINs; it holds \(body.iins.count).") }

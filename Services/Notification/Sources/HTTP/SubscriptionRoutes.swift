@@ -29,7 +29,7 @@ struct SubscriptionRoutes: Sendable {
     static let subscriptionBodyLimit = 4 << 20
 
     func add(to routes: RouteTable) {
-        let agencies = AccessPolicy(.scopes(.agency, ["subscriptions:write", "address:read"]))
+        let agencies = AccessPolicy(.scopes(.agency, [.subscriptionsWrite, .addressRead]))
         routes.add(.post, "/v1/subscriptions", policy: agencies) { request, context, caller -> Response in
             let body = try await request.body.collect(upTo: Self.subscriptionBodyLimit)
             let new: NewSubscription

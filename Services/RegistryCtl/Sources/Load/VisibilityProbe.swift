@@ -31,7 +31,7 @@ final class VisibilityProbe: Sendable {
     /// - Parameter indexURL: address-index's base URL; an agency token is minted with `$REGISTRY_JWT_SECRET`.
     init(indexURL: String) async throws {
         base = indexURL.hasSuffix("/") ? String(indexURL.dropLast()) : indexURL
-        authorization = "Bearer " + (try await TokenCommand.mint(role: .agency, sub: "registryctl-load", scope: "address:read", org: "registryctl load", ttl: 6 * 3600))
+        authorization = "Bearer " + (try await TokenCommand.mint(role: .agency, sub: "registryctl-load", scope: Scope.addressRead.rawValue, org: "registryctl load", ttl: 6 * 3600))
     }
 
     /// Starts timing `iin`'s registration, which was just handed to the producer.
