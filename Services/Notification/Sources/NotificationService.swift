@@ -72,7 +72,7 @@ public enum NotificationService: RegistryService {
         let ownership = DeliveryOwnership(
             store: store, member: member, relay: environment.relay, topics: topics, source: descriptor.eventSource, newDeliveries: wakeups,
             logger: environment.logger)
-        try store.pool.write { db in try DeliveryOwnership.dropUnfinished(of: nil, in: db) }
+        try store.pool.write { db in try DeliveryQueue(db).dropUnfinished(of: nil) }
         let engine = DeliveryEngine(
             store: store, relay: environment.relay, timeout: try duration(timeout), schedule: schedule,
             concurrency: try settings.int(concurrency, in: 1...1024), receiverConcurrency: try settings.int(receiverConcurrency, in: 1...256),
@@ -123,9 +123,7 @@ public enum NotificationService: RegistryService {
     static func configureOwnerAlerts(_ settings: EnvironmentReader, store: ServiceStore, allowLocal: Bool) throws -> Bool {
         let url = settings.string(ownerAlertURL) ?? ""
         guard !url.isEmpty else {
-            try store.pool.write { db in
-                try db.execute(sql: "UPDATE subscription SET deleted = 1 WHERE id = ?", arguments: [SubscriptionStore.ownerAlertChannel])
-            }
+            try store.pool.write { try SubscriptionStore($0).disableOwnerAlertChannel() }
             return false
         }
         let receiver: String
@@ -140,14 +138,7 @@ public enum NotificationService: RegistryService {
             throw ConfigurationError(variable: ownerAlertSecret.name, problem: "\(error)")
         }
         let channel = NewSubscription(filter: SubscriptionFilter(), url: url, receiver: receiver, secret: secret)
-        try store.pool.write { db in
-            let enabled = try Bool.fetchOne(
-                db, sql: "SELECT deleted = 0 FROM subscription WHERE id = ?", arguments: [SubscriptionStore.ownerAlertChannel]) ?? false
-            if !enabled {
-                try db.execute(sql: "DELETE FROM subscription WHERE id = ?", arguments: [SubscriptionStore.ownerAlertChannel])
-            }
-            _ = try SubscriptionStore(db).create(channel, agency: "", id: SubscriptionStore.ownerAlertChannel, at: Timestamp(.now))
-        }
+        try store.pool.write { try SubscriptionStore($0).enableOwnerAlertChannel(channel, at: Timestamp(.now)) }
         return true
     }
 

@@ -9,12 +9,15 @@ public enum ConsumerOffsets {
     public static func startOffsets(for partitions: [KafkaTopicPartition], in db: Database) throws -> [KafkaTopicPartition: KafkaStartOffset] {
         var result: [KafkaTopicPartition: KafkaStartOffset] = [:]
         for partition in partitions {
-            let next = try Int64.fetchOne(
-                db, sql: "SELECT next_offset FROM consumer_offset WHERE topic = ? AND partition = ?",
-                arguments: [partition.topic, partition.partition])
-            result[partition] = next.map(KafkaStartOffset.offset) ?? .beginning
+            result[partition] = try next(of: partition, in: db).map(KafkaStartOffset.offset) ?? .beginning
         }
         return result
+    }
+
+    /// The stored next offset of `partition`, or `nil` when none was read.
+    public static func next(of partition: KafkaTopicPartition, in db: Database) throws -> Int64? {
+        try Int64.fetchOne(
+            db, sql: "SELECT next_offset FROM consumer_offset WHERE topic = ? AND partition = ?", arguments: [partition.topic, partition.partition])
     }
 
     /// Makes `partitions` start where a handover says (``PartitionHandover``): at `committed`, or

@@ -58,7 +58,8 @@ public struct CheckpointSigner: Sendable {
         _ db: Database, frontier: TreeFrontier, force: Bool, now: Date = Date(),
         publish: (KafkaProducerMessage) throws -> Void
     ) throws -> Checkpoint? {
-        let last = try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(size) FROM audit_checkpoint")) ?? 0
+        let ledger = AuditLedger(db)
+        let last = try ledger.lastCheckpointSize()
         guard frontier.size > last, force || frontier.size - last >= everyRecords else { return nil }
         let body = CheckpointNote(origin: origin, size: frontier.size, root: frontier.root)
         let checkpoint = Checkpoint(
@@ -67,8 +68,7 @@ public struct CheckpointSigner: Sendable {
             id: "\(origin)/\(checkpoint.size)", source: AuditService.descriptor.eventSource, time: Timestamp(now),
             data: AuditCheckpoint(origin: origin, size: checkpoint.size, rootHash: checkpoint.root.base64EncodedString(), note: checkpoint.note))
         try publish(try KafkaProducerMessage.event(event, topic: topic, key: origin))
-        try db.cachedStatement(sql: "INSERT INTO audit_checkpoint (size, root, note, at, outbox_id) VALUES (?, ?, ?, ?, ?)").execute(
-            arguments: [checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.at, db.lastInsertedRowID])
+        try ledger.record(checkpoint, outboxID: db.lastInsertedRowID)
         return checkpoint
     }
 }

@@ -17,6 +17,17 @@ public struct AuditLedger {
         self.db = db
     }
 
+    /// The size of the tree at the last checkpoint signed here (0 before the first).
+    public func lastCheckpointSize() throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(size) FROM audit_checkpoint")) ?? 0
+    }
+
+    /// Keeps a signed checkpoint, with the outbox row of its event.
+    public func record(_ checkpoint: Checkpoint, outboxID: Int64) throws {
+        try db.cachedStatement(sql: "INSERT INTO audit_checkpoint (size, root, note, at, outbox_id) VALUES (?, ?, ?, ?, ?)").execute(
+            arguments: [checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.at, outboxID])
+    }
+
     /// Appends records unless their (topic, partition, offset) is already recorded, extending
     /// `frontier` (the tree as stored before them) and storing the subtrees they complete.
     /// - Returns: How many were appended.

@@ -64,6 +64,28 @@ struct DeliveryQueue {
         self.db = db
     }
 
+    /// Drops the unfinished deliveries of events read from `partitions` (every partition: `nil`).
+    /// A retrying delivery has attempts: they go first (they refer to it).
+    func dropUnfinished(of partitions: Set<KafkaTopicPartition>?) throws {
+        guard let partitions else {
+            try db.execute(sql: "DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE status IN ('pending', 'retrying'))")
+            try db.execute(sql: "DELETE FROM delivery WHERE status IN ('pending', 'retrying')")
+            return
+        }
+        let unfinished = "SELECT id FROM delivery WHERE status IN ('pending', 'retrying') AND source_topic = ? AND source_partition = ?"
+        for partition in partitions {
+            try db.execute(sql: "DELETE FROM delivery_attempt WHERE delivery_id IN (\(unfinished))", arguments: [partition.topic, partition.partition])
+            try db.execute(sql: "DELETE FROM delivery WHERE id IN (\(unfinished))", arguments: [partition.topic, partition.partition])
+        }
+    }
+
+    /// The offset of the earliest event read from `partition` whose delivery is not finished.
+    func firstUnfinishedOffset(of partition: KafkaTopicPartition) throws -> Int64? {
+        try Int64.fetchOne(db, sql: """
+            SELECT MIN(source_offset) FROM delivery WHERE status IN ('pending', 'retrying') AND source_topic = ? AND source_partition = ?
+            """, arguments: [partition.topic, partition.partition])
+    }
+
     /// Due deliveries in due order, only the first unfinished one per (subscription, order key)
     /// (so per-IIN order holds), skipping `excluded` deliveries (in flight, cooling down) and
     /// receivers that are at their concurrency limit.

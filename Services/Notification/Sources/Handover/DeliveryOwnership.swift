@@ -134,25 +134,10 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
             state.generation += 1
         }
         do {
-            try store.pool.write { db in try Self.dropUnfinished(of: partitions, in: db) }
+            try store.pool.write { db in try DeliveryQueue(db).dropUnfinished(of: partitions) }
         } catch {
             // The next start drops them (nothing is owned then).
             logger.error("could not drop the unfinished deliveries of partitions taken away", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Drops the unfinished deliveries of events read from `partitions` (every partition: `nil`).
-    /// A retrying delivery has attempts: they go first (they refer to it).
-    static func dropUnfinished(of partitions: Set<KafkaTopicPartition>?, in db: Database) throws {
-        guard let partitions else {
-            try db.execute(sql: "DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE status IN ('pending', 'retrying'))")
-            try db.execute(sql: "DELETE FROM delivery WHERE status IN ('pending', 'retrying')")
-            return
-        }
-        let unfinished = "SELECT id FROM delivery WHERE status IN ('pending', 'retrying') AND source_topic = ? AND source_partition = ?"
-        for partition in partitions {
-            try db.execute(sql: "DELETE FROM delivery_attempt WHERE delivery_id IN (\(unfinished))", arguments: [partition.topic, partition.partition])
-            try db.execute(sql: "DELETE FROM delivery WHERE id IN (\(unfinished))", arguments: [partition.topic, partition.partition])
         }
     }
 
@@ -176,11 +161,8 @@ final class DeliveryOwnership: PartitionStateKeeper, Service {
             let marks = try await store.read { db in
                 var marks: [KafkaTopicPartition: Int64] = [:]
                 for (partition, from) in owned {
-                    let waiting = try Int64.fetchOne(db, sql: """
-                        SELECT MIN(source_offset) FROM delivery WHERE status IN ('pending', 'retrying') AND source_topic = ? AND source_partition = ?
-                        """, arguments: [partition.topic, partition.partition])
-                    let applied = try Int64.fetchOne(
-                        db, sql: "SELECT next_offset FROM consumer_offset WHERE topic = ? AND partition = ?", arguments: [partition.topic, partition.partition])
+                    let waiting = try DeliveryQueue(db).firstUnfinishedOffset(of: partition)
+                    let applied = try ConsumerOffsets.next(of: partition, in: db)
                     marks[partition] = max(from, waiting ?? applied ?? from)
                 }
                 return marks

@@ -61,8 +61,7 @@ struct NotificationProcessor: BatchProcessor {
                 let submitted = try? decoder.decode(RegistrationSubmitted.self, from: value),
                 let consent = submitted.data.ownerConsent
             else { return nil }
-            try db.cachedStatement(sql: "INSERT INTO owner_consent (source, id, owner_iin, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
-                .execute(arguments: [submitted.source, submitted.id, consent.ownerIin.rawValue, now])
+            try OwnerConsentStore(db).record(source: submitted.source, id: submitted.id, owner: consent.ownerIin, atMilliseconds: now)
             return nil
         default:
             guard let body = message.structuredValue else { return .tombstone(expected: "an event") }
@@ -111,8 +110,7 @@ struct NotificationProcessor: BatchProcessor {
         guard data.kind != .deregistration, let address = data.address,
             let entry = try AddressCatalog(router.db).entry(address.rca), !entry.owners.isEmpty
         else { return }
-        let consenting = try String.fetchOne(
-            router.db, sql: "SELECT owner_iin FROM owner_consent WHERE source = ? AND id = ?", arguments: [data.submission.source, data.submission.id])
+        let consenting = try OwnerConsentStore(router.db).consentingOwner(source: data.submission.source, id: data.submission.id)
         for owner in entry.owners where owner != data.person.iin {
             let newcomer = consenting == owner.rawValue
                 ? OwnerAlert.Newcomer(surname: data.person.surname, givenName: data.person.givenName, patronymic: data.person.patronymic) : nil

@@ -29,6 +29,21 @@ struct SubscriptionStore {
     /// The channel owner alerts go through (`OWNER_ALERT_WEBHOOK_URL`); not an agency's.
     static let ownerAlertChannel = "owner-alerts"
 
+    /// Switches the owner-alert channel off: nothing more is queued for it.
+    func disableOwnerAlertChannel() throws {
+        try db.execute(sql: "UPDATE subscription SET deleted = 1 WHERE id = ?", arguments: [Self.ownerAlertChannel])
+    }
+
+    /// Points the owner-alert channel at `channel`'s receiver. A channel that was off is made
+    /// anew, so it keeps the time it was (re-)enabled: alerts go out for registrations from then on.
+    func enableOwnerAlertChannel(_ channel: NewSubscription, at time: Timestamp) throws {
+        let enabled = try Bool.fetchOne(db, sql: "SELECT deleted = 0 FROM subscription WHERE id = ?", arguments: [Self.ownerAlertChannel]) ?? false
+        if !enabled {
+            try db.execute(sql: "DELETE FROM subscription WHERE id = ?", arguments: [Self.ownerAlertChannel])
+        }
+        _ = try create(channel, agency: "", id: Self.ownerAlertChannel, at: time)
+    }
+
     /// Stores a new subscription of `agency` (its `org`), made for `purpose` (the `X-Purpose` of
     /// the request: the legal ground its deliveries are recorded under).
     func create(
