@@ -9,7 +9,7 @@
 ///
 /// `description` is the ``masked`` form, so an IIN interpolated into a log line does not leak;
 /// use ``rawValue`` for the number itself.
-public struct IIN: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct IIN: RawRepresentable, Hashable, Comparable, Sendable, TextCodable, CustomStringConvertible {
     /// The 12 digits.
     public let rawValue: String
 
@@ -141,21 +141,14 @@ public struct IIN: RawRepresentable, Hashable, Comparable, Sendable, Codable, Cu
         lhs.rawValue < rhs.rawValue
     }
 
-    /// Decodes the 12-digit string, validating it.
+    /// Decodes the 12-digit string, validating it (``TextCodable/decodeText(from:)``).
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        if let failure = IIN.validate(text) {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: failure.description, underlyingError: failure))
-        }
-        rawValue = text
+        self = try Self.decodeText(from: decoder)
     }
 
-    /// Encodes the 12-digit string.
+    /// Encodes the 12-digit string (``TextCodable/encodeText(to:)``).
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        try encodeText(to: encoder)
     }
 }
 

@@ -6,7 +6,7 @@
 /// Agencies filter by prefix (a region, a district), hence ``hasPrefix(_:)``. Its `Codable`
 /// form is the plain string; decoding an invalid one throws `DecodingError.dataCorrupted` at the
 /// field's path with an ``IdentifierFormatError``.
-public struct KATO: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct KATO: RawRepresentable, Hashable, Comparable, Sendable, TextCodable, CustomStringConvertible {
     /// The 9 digits.
     public let rawValue: String
 
@@ -58,22 +58,14 @@ public struct KATO: RawRepresentable, Hashable, Comparable, Sendable, Codable, C
         lhs.rawValue < rhs.rawValue
     }
 
-    /// Decodes the string, validating it.
+    /// Decodes the string, validating it (``TextCodable/decodeText(from:)``).
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard KATO.isValid(text) else {
-            let failure = IdentifierFormatError(identifier: .kato, text: text)
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: failure.description, underlyingError: failure))
-        }
-        rawValue = text
+        self = try Self.decodeText(from: decoder)
     }
 
-    /// Encodes the string.
+    /// Encodes the string (``TextCodable/encodeText(to:)``).
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        try encodeText(to: encoder)
     }
 }
 

@@ -5,7 +5,7 @@
 /// Whether the catalog holds it is for the services to decide; this type only guarantees the
 /// form. Its `Codable` form is the plain string; decoding an invalid one throws
 /// `DecodingError.dataCorrupted` at the field's path with an ``IdentifierFormatError``.
-public struct RCA: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct RCA: RawRepresentable, Hashable, Comparable, Sendable, TextCodable, CustomStringConvertible {
     /// The digits.
     public let rawValue: String
 
@@ -35,22 +35,14 @@ public struct RCA: RawRepresentable, Hashable, Comparable, Sendable, Codable, Cu
         lhs.rawValue < rhs.rawValue
     }
 
-    /// Decodes the string, validating it.
+    /// Decodes the string, validating it (``TextCodable/decodeText(from:)``).
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard RCA.isValid(text) else {
-            let failure = IdentifierFormatError(identifier: .rca, text: text)
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: failure.description, underlyingError: failure))
-        }
-        rawValue = text
+        self = try Self.decodeText(from: decoder)
     }
 
-    /// Encodes the string.
+    /// Encodes the string (``TextCodable/encodeText(to:)``).
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        try encodeText(to: encoder)
     }
 }
 

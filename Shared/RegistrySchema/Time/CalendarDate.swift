@@ -7,7 +7,7 @@ import Foundation
 /// It stores the year, month and day as integers and never converts through a time zone, so a
 /// date read from the wire is the date written back. The wire's years are 0001-9999; arithmetic
 /// is exact (proleptic Gregorian). Its `Codable` form is the plain string `"2026-11-24"`.
-public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, LosslessStringConvertible {
+public struct CalendarDate: Hashable, Comparable, Sendable, TextCodable, CustomStringConvertible, LosslessStringConvertible {
     /// The year (1-9999 for every date read from text).
     public let year: Int
     /// The month, 1-12.
@@ -116,23 +116,17 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Decodes the `YYYY-MM-DD` string; an invalid one throws `DecodingError.dataCorrupted`
-    /// at the field's path with a ``ParseError`` as the underlying error.
+    /// Decodes the `YYYY-MM-DD` string, validating it (``TextCodable/decodeText(from:)``).
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            self = try CalendarDate(validating: text)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
-        }
+        self = try Self.decodeText(from: decoder)
     }
 
-    /// Encodes the `YYYY-MM-DD` string.
+    /// The text on the wire: ``description``.
+    public var wireText: String { description }
+
+    /// Encodes the `YYYY-MM-DD` string (``TextCodable/encodeText(to:)``).
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try encodeText(to: encoder)
     }
 }
 

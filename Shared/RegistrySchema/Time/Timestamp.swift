@@ -9,7 +9,7 @@ import Foundation
 /// digits (nanosecond precision is kept; further digits are truncated). Encoding always writes
 /// UTC with `Z`, and fractional seconds only when they are not zero, with trailing zeros
 /// removed: `2026-11-24T10:15:30Z`, `2026-11-24T10:15:30.25Z`. Leap seconds (`:60`) are refused.
-public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, LosslessStringConvertible {
+public struct Timestamp: Hashable, Comparable, Sendable, TextCodable, CustomStringConvertible, LosslessStringConvertible {
     /// Whole seconds since 1970-01-01T00:00:00Z.
     public let secondsSince1970: Int64
     /// Nanoseconds within the second, 0-999 999 999.
@@ -147,23 +147,17 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Decodes an RFC 3339 string; an invalid one throws `DecodingError.dataCorrupted` at the
-    /// field's path with a ``ParseError`` as the underlying error.
+    /// Decodes an RFC 3339 string, validating it (``TextCodable/decodeText(from:)``).
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            self = try Timestamp(validating: text)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
-        }
+        self = try Self.decodeText(from: decoder)
     }
 
-    /// Encodes the RFC 3339 UTC string.
+    /// The text on the wire: ``description``.
+    public var wireText: String { description }
+
+    /// Encodes the RFC 3339 UTC string (``TextCodable/encodeText(to:)``).
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try encodeText(to: encoder)
     }
 }
 
