@@ -1,10 +1,13 @@
 # Sourced by the A/B scripts (e2e-ab.sh, idle-ab.sh): a fresh Tansu broker and the four services
-# of one build, and the CPU seconds a process has used.
+# of one build (BIN), and the CPU seconds a process has used. The run's label is the script's
+# first argument (LABEL).
 #
-#   BIN=... ; start_stack RUN PORT HTTP_BASE   → pids (the services, in ALL's order), bpid
+#   start_stack RUN PORT HTTP_BASE   → pids (the services, in ALL's order), bpid
 #   stop_stack RUN
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 use_project_librdkafka
+BIN=${BIN:?set BIN to a release build folder, e.g. .build/release}
+LABEL=${1:-run}
 ALL=(registration-intake address-index notification audit)
 
 start_stack() {

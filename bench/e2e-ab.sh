@@ -8,8 +8,6 @@
 #   BIN=path/to/.build/release COUNT=40000 bench/e2e-ab.sh LABEL
 set -uo pipefail
 source "$(dirname "$0")/ab-stack.sh"
-BIN=${BIN:?}
-LABEL=${1:-run}
 COUNT=${COUNT:-50000}
 RUN="$ROOT/var/e2e-ab/$LABEL"
 PORT=${PORT:-19292}

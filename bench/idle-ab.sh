@@ -10,8 +10,6 @@
 #   BIN=path/to/.build/release SECONDS_IDLE=30 bench/idle-ab.sh LABEL
 set -uo pipefail
 source "$(dirname "$0")/ab-stack.sh"
-BIN=${BIN:?}
-LABEL=${1:-run}
 SETTLE=${SETTLE:-20}
 SECONDS_IDLE=${SECONDS_IDLE:-30}
 RUN="$ROOT/var/idle-ab/$LABEL"
