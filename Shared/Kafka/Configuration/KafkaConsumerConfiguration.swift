@@ -31,10 +31,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// more.
     public var fetchWait: Duration = .milliseconds(20)
     /// When an idle consumer stops fetching, and how often it then looks for new messages
-    /// (`nil`: it fetches all the time). The default stops after 5 s without a message and looks
-    /// every 250 ms: a message that comes after a quiet spell waits up to that long more at each
-    /// hop, while a busy consumer fetches as before.
-    public var dormancy: FetchDormancySettings? = FetchDormancySettings(after: .seconds(5), checkInterval: .milliseconds(250))
+    /// (`nil`, the default: it fetches all the time). Off until the problem described at
+    /// ``FetchDormancy`` is fixed: no service sets it.
+    public var dormancy: FetchDormancySettings? = nil
     /// `queued.max.messages.kbytes`: how much librdkafka fetches ahead of the batches taken.
     /// Its default (64 MiB per consumer) is memory a service holds for nothing: a few batches
     /// ahead keep the engine busy. 4 MiB kept the benchmark's throughput; 1 MiB halved it, as
