@@ -122,10 +122,7 @@ public final class KafkaConsumer: Sendable {
             await withCheckedContinuation { continuation in
                 pollQueue.async { [self] in
                     while !closed.withLock({ $0 }) && !cancelled.withLock({ $0 }) {
-                        let wait = configuration.fetchesMessages && !coordinator.assignment.isEmpty
-                            ? dormancy?.pollTimeout(active: configuration.maxBatchWait) ?? configuration.maxBatchWait
-                            : max(configuration.maxBatchWait, Self.callbacksOnlyPollWait)
-                        let result = client.pollBatch(maxMessages: configuration.maxBatchSize, timeout: wait)
+                        let result = client.pollBatch(maxMessages: configuration.maxBatchSize, timeout: pollWait())
                         for (partition, error) in result.errors {
                             report(error, partition: partition)
                         }
@@ -142,6 +139,14 @@ public final class KafkaConsumer: Sendable {
         } onCancel: {
             cancelled.withLock { $0 = true }
         }
+    }
+
+    /// How long the next poll waits for a first message.
+    private func pollWait() -> Duration {
+        guard configuration.fetchesMessages, coordinator.holdsPartitions else {
+            return max(configuration.maxBatchWait, Self.callbacksOnlyPollWait)
+        }
+        return dormancy?.pollTimeout(active: configuration.maxBatchWait) ?? configuration.maxBatchWait
     }
 
     private func report(_ error: KafkaError, partition: KafkaTopicPartition?) {
@@ -247,6 +252,9 @@ private final class RebalanceCoordinator: Sendable {
     }
 
     var assignment: Set<KafkaTopicPartition> { current.withLock { $0 } }
+
+    /// Whether any partition is assigned (without copying the set: asked before every poll).
+    var holdsPartitions: Bool { current.withLock { !$0.isEmpty } }
 
     /// Start offsets of `partitions`; with `replacing`, they become the whole assignment (a group
     /// assignment), else they are added to it.
