@@ -31,7 +31,7 @@ public struct AddressCatalog {
     /// The entry of `rca`, if known (retired ones included).
     public func entry(_ rca: RCA) throws -> CatalogEntry? {
         let statement = try db.cachedStatement(sql: "SELECT entry FROM address_catalog WHERE rca = ?")
-        return try Data.fetchOne(statement, arguments: [rca.rawValue]).map { try decoder.decodeReadingFast(CatalogEntry.self, from: $0) }
+        return try Data.fetchOne(statement, arguments: [rca]).map { try decoder.decodeReadingFast(CatalogEntry.self, from: $0) }
     }
 
     /// Adds or replaces an entry.
@@ -39,7 +39,7 @@ public struct AddressCatalog {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO address_catalog (rca, entry) VALUES (?, ?) ON CONFLICT (rca) DO UPDATE SET entry = excluded.entry
             """)
-        try statement.execute(arguments: [entry.address.rca.rawValue, try encoder.encode(entry)])
+        try statement.execute(arguments: [entry.address.rca, try encoder.encode(entry)])
     }
 
     /// Marks an entry retired (an RCA never seen stays unknown).

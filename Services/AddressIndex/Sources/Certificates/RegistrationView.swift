@@ -3,6 +3,7 @@
 import GRDB
 import Hummingbird
 import RegistrySchema
+import ServiceRuntime
 
 /// `{"iin","asOf","permanent":{"address","validFrom"}|null,"temporary":{"address","validFrom","validUntil"}|null}` (docs/architecture.md §5.2).
 public struct RegistrationView: Hashable, Sendable, Codable, ResponseEncodable {
@@ -65,7 +66,7 @@ extension IndexStore {
             """)
         var known = false
         var permanent: RegistrationPeriod?, temporary: RegistrationPeriod?
-        let rows = try Row.fetchCursor(statement, arguments: [iin.rawValue, day.description, day.description])
+        let rows = try Row.fetchCursor(statement, arguments: [iin, day, day])
         while let row = try rows.next() {
             known = known || !row.hasNull(atIndex: 0)
             guard let kind = (row["kind"] as String?).flatMap(RegistrationTerm.init(rawValue:)) else { continue }

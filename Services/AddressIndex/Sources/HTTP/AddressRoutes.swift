@@ -29,7 +29,7 @@ struct AddressRoutes: Sendable {
             guard let address = entry?.address ?? residents.first?.period.address else {
                 throw Problem.notFound("The catalog has no dwelling with this RCA.")
             }
-            caller.disclose(residents.map(\.iin))
+            caller.disclose(residents.map(\.iin.rawValue))
             return ResidentsView(rca: rca, address: address, residents: residents)
         }
     }

@@ -28,7 +28,7 @@ struct IndexStore {
 
     func person(_ iin: IIN) throws -> PersonRow? {
         let statement = try db.cachedStatement(sql: "SELECT sequence, surname, given_name, open_permanent, open_temporary FROM index_person WHERE iin = ?")
-        return try Row.fetchOne(statement, arguments: [iin.rawValue]).map {
+        return try Row.fetchOne(statement, arguments: [iin]).map {
             PersonRow(sequence: $0["sequence"], surname: $0["surname"], givenName: $0["given_name"], openPermanent: $0["open_permanent"], openTemporary: $0["open_temporary"])
         }
     }
@@ -39,7 +39,7 @@ struct IndexStore {
             ON CONFLICT (iin) DO UPDATE SET sequence = excluded.sequence, surname = excluded.surname, given_name = excluded.given_name,
                 open_permanent = excluded.open_permanent, open_temporary = excluded.open_temporary
             """)
-        try statement.execute(arguments: [iin.rawValue, row.sequence, row.surname, row.givenName, row.openPermanent, row.openTemporary])
+        try statement.execute(arguments: [iin, row.sequence, row.surname, row.givenName, row.openPermanent, row.openTemporary])
     }
 
     // MARK: Periods
@@ -48,15 +48,14 @@ struct IndexStore {
 
     /// A period from a row holding the period columns.
     func period(_ row: Row) throws -> RegistrationPeriod {
-        let until: String? = row["valid_to"]
-        return RegistrationPeriod(
+        RegistrationPeriod(
             kind: RegistrationTerm(rawValue: row["kind"]) ?? .permanent, address: try decoder.decodeReadingFast(AddressSnapshot.self, from: row["address"] as Data),
-            validFrom: CalendarDate(row["valid_from"] as String)!, validTo: until.flatMap { CalendarDate($0) }, sequence: row["sequence"])
+            validFrom: row["valid_from"], validTo: row["valid_to"], sequence: row["sequence"])
     }
 
     func period(_ iin: IIN, sequence: Int) throws -> RegistrationPeriod? {
         let statement = try db.cachedStatement(sql: "SELECT \(Self.periodColumns) FROM index_period WHERE iin = ? AND sequence = ?")
-        return try Row.fetchOne(statement, arguments: [iin.rawValue, sequence]).map(period)
+        return try Row.fetchOne(statement, arguments: [iin, sequence]).map(period)
     }
 
     func insertPeriod(_ iin: IIN, _ period: RegistrationPeriod, endsByExpiry: Bool) throws {
@@ -64,8 +63,8 @@ struct IndexStore {
             INSERT INTO index_period (iin, sequence, kind, rca, address, valid_from, valid_to, ends_by_expiry) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
-            iin.rawValue, period.sequence, period.kind.rawValue, period.address.rca.rawValue, try encoder.encode(period.address),
-            period.validFrom.description, period.validTo?.description, endsByExpiry,
+            iin, period.sequence, period.kind.rawValue, period.address.rca, try encoder.encode(period.address), period.validFrom, period.validTo,
+            endsByExpiry,
         ])
     }
 
@@ -76,17 +75,17 @@ struct IndexStore {
             UPDATE index_period SET valid_to = ?, ends_by_expiry = 0
             WHERE iin = ? AND sequence = ? AND (valid_to IS NULL OR valid_to > ?)
             """)
-        try statement.execute(arguments: [day.description, iin.rawValue, sequence, day.description])
+        try statement.execute(arguments: [day, iin, sequence, day])
     }
 
     func history(_ iin: IIN) throws -> [RegistrationPeriod] {
         let statement = try db.cachedStatement(sql: "SELECT \(Self.periodColumns) FROM index_period WHERE iin = ? ORDER BY sequence")
-        return try Row.fetchAll(statement, arguments: [iin.rawValue]).map(period)
+        return try Row.fetchAll(statement, arguments: [iin]).map(period)
     }
 
     /// A resident of a dwelling on a day.
     struct Resident {
-        let iin: String
+        let iin: IIN
         let surname: String
         let givenName: String
         let period: RegistrationPeriod
@@ -99,7 +98,7 @@ struct IndexStore {
             WHERE p.rca = ? AND p.valid_from <= ? AND (p.valid_to IS NULL OR p.valid_to > ?)
             ORDER BY h.surname, h.given_name, p.iin
             """)
-        return try Row.fetchAll(statement, arguments: [rca.rawValue, day.description, day.description]).map {
+        return try Row.fetchAll(statement, arguments: [rca, day, day]).map {
             Resident(iin: $0["iin"], surname: $0["surname"], givenName: $0["given_name"], period: try period($0))
         }
     }
@@ -109,7 +108,7 @@ struct IndexStore {
         let statement = try db.cachedStatement(sql: """
             SELECT COUNT(DISTINCT iin) FROM index_period WHERE rca = ? AND (valid_to IS NULL OR valid_to > ?)
             """)
-        return try Int.fetchOne(statement, arguments: [rca.rawValue, day.description]) ?? 0
+        return try Int.fetchOne(statement, arguments: [rca, day]) ?? 0
     }
 
     /// A dwelling's occupancy as one event needs it: the people registered there on `day` or
@@ -125,7 +124,7 @@ struct IndexStore {
             SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT iin FROM index_period WHERE rca = ?1 AND (valid_to IS NULL OR valid_to > ?2) LIMIT ?3)),
                    (SELECT alerted FROM index_occupancy WHERE rca = ?1)
             """)
-        let row = try Row.fetchOne(statement, arguments: [rca.rawValue, day.description, limit])!
+        let row = try Row.fetchOne(statement, arguments: [rca, day, limit])!
         return Occupancy(residentsUpToLimit: row[0], alerted: (row[1] as Bool?) ?? false)
     }
 
@@ -137,25 +136,25 @@ struct IndexStore {
             SELECT iin, \(Self.periodColumns) FROM index_period
             WHERE ends_by_expiry = 1 AND end_announced = 0 AND valid_to < ? ORDER BY valid_to LIMIT ?
             """)
-        return try Row.fetchAll(statement, arguments: [day.description, limit]).compactMap { row in
+        return try Row.fetchAll(statement, arguments: [day, limit]).compactMap { row in
             guard let iin = IIN(rawValue: row["iin"]) else { return nil }
             return (iin, try period(row))
         }
     }
 
     func markAnnounced(_ iin: IIN, sequence: Int) throws {
-        try db.execute(sql: "UPDATE index_period SET end_announced = 1 WHERE iin = ? AND sequence = ?", arguments: [iin.rawValue, sequence])
+        try db.execute(sql: "UPDATE index_period SET end_announced = 1 WHERE iin = ? AND sequence = ?", arguments: [iin, sequence])
     }
 
     // MARK: Gaps
 
     func park(_ iin: IIN, sequence: Int, event: Data) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO index_pending (iin, sequence, event) VALUES (?, ?, ?)", arguments: [iin.rawValue, sequence, event])
+        try db.execute(sql: "INSERT OR REPLACE INTO index_pending (iin, sequence, event) VALUES (?, ?, ?)", arguments: [iin, sequence, event])
     }
 
     func takeParked(_ iin: IIN, sequence: Int) throws -> Data? {
-        let event = try Data.fetchOne(db.cachedStatement(sql: "SELECT event FROM index_pending WHERE iin = ? AND sequence = ?"), arguments: [iin.rawValue, sequence])
-        if event != nil { try db.cachedStatement(sql: "DELETE FROM index_pending WHERE iin = ? AND sequence = ?").execute(arguments: [iin.rawValue, sequence]) }
+        let event = try Data.fetchOne(db.cachedStatement(sql: "SELECT event FROM index_pending WHERE iin = ? AND sequence = ?"), arguments: [iin, sequence])
+        if event != nil { try db.cachedStatement(sql: "DELETE FROM index_pending WHERE iin = ? AND sequence = ?").execute(arguments: [iin, sequence]) }
         return event
     }
 
@@ -163,6 +162,6 @@ struct IndexStore {
 
     func setAlerted(_ rca: RCA, _ alerted: Bool) throws {
         try db.cachedStatement(sql: "INSERT INTO index_occupancy (rca, alerted) VALUES (?, ?) ON CONFLICT (rca) DO UPDATE SET alerted = excluded.alerted")
-            .execute(arguments: [rca.rawValue, alerted])
+            .execute(arguments: [rca, alerted])
     }
 }

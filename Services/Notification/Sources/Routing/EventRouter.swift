@@ -3,6 +3,7 @@
 import Foundation
 import GRDB
 import RegistrySchema
+import ServiceRuntime
 
 /// Turns an event into deliveries, inside the caller's transaction. An event id already routed
 /// (a re-sent message) is ignored, so each subscription gets one delivery per event (docs/architecture.md §6).
@@ -48,7 +49,7 @@ struct EventRouter {
             ON CONFLICT (event_id) DO NOTHING
             """).execute(
             arguments: [
-                id, facts.kind.rawValue, facts.change?.rawValue, facts.katos.map(\.rawValue).joined(separator: ","), facts.iin?.rawValue, orderKey,
+                id, facts.kind.rawValue, facts.change?.rawValue, facts.katos.map(\.rawValue).joined(separator: ","), facts.iin, orderKey,
                 time.milliseconds, Data(body), trace?.traceparent, trace?.tracestate, source?.topic, source?.partition, source?.offset,
             ])
         guard db.changesCount > 0, deliver else { return [] }
@@ -137,7 +138,7 @@ struct EventRouter {
         }
         guard facts.kind == .change, let iin = facts.iin else { return found }
         let watching = try db.cachedStatement(sql: Self.watchersSQL)
-        for row in try Row.fetchAll(watching, arguments: [iin.rawValue, createdBy]) {
+        for row in try Row.fetchAll(watching, arguments: [iin, createdBy]) {
             if Self.filter(row).matches(facts, watched: true) { found.append(row["id"]) }
         }
         return found

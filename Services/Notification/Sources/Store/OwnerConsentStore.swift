@@ -2,6 +2,7 @@
 
 import GRDB
 import RegistrySchema
+import ServiceRuntime
 
 /// The `owner_consent` table, through a connection inside the caller's transaction or read: which
 /// owner consented, in a submission, to be told the newcomer's name in the owner alert.
@@ -16,7 +17,7 @@ struct OwnerConsentStore {
     /// first record stands (a redelivered submission changes nothing).
     func record(source: String, id: String, owner: IIN, atMilliseconds now: Int64) throws {
         try db.cachedStatement(sql: "INSERT INTO owner_consent (source, id, owner_iin, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
-            .execute(arguments: [source, id, owner.rawValue, now])
+            .execute(arguments: [source, id, owner, now])
     }
 
     /// The IIN of the owner who consented in the submission `source`/`id`, if any.

@@ -30,14 +30,14 @@ public struct IntakeStore {
 
     func person(_ iin: IIN) throws -> PersonRegistrations {
         let statement = try db.cachedStatement(sql: "SELECT state FROM intake_person WHERE iin = ?")
-        return try Data.fetchOne(statement, arguments: [iin.rawValue]).map { try decoder.decodeReadingFast(PersonRegistrations.self, from: $0) } ?? .unknown
+        return try Data.fetchOne(statement, arguments: [iin]).map { try decoder.decodeReadingFast(PersonRegistrations.self, from: $0) } ?? .unknown
     }
 
     func savePerson(_ iin: IIN, _ state: PersonRegistrations) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO intake_person (iin, state) VALUES (?, ?) ON CONFLICT (iin) DO UPDATE SET state = excluded.state
             """)
-        try statement.execute(arguments: [iin.rawValue, try encoder.encode(state)])
+        try statement.execute(arguments: [iin, try encoder.encode(state)])
     }
 
     // MARK: Submissions
@@ -62,7 +62,7 @@ public struct IntakeStore {
     /// Keeps an accepted event's bytes, in publication order.
     func recordAccepted(_ iin: IIN, sequence: Int, event: [UInt8]) throws {
         let statement = try db.cachedStatement(sql: "INSERT INTO intake_accepted (iin, sequence, event) VALUES (?, ?, ?)")
-        try statement.execute(arguments: [iin.rawValue, sequence, Data(event)])
+        try statement.execute(arguments: [iin, sequence, Data(event)])
     }
 
     /// How many accepted events the store keeps.
@@ -82,7 +82,7 @@ public struct IntakeStore {
     /// Keeps an accepted event another instance published (a repeat is ignored).
     func recordAcceptedIfAbsent(_ iin: IIN, sequence: Int, event: [UInt8]) throws {
         let statement = try db.cachedStatement(sql: "INSERT INTO intake_accepted (iin, sequence, event) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-        try statement.execute(arguments: [iin.rawValue, sequence, Data(event)])
+        try statement.execute(arguments: [iin, sequence, Data(event)])
     }
 
     /// Takes back the decisions on `submissions` that were never published: a submission received
@@ -101,14 +101,14 @@ public struct IntakeStore {
     /// Takes back a person's accepted events from `sequence` on (never published) and rebuilds
     /// their state from the events before it.
     func forgetAccepted(_ iin: IIN, from sequence: Int) throws {
-        try db.execute(sql: "DELETE FROM intake_accepted WHERE iin = ? AND sequence >= ?", arguments: [iin.rawValue, sequence])
+        try db.execute(sql: "DELETE FROM intake_accepted WHERE iin = ? AND sequence >= ?", arguments: [iin, sequence])
         var state = PersonRegistrations.unknown
-        let events = try Data.fetchAll(db, sql: "SELECT event FROM intake_accepted WHERE iin = ? ORDER BY sequence", arguments: [iin.rawValue])
+        let events = try Data.fetchAll(db, sql: "SELECT event FROM intake_accepted WHERE iin = ? ORDER BY sequence", arguments: [iin])
         for bytes in events {
             state = state.applying(try Self.eventDecoder.decode(RegistrationAccepted.self, from: Array(bytes)).data)
         }
         if state.sequence == 0 {
-            try db.execute(sql: "DELETE FROM intake_person WHERE iin = ?", arguments: [iin.rawValue])
+            try db.execute(sql: "DELETE FROM intake_person WHERE iin = ?", arguments: [iin])
         } else {
             try savePerson(iin, state)
         }
