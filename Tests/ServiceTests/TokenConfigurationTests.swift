@@ -93,5 +93,11 @@ import TestSupport
         let withoutSources = try ChildProcess("registryctl", arguments: ["token", "--role", "upstream", "--sub", "egov-portal"], environment: ["REGISTRY_JWT_SECRET": TestSecrets.jwt])
         #expect(await withoutSources.waitForExit(timeout: .seconds(20)) == 64, "\(withoutSources.output)")
         #expect(withoutSources.output.contains("--source"), "\(withoutSources.output)")
+        // A misspelt scope is refused with the list of scopes.
+        let misspelt = try ChildProcess(
+            "registryctl", arguments: ["token", "--role", "agency", "--sub", "123456789012", "--scope", "address:read adress:bulk"],
+            environment: ["REGISTRY_JWT_SECRET": TestSecrets.jwt])
+        #expect(await misspelt.waitForExit(timeout: .seconds(20)) == 64, "\(misspelt.output)")
+        #expect(misspelt.output.contains("'adress:bulk'") && misspelt.output.contains("address:bulk"), "\(misspelt.output)")
     }
 }

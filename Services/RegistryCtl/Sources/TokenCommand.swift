@@ -25,7 +25,7 @@ struct TokenCommand: AsyncParsableCommand {
     @Option(help: "The subject: an IIN for citizens, a BIN or system name otherwise.")
     var sub: String
 
-    @Option(help: "Space-separated scopes, e.g. \"address:read residents:read\".")
+    @Option(help: "Space-separated scopes of an agency: \(Scope.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scope: String?
 
     @Option(help: "The organisation's display name.")
@@ -52,6 +52,12 @@ struct TokenCommand: AsyncParsableCommand {
             throw ValidationError("an upstream token needs --source: the CloudEvent sources it may submit under (e.g. --source /egov/portal)")
         }
         if role != .upstream && !sources.isEmpty { throw ValidationError("--source is only for --role upstream") }
+        // A misspelt scope would mint a token every route refuses, with nothing saying why.
+        let unknown = (scope ?? "").split(separator: " ").filter { Scope(rawValue: String($0)) == nil }
+        if !unknown.isEmpty {
+            throw ValidationError(
+                "unknown scope \(unknown.map { "'\($0)'" }.joined(separator: ", ")); the scopes are \(Scope.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() async throws {
