@@ -27,7 +27,7 @@ public final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns at the next signal, or after `timeout`.
+    /// Returns at the next signal, after `timeout`, or when the task is cancelled.
     public func wait(timeout: Duration) async {
         let timer = Task {
             do {
@@ -35,16 +35,20 @@ public final class WakeSignal: Sendable {
                 self.signal()
             } catch {}
         }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { s -> Bool in
-                if s.pending {
-                    s.pending = false
-                    return true
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.pending {
+                        s.pending = false
+                        return true
+                    }
+                    s.waiter = continuation
+                    return false
                 }
-                s.waiter = continuation
-                return false
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            signal()
         }
         timer.cancel()
     }

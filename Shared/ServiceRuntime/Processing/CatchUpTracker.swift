@@ -1,0 +1,76 @@
+// Which partitions a consumer has read to their end: for readiness and for the first catch-up.
+
+import Kafka
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The part of ``ProcessingEngine`` that knows how far behind it is.
+///
+/// - **Readiness:** every partition assigned now has been read to its end since it was
+///   (last) assigned. An instance that has just joined, or is restoring after a rebalance, is
+///   not ready: a load balancer sends it no lookups it would answer from behind.
+/// - **Caught up once:** every partition of the topics (not only those assigned now: after a
+///   crash the group may still hold the dead member's share for a while) has been read to its
+///   end once; then it logs so and opens its ``CatchUpGate``.
+final class CatchUpTracker: Sendable {
+    private struct State {
+        /// Every partition of the topics, once known.
+        var allPartitions: Set<KafkaTopicPartition> = []
+        /// Partitions read to their end at least once.
+        var readToEnd: Set<KafkaTopicPartition> = []
+        /// Partitions read to their end since they were (last) assigned.
+        var readToEndSinceAssigned: Set<KafkaTopicPartition> = []
+        var caughtUpOnce = false
+    }
+    private let state = Mutex(State())
+    private let topics: [String]
+    private let gate: CatchUpGate?
+    private let logger: Logger
+
+    /// - Parameter gate: Opened when every partition of `topics` has been read to its end once.
+    init(topics: [String], gate: CatchUpGate?, logger: Logger) {
+        self.topics = topics
+        self.gate = gate
+        self.logger = logger
+    }
+
+    /// `partitions` were (re)assigned: they must be read to their end again before readiness.
+    func assigned(_ partitions: [KafkaTopicPartition]) {
+        state.withLock { $0.readToEndSinceAssigned.subtract(partitions) }
+    }
+
+    /// Whether every partition of `assignment` has been read to its end since it was assigned.
+    func hasReadToEnd(_ assignment: Set<KafkaTopicPartition>) -> Bool {
+        state.withLock { assignment.isSubset(of: $0.readToEndSinceAssigned) }
+    }
+
+    /// Learns every partition of the topics (when there is a gate to open), retrying until the
+    /// broker answers or the service stops.
+    func learnAllPartitions(from consumer: KafkaConsumer) async {
+        guard gate != nil else { return }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if let all = try? await consumer.partitions(of: topics), !all.isEmpty {
+                state.withLock { $0.allPartitions = all }
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// `partitions` were read to their end (`applied`: messages applied since start, for the log).
+    func reached(_ partitions: [KafkaTopicPartition], assignment: Set<KafkaTopicPartition>, applied: Int) {
+        guard !partitions.isEmpty else { return }
+        let firstTime = state.withLock { state -> Bool in
+            state.readToEndSinceAssigned.formUnion(partitions)
+            guard !state.caughtUpOnce else { return false }
+            state.readToEnd.formUnion(partitions)
+            let expected = state.allPartitions.isEmpty ? assignment : state.allPartitions
+            state.caughtUpOnce = !expected.isEmpty && expected.isSubset(of: state.readToEnd)
+            return state.caughtUpOnce
+        }
+        guard firstTime else { return }
+        logger.info("caught up: read \(topics.joined(separator: ",")) to the end", metadata: ["applied": "\(applied)"])
+        gate?.open()
+    }
+}
