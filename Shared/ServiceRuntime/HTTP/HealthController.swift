@@ -7,13 +7,12 @@ public struct HealthController: Sendable {
     /// Creates the controller.
     public init() {}
 
+    private static let live = Array(#"{"status":"live"}"#.utf8)
+
     /// Adds `GET /health/live`: 200 while the process serves HTTP.
     public func addRoutes(to routes: RouteTable) {
         routes.add(.get, "/health/live") { _, _ -> Response in
-            Response(
-                status: .ok,
-                headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"live"}"#)))
+            JSONAnswer.response(bytes: Self.live)
         }
     }
 }

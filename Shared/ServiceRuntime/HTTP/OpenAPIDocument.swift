@@ -66,7 +66,7 @@ public struct OpenAPIDocument: Sendable {
     public func addRoute(to routes: RouteTable) {
         let body = json
         routes.add(.get, "/openapi.json") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            JSONAnswer.response(bytes: body)
         }
     }
 

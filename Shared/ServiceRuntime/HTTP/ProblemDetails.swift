@@ -29,11 +29,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body: [String: Any] = ["type": type, "title": title, "status": Int(status.code), "detail": detail]
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
-        var fields = headers
-        fields[.contentType] = "application/problem+json"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        try JSONAnswer.response(
+            ["type": type, "title": title, "status": Int(status.code), "detail": detail], status: status, headers: headers,
+            contentType: "application/problem+json")
     }
 
     /// 400 naming what is wrong with the request.

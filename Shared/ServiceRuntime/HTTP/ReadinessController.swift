@@ -36,12 +36,8 @@ public struct OperationsController: Sendable {
         routes.add(.get, "/health/ready") { _, _ -> Response in
             let results = await evaluate()
             let ready = results.values.allSatisfy { $0 }
-            let body = try JSONSerialization.data(
-                withJSONObject: ["status": ready ? "ready" : "not-ready", "checks": results.mapValues { $0 ? "ok" : "failing" }],
-                options: [.sortedKeys])
-            return Response(
-                status: ready ? .ok : .serviceUnavailable,
-                headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            return try JSONAnswer.response(
+                ["status": ready ? "ready" : "not-ready", "checks": results.mapValues { $0 ? "ok" : "failing" }], status: ready ? .ok : .serviceUnavailable)
         }
         // docs/architecture.md §5.1: metrics are for operators (Prometheus sends the token as a bearer credential).
         routes.add(.get, "/metrics", policy: AccessPolicy(.role(.operator))) { _, _, _ -> Response in

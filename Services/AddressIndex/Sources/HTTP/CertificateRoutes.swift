@@ -23,10 +23,7 @@ struct CertificateRoutes: Sendable {
             base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
             claims = Data(base64Encoded: base64).flatMap { try? JSONSerialization.jsonObject(with: $0) } ?? NSNull()
         }
-        let body = try JSONSerialization.data(
-            withJSONObject: ["valid": valid, "status": status as Any? ?? NSNull(), "claims": claims], options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(
-            status: .ok, headers: [.contentType: "application/json", .cacheControl: Disclosure.noStore], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return try JSONAnswer.response(["valid": valid, "status": status as Any? ?? NSNull(), "claims": claims], headers: [.cacheControl: Disclosure.noStore])
     }
 
     /// What a verification discloses: whether the certified registration is still current.
@@ -52,9 +49,7 @@ struct CertificateRoutes: Sendable {
         routes.add(.get, "/.well-known/jwks.json") { _, _ -> Response in
             // Public keys, the same for every caller: banks' verifiers may keep them an hour (a
             // rotated key reaches them within that; docs/operations.md, Keys).
-            Response(
-                status: .ok, headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=3600"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: jwks ?? Data())))
+            JSONAnswer.response(bytes: jwks ?? Data(), headers: [.cacheControl: "public, max-age=3600"], contentType: "application/jwk-set+json")
         }
         let (accessLog, service) = (routes.accessLog, routes.service)
         routes.add(.post, "/v1/certificates/verify") { request, context -> Response in
