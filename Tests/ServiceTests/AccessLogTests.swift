@@ -20,13 +20,13 @@ enum DisclosingProbeService: RegistryService {
 
     static func parts(in environment: ServiceEnvironment) throws -> ServiceParts {
         ServiceParts(routes: { routes in
-            let readers = AccessPolicy(.selfOnly(.citizen, parameter: "iin"), .scope(.agency, .addressRead))
-            routes.add(.get, "/v1/persons/:iin/registration", policy: readers, disclosing: Disclosure(action: "registration.read", subjectParameter: "iin")) {
+            let readers = AccessPolicy(.selfOnly(.citizen, parameter: .iin), .scope(.agency, .addressRead))
+            routes.add(.get, "/v1/persons/:iin/registration", policy: readers, disclosing: Disclosure(action: "registration.read", subject: .iin)) {
                 _, context, _ -> String in
                 guard context.parameters.get("iin") == known else { throw Problem.notFound("No registration is known for this person.") }
                 return "registered"
             }
-            routes.add(.get, "/v1/addresses/:rca/residents", policy: AccessPolicy(.scope(.agency, .residentsRead)), disclosing: Disclosure(action: "residents.read", subjectParameter: "rca")) {
+            routes.add(.get, "/v1/addresses/:rca/residents", policy: AccessPolicy(.scope(.agency, .residentsRead)), disclosing: Disclosure(action: "residents.read", subject: .rca)) {
                 _, _, caller -> String in
                 caller.disclose(residents)
                 return residents.joined(separator: ",")

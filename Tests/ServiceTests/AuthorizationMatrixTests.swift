@@ -21,7 +21,7 @@ enum GuardedProbeService: RegistryService {
     static let descriptor = ServiceDescriptor(name: "guarded-probe", summary: "test", defaultPort: 0)
     static func parts(in environment: ServiceEnvironment) throws -> ServiceParts {
         ServiceParts(routes: { routes in
-            routes.add(.get, "/v1/persons/:iin/registration", policy: AccessPolicy(.selfOnly(.citizen, parameter: "iin"), .scope(.agency, .addressRead))) {
+            routes.add(.get, "/v1/persons/:iin/registration", policy: AccessPolicy(.selfOnly(.citizen, parameter: .iin), .scope(.agency, .addressRead))) {
                 _, _, caller in "ok for \(caller.principal.role.rawValue) purpose=\(caller.purpose ?? "-")"
             }
         })

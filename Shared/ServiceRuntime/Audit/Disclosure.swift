@@ -13,14 +13,20 @@ import Synchronization
 public struct Disclosure: Sendable {
     /// What is done, e.g. `registration.read` (the event's `action`).
     public let action: String
-    /// The path parameter naming the subject (an IIN or RCA), if the path has one. Handlers add
-    /// any further subjects with ``Caller/disclose(_:)``.
+    /// The name of the path parameter naming the subject (an IIN or RCA), if the path has one.
+    /// Handlers add any further subjects with ``Caller/disclose(_:)``.
     public let subjectParameter: String?
 
-    /// Declares a disclosure.
-    public init(action: String, subjectParameter: String? = nil) {
+    /// Declares a disclosure whose subjects the handler names (``Caller/disclose(_:)``).
+    public init(action: String) {
         self.action = action
-        self.subjectParameter = subjectParameter
+        subjectParameter = nil
+    }
+
+    /// Declares a disclosure of the subject in the path parameter `subject`.
+    public init<Subject>(action: String, subject: PathParameter<Subject>) {
+        self.action = action
+        subjectParameter = subject.name
     }
 
     /// `Cache-Control` of every answer that carries personal data.

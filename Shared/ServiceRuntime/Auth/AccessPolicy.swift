@@ -2,6 +2,7 @@
 
 import HTTPTypes
 import Hummingbird
+import RegistrySchema
 
 /// The caller of a guarded route, with the purpose they declared.
 public struct Caller: Sendable {
@@ -34,7 +35,7 @@ public struct AccessPolicy: Sendable {
         /// A caller with this role holding every one of these scopes.
         case scopes(Role, Set<Scope>)
         /// A citizen whose `sub` equals the named path parameter (their own data).
-        case selfOnly(Role, parameter: String)
+        case selfOnly(Role, parameter: PathParameter<IIN>)
         /// A decision that needs data (e.g. "owns this dwelling"); return true to admit.
         case check(Role, @Sendable (Principal, Request, RegistryRequestContext) async throws -> Bool)
     }
@@ -66,7 +67,7 @@ public struct AccessPolicy: Sendable {
             case .scopes(let role, let scopes):
                 admitted = principal.role == role && scopes.allSatisfy { principal.scopes.contains($0.rawValue) }
             case .selfOnly(let role, let parameter):
-                admitted = principal.role == role && context.parameters.get(parameter) == principal.subject
+                admitted = principal.role == role && context.parameters.get(parameter.name) == principal.subject
             case .check(let role, let decide):
                 admitted = principal.role == role ? try await decide(principal, request, context) : false
             }

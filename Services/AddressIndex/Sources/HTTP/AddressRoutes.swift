@@ -13,15 +13,13 @@ struct AddressRoutes: Sendable {
         let store = self.store
         let owners = AccessPolicy(
             .check(.citizen) { principal, _, context in
-                guard let text = context.parameters.get("rca"), let rca = RCA(rawValue: text), let owner = IIN(rawValue: principal.subject) else { return false }
+                guard let rca = PathParameter.rca.validValue(in: context), let owner = IIN(rawValue: principal.subject) else { return false }
                 return try await store.read { try AddressCatalog($0).entry(rca)?.owners.contains(owner) ?? false }
             },
             .scope(.agency, .residentsRead))
-        routes.add(.get, "/v1/addresses/:rca/residents", policy: owners, disclosing: Disclosure(action: "residents.read", subjectParameter: "rca")) {
+        routes.add(.get, "/v1/addresses/:rca/residents", policy: owners, disclosing: Disclosure(action: "residents.read", subject: .rca)) {
             _, context, caller -> ResidentsView in
-            guard let text = context.parameters.get("rca"), let rca = RCA(rawValue: text) else {
-                throw Problem.badRequest("The path does not hold an RCA (1 to 32 digits).")
-            }
+            let rca = try PathParameter.rca.value(in: context)
             let today = clock.today
             let (entry, residents) = try await store.read { db in
                 (try AddressCatalog(db).entry(rca), try IndexStore(db).residents(rca, on: today))

@@ -12,19 +12,19 @@ struct PersonRoutes: Sendable {
     let certificates: CertificateAuthority
 
     /// A citizen reading their own data, or an agency with `address:read`.
-    static let readers = AccessPolicy(.selfOnly(.citizen, parameter: "iin"), .scope(.agency, .addressRead))
+    static let readers = AccessPolicy(.selfOnly(.citizen, parameter: .iin), .scope(.agency, .addressRead))
 
     func add(to routes: RouteTable) {
-        routes.add(.get, "/v1/persons/:iin/registration", policy: Self.readers, disclosing: Disclosure(action: "registration.read", subjectParameter: "iin")) {
+        routes.add(.get, "/v1/persons/:iin/registration", policy: Self.readers, disclosing: Disclosure(action: "registration.read", subject: .iin)) {
             request, context, _ -> RegistrationView in
-            let iin = try Self.iin(context)
+            let iin = try PathParameter.iin.value(in: context)
             let day = try Self.date(request.uri.queryParameters.get("at")) ?? clock.today
             guard let view = try await store.readOneStatement({ try IndexStore($0).registration(iin, on: day) }) else { throw Self.neverRegistered }
             return view
         }
-        routes.add(.get, "/v1/persons/:iin/history", policy: Self.readers, disclosing: Disclosure(action: "history.read", subjectParameter: "iin")) {
+        routes.add(.get, "/v1/persons/:iin/history", policy: Self.readers, disclosing: Disclosure(action: "history.read", subject: .iin)) {
             _, context, _ -> HistoryView in
-            let iin = try Self.iin(context)
+            let iin = try PathParameter.iin.value(in: context)
             let periods = try await store.read { db -> [RegistrationPeriod]? in
                 let index = IndexStore(db)
                 return try index.person(iin) == nil ? nil : try index.history(iin)
@@ -32,9 +32,9 @@ struct PersonRoutes: Sendable {
             guard let periods else { throw Self.neverRegistered }
             return HistoryView(iin: iin, periods: periods)
         }
-        routes.add(.get, "/v1/persons/:iin/certificate", policy: Self.readers, disclosing: Disclosure(action: "certificate.issue", subjectParameter: "iin")) {
+        routes.add(.get, "/v1/persons/:iin/certificate", policy: Self.readers, disclosing: Disclosure(action: "certificate.issue", subject: .iin)) {
             _, context, _ -> CertificateView in
-            let iin = try Self.iin(context)
+            let iin = try PathParameter.iin.value(in: context)
             let today = clock.today
             guard let view = try await store.readOneStatement({ try IndexStore($0).registration(iin, on: today) }) else { throw Self.neverRegistered }
             let (token, expiresAt) = try await certificates.issue(view)
@@ -59,13 +59,6 @@ struct PersonRoutes: Sendable {
     }
 
     static let neverRegistered = Problem.notFound("This person has never had a registration.")
-
-    static func iin(_ context: RegistryRequestContext) throws -> IIN {
-        guard let text = context.parameters.get("iin"), let iin = IIN(rawValue: text) else {
-            throw Problem.badRequest("The path does not hold a valid IIN (12 digits with a correct check digit).")
-        }
-        return iin
-    }
 
     static func date(_ text: String?) throws -> CalendarDate? {
         guard let text else { return nil }

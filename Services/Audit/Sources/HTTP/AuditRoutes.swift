@@ -16,6 +16,10 @@ struct AuditRoutes: Sendable {
     static let pageSize = 100
     /// Checkpoints per page.
     static let checkpointPageSize = 100
+    /// A leaf's index in the log (`:index`).
+    static let leafIndex = PathParameter<Int>("index", invalid: .badRequest("The path must hold a leaf index (a whole number from 0).")) {
+        Int($0).flatMap { $0 >= 0 ? $0 : nil }
+    }
 
     /// One entry of a trail: its leaf index, what happened, and for accesses who, why and how.
     /// Other people's identifiers (a batch lookup names many) are not shown in a citizen's trail.
@@ -38,10 +42,10 @@ struct AuditRoutes: Sendable {
     }
 
     func add(to routes: RouteTable) {
-        let trailReaders = AccessPolicy(.selfOnly(.citizen, parameter: "iin"), .role(.auditor))
-        routes.add(.get, "/v1/audit/subjects/:iin", policy: trailReaders, disclosing: Disclosure(action: "audit.trail", subjectParameter: "iin")) {
+        let trailReaders = AccessPolicy(.selfOnly(.citizen, parameter: .iin), .role(.auditor))
+        routes.add(.get, "/v1/audit/subjects/:iin", policy: trailReaders, disclosing: Disclosure(action: "audit.trail", subject: .iin)) {
             request, context, _ -> Response in
-            guard let text = context.parameters.get("iin"), let iin = IIN(rawValue: text) else { throw Problem.badRequest("The path does not hold a valid IIN.") }
+            let iin = try PathParameter.iin.value(in: context)
             let query = request.uri.queryParameters
             let (from, to, cursor) = (try Self.timeBound("from", query), try Self.timeBound("to", query), try Self.cursor(query))
             let entries = try await store.trail(subject: iin.rawValue, from: from, to: to, after: cursor, limit: Self.pageSize)
@@ -70,9 +74,7 @@ struct AuditRoutes: Sendable {
         routes.add(
             .get, "/v1/audit/entries/:index", policy: AccessPolicy(.role(.auditor), .role(.citizen)), disclosing: Disclosure(action: "audit.entry")
         ) { _, context, caller -> Response in
-            guard let text = context.parameters.get("index"), let index = Int(text), index >= 0 else {
-                throw Problem.badRequest("The path must hold a leaf index (a whole number from 0).")
-            }
+            let index = try Self.leafIndex.value(in: context)
             guard let entry = try await store.entry(index) else {
                 throw Problem.notFound("The log has no entry \(index) yet.")
             }

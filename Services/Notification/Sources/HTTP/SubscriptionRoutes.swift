@@ -72,13 +72,13 @@ struct SubscriptionRoutes: Sendable {
         }
         // The watch-list is a list of people: reading it back is a disclosure like any lookup.
         routes.add(.get, "/v1/subscriptions/:id", policy: agencies, disclosing: Disclosure(action: "subscription.read")) { _, context, caller -> Response in
-            let (id, agency) = (try Self.id(context), caller.principal.subject)
+            let (id, agency) = (try Self.subscriptionID.value(in: context), caller.principal.subject)
             guard let view = try await store.read({ try SubscriptionStore($0).find(id, agency: agency) }) else { throw Self.missing }
             caller.disclose((view.filter.iins ?? []).map(\.rawValue))
             return try JSONAnswer.response(try Self.object(view))
         }
         routes.add(.delete, "/v1/subscriptions/:id", policy: agencies) { _, context, caller -> Response in
-            let (id, agency) = (try Self.id(context), caller.principal.subject)
+            let (id, agency) = (try Self.subscriptionID.value(in: context), caller.principal.subject)
             let topics = self.topics
             let deleted = try await store.write { db in
                 guard try SubscriptionStore(db).delete(id, agency: agency) else { return false }
@@ -90,7 +90,7 @@ struct SubscriptionRoutes: Sendable {
             return Response(status: .noContent)
         }
         routes.add(.get, "/v1/subscriptions/:id/deliveries", policy: agencies) { request, context, caller -> Response in
-            let (id, agency) = (try Self.id(context), caller.principal.subject)
+            let (id, agency) = (try Self.subscriptionID.value(in: context), caller.principal.subject)
             let query = request.uri.queryParameters
             let status = query.get("status")
             if let status, !["pending", "retrying", "delivered", "dead"].contains(status) {
@@ -114,7 +114,7 @@ struct SubscriptionRoutes: Sendable {
         }
         routes.add(.post, "/v1/subscriptions/:id/replay", policy: agencies) { request, context, caller -> Response in
             struct Replay: Decodable { var since: String }
-            let (id, agency) = (try Self.id(context), caller.principal.subject)
+            let (id, agency) = (try Self.subscriptionID.value(in: context), caller.principal.subject)
             let replay = try await request.decode(as: Replay.self, context: context)
             guard let since = Timestamp(replay.since) else { throw Problem.badRequest("since must be an RFC 3339 timestamp, e.g. 2026-11-24T00:00:00Z") }
             try await admitReplay(of: id, agency: agency, since: since, now: Timestamp(.now).milliseconds)
@@ -180,10 +180,8 @@ struct SubscriptionRoutes: Sendable {
 
     static let missing = Problem.notFound("There is no such subscription of yours.")
 
-    static func id(_ context: RegistryRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), (1...100).contains(id.count) else { throw missing }
-        return id
-    }
+    /// A subscription's id (`:id`); one that cannot be an id is answered as one of another agency.
+    static let subscriptionID = PathParameter<String>("id", invalid: missing) { (1...100).contains($0.count) ? $0 : nil }
 
     static func object(_ value: some Encodable) throws -> [String: Any] {
         try JSONAnswer.plain(value) as? [String: Any] ?? [:]

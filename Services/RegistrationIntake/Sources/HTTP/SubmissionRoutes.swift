@@ -24,6 +24,8 @@ struct SubmissionRoutes: Sendable {
     /// Above this many unsent outbox rows, and with the broker away, new submissions get 503.
     let outboxLimit: Int
     let decoder = RegistryEventDecoder()
+    /// A submission's CloudEvent id (`:id`; its source is a query parameter).
+    static let submissionID = PathParameter<String>("id", invalid: .badRequest("The path does not hold a submission id.")) { $0 }
 
     /// The answer to a submission.
     struct Receipt: ResponseEncodable {
@@ -104,7 +106,8 @@ struct SubmissionRoutes: Sendable {
     }
 
     private func status(_ request: Request, context: RegistryRequestContext, caller: Caller) async throws -> SubmissionStatus {
-        guard let id = context.parameters.get("id"), let source = request.uri.queryParameters.get("source"), !source.isEmpty else {
+        let id = try Self.submissionID.value(in: context)
+        guard let source = request.uri.queryParameters.get("source"), !source.isEmpty else {
             throw Problem.badRequest("The query parameter 'source' (the submission's CloudEvent source) is required.")
         }
         guard caller.principal.mayUse(source: source) else { throw Self.otherSource(source) }
