@@ -10,22 +10,47 @@
 ///
 /// ``RegistryEventDecoder`` and ``RegistryEventEncoder`` turn messages into events and back.
 public struct CloudEvent<Data: Codable & Sendable>: Sendable {
-    /// `id`: unique per `source`; (`source`, `id`) is a submission's idempotency key.
-    public var id: String
-    /// `source`: the producer, e.g. `/egov/portal` or `/registry/intake`.
-    public var source: String
-    /// `type`: e.g. `kz.registry.registration.submitted.v1`.
-    public var type: String
-    /// `time`: when the event happened.
-    public var time: Timestamp?
-    /// `subject`: the IIN for person events, the RCA for address events.
-    public var subject: String?
-    /// `datacontenttype`: `application/json` for the registry's events.
-    public var dataContentType: String?
-    /// `traceparent` and `tracestate`: the trace of what caused the event, when it had one.
-    public var trace: EventTrace?
+    /// The context attributes; each is also read and set on the event itself (`event.id` is
+    /// `event.attributes.id`).
+    public var attributes: CloudEventAttributes
     /// `data`.
     public var data: Data
+
+    /// `id`: unique per `source`; (`source`, `id`) is a submission's idempotency key.
+    public var id: String {
+        get { attributes.id }
+        set { attributes.id = newValue }
+    }
+    /// `source`: the producer, e.g. `/egov/portal` or `/registry/intake`.
+    public var source: String {
+        get { attributes.source }
+        set { attributes.source = newValue }
+    }
+    /// `type`: e.g. `kz.registry.registration.submitted.v1`.
+    public var type: String {
+        get { attributes.type }
+        set { attributes.type = newValue }
+    }
+    /// `time`: when the event happened.
+    public var time: Timestamp? {
+        get { attributes.time }
+        set { attributes.time = newValue }
+    }
+    /// `subject`: the IIN for person events, the RCA for address events.
+    public var subject: String? {
+        get { attributes.subject }
+        set { attributes.subject = newValue }
+    }
+    /// `datacontenttype`: `application/json` for the registry's events.
+    public var dataContentType: String? {
+        get { attributes.dataContentType }
+        set { attributes.dataContentType = newValue }
+    }
+    /// `traceparent` and `tracestate`: the trace of what caused the event, when it had one.
+    public var trace: EventTrace? {
+        get { attributes.trace }
+        set { attributes.trace = newValue }
+    }
 
     /// `specversion`: always `1.0`.
     public var specVersion: String { CloudEventsContentType.specVersion }
@@ -44,20 +69,15 @@ public struct CloudEvent<Data: Codable & Sendable>: Sendable {
         id: String, source: String, type: String, time: Timestamp?, subject: String?,
         dataContentType: String? = CloudEventsContentType.dataJSON, data: Data, trace: EventTrace? = nil
     ) {
-        self.id = id
-        self.source = source
-        self.type = type
-        self.time = time
-        self.subject = subject
-        self.dataContentType = dataContentType
-        self.data = data
-        self.trace = trace
+        self.init(
+            attributes: CloudEventAttributes(id: id, source: source, type: type, time: time, subject: subject, dataContentType: dataContentType, trace: trace),
+            data: data)
     }
 
-    /// The envelope without `data`.
-    public var attributes: CloudEventAttributes {
-        CloudEventAttributes(
-            id: id, source: source, type: type, time: time, subject: subject, dataContentType: dataContentType, trace: trace)
+    /// An event with the given attributes and data.
+    public init(attributes: CloudEventAttributes, data: Data) {
+        self.attributes = attributes
+        self.data = data
     }
 }
 
@@ -102,14 +122,7 @@ extension CloudEvent: Codable {
 
     /// Completes decoding once the attributes are read and checked: decodes `data`.
     init(attributes: CloudEventAttributes, dataFrom container: KeyedDecodingContainer<CloudEventAttributes.CodingKeys>) throws {
-        id = attributes.id
-        source = attributes.source
-        type = attributes.type
-        time = attributes.time
-        subject = attributes.subject
-        dataContentType = attributes.dataContentType
-        trace = attributes.trace
-        data = try container.decode(Data.self, forKey: .data)
+        self.init(attributes: attributes, data: try container.decode(Data.self, forKey: .data))
     }
 
     /// Encodes the attributes, then `data`.
@@ -131,13 +144,6 @@ extension CloudEvent: JSONReadable where Data: JSONReadable {
         let (attributes, data) = try CloudEventAttributes.readEnvelope(&reader)
         if let registryData = Data.self as? any RegistryEventData.Type, attributes.type != registryData.eventType.rawValue { throw JSONReader.Miss() }
         try self.init(attributes: attributes, data: reader.read(data) { (r: inout JSONReader) throws(JSONReader.Miss) in try Data(json: &r) })
-    }
-
-    /// An event with the given attributes and data.
-    init(attributes: CloudEventAttributes, data: Data) {
-        self.init(
-            id: attributes.id, source: attributes.source, type: attributes.type, time: attributes.time, subject: attributes.subject,
-            dataContentType: attributes.dataContentType, data: data, trace: attributes.trace)
     }
 }
 
