@@ -7,7 +7,9 @@ import Foundation
 /// It stores the year, month and day as integers and never converts through a time zone, so a
 /// date read from the wire is the date written back. The wire's years are 0001-9999; arithmetic
 /// is exact (proleptic Gregorian). Its `Codable` form is the plain string `"2026-11-24"`.
-public struct CalendarDate: Hashable, Comparable, Sendable, TextCodable, CustomStringConvertible, LosslessStringConvertible {
+public struct CalendarDate: Hashable, Comparable, Sendable, TextCodable, TimeText, CustomStringConvertible, LosslessStringConvertible {
+    public static let textName = "date"
+
     /// The year (1-9999 for every date read from text).
     public let year: Int
     /// The month, 1-12.
@@ -15,18 +17,8 @@ public struct CalendarDate: Hashable, Comparable, Sendable, TextCodable, CustomS
     /// The day of the month, 1-31.
     public let day: Int
 
-    /// Why a string is not a `YYYY-MM-DD` date.
-    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
-        /// The text that was read.
-        public let text: String
-
-        /// Creates the error for a rejected text.
-        public init(text: String) {
-            self.text = text
-        }
-        /// `"invalid date '2026-13-01'"`.
-        public var description: String { "invalid date '\(text)'" }
-    }
+    /// Why a string is not a `YYYY-MM-DD` date (`"invalid date '2026-13-01'"`).
+    public typealias ParseError = TimeParseError<CalendarDate>
 
     /// Creates a date if the year (1-9999), month and day form a real day.
     public init?(year: Int, month: Int, day: Int) {

@@ -9,24 +9,16 @@ import Foundation
 /// digits (nanosecond precision is kept; further digits are truncated). Encoding always writes
 /// UTC with `Z`, and fractional seconds only when they are not zero, with trailing zeros
 /// removed: `2026-11-24T10:15:30Z`, `2026-11-24T10:15:30.25Z`. Leap seconds (`:60`) are refused.
-public struct Timestamp: Hashable, Comparable, Sendable, TextCodable, CustomStringConvertible, LosslessStringConvertible {
+public struct Timestamp: Hashable, Comparable, Sendable, TextCodable, TimeText, CustomStringConvertible, LosslessStringConvertible {
+    public static let textName = "timestamp"
+
     /// Whole seconds since 1970-01-01T00:00:00Z.
     public let secondsSince1970: Int64
     /// Nanoseconds within the second, 0-999 999 999.
     public let nanoseconds: Int32
 
-    /// Why a string is not an RFC 3339 timestamp.
-    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
-        /// The text that was read.
-        public let text: String
-
-        /// Creates the error for a rejected text.
-        public init(text: String) {
-            self.text = text
-        }
-        /// `"invalid timestamp '2026-11-24 10:15'"`.
-        public var description: String { "invalid timestamp '\(text)'" }
-    }
+    /// Why a string is not an RFC 3339 timestamp (`"invalid timestamp '2026-11-24 10:15'"`).
+    public typealias ParseError = TimeParseError<Timestamp>
 
     /// Creates the instant `secondsSince1970` seconds plus `nanoseconds` after the epoch.
     /// - Parameters:

@@ -9,11 +9,8 @@ import RegistrySchema
 public struct AddressCatalog {
     /// The connection, inside the caller's transaction or read.
     public let db: Database
-    // One coder pair for the process: an instance is made per use, often per message.
-    private var encoder: SortedJSONEncoder { Self.encoder }
-    private var decoder: JSONDecoder { Self.decoder }
-    private static let encoder = SortedJSONEncoder()
-    private static let decoder = JSONDecoder()
+    private var encoder: SortedJSONEncoder { StoredJSON.encoder }
+    private var decoder: JSONDecoder { StoredJSON.decoder }
 
     /// Access through `db`.
     public init(_ db: Database) {

@@ -8,10 +8,8 @@ import ServiceRuntime
 /// address-index's table access (prepared statements, one JSON coder pair for the process).
 struct IndexStore {
     let db: Database
-    private var encoder: SortedJSONEncoder { Self.encoder }
-    private var decoder: JSONDecoder { Self.decoder }
-    private static let encoder = SortedJSONEncoder()
-    private static let decoder = JSONDecoder()
+    private var encoder: SortedJSONEncoder { StoredJSON.encoder }
+    private var decoder: JSONDecoder { StoredJSON.decoder }
 
     init(_ db: Database) {
         self.db = db

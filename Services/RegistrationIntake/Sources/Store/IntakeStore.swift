@@ -9,12 +9,8 @@ import ServiceRuntime
 /// coder pair serves the process. Public for the reads `registryctl` makes of a store copy.
 public struct IntakeStore {
     let db: Database
-    private var encoder: SortedJSONEncoder { Self.encoder }
-    private var decoder: JSONDecoder { Self.decoder }
-    /// Sorted keys: the same reasons are the same bytes in every process (JSONEncoder's key
-    /// order otherwise follows a per-process hash seed).
-    private static let encoder = SortedJSONEncoder()
-    private static let decoder = JSONDecoder()
+    private var encoder: SortedJSONEncoder { StoredJSON.encoder }
+    private var decoder: JSONDecoder { StoredJSON.decoder }
 
     /// Reads and writes inside `db`'s current transaction.
     public init(_ db: Database) {
