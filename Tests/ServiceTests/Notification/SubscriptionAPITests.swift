@@ -185,7 +185,7 @@ import TestSupport
         #expect(routed[ids["alerts"]!] == ["alert-1"])
         // The watch-list is found through its index, not by reading the list.
         let plan = try await application.environment.store.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + EventRouter.watchersSQL, arguments: [watched[0].rawValue, 0]).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SubscriptionStore.watchersSQL, arguments: [watched[0].rawValue, 0]).map { $0["detail"] as String }
         }
         print("watch-list lookup plan: \(plan)")
         #expect(plan.allSatisfy { !$0.hasPrefix("SCAN") }, "\(plan)")

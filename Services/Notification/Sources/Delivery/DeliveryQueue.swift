@@ -79,6 +79,11 @@ struct DeliveryQueue {
         }
     }
 
+    /// Cancels the waiting (pending or retrying) deliveries of `subscription` (it was deleted).
+    func cancelWaiting(subscription: String) throws {
+        try db.execute(sql: "UPDATE delivery SET status = 'cancelled' WHERE subscription_id = ? AND status IN ('pending', 'retrying')", arguments: [subscription])
+    }
+
     /// The offset of the earliest event read from `partition` whose delivery is not finished.
     func firstUnfinishedOffset(of partition: KafkaTopicPartition) throws -> Int64? {
         try Int64.fetchOne(db, sql: """

@@ -5,8 +5,10 @@ import GRDB
 import RegistrySchema
 import ServiceRuntime
 
-/// Turns an event into deliveries, inside the caller's transaction. An event id already routed
-/// (a re-sent message) is ignored, so each subscription gets one delivery per event (docs/architecture.md §6).
+/// Turns an event into deliveries, inside the caller's transaction: the store of events and of
+/// the deliveries queued for them (``SubscriptionStore`` says which subscriptions want an event).
+/// An event id already routed (a re-sent message) is ignored, so each subscription gets one
+/// delivery per event (docs/architecture.md §6).
 ///
 /// Every instance stores every event (for replays); deliveries are queued only by the instance
 /// that owns the event's partition (``DeliveryOwnership``), from where the last owner's
@@ -66,7 +68,8 @@ struct EventRouter {
 
     /// Queues the deliveries of a stored event for the subscriptions that want it.
     private func queue(seq: Int64, time: Int64, facts: EventFacts, orderKey: String, channel: String?, source: Source?, now: Int64) throws -> [String] {
-        let targets = try channel.map { try channelTargets($0, createdBy: time) } ?? subscribers(facts, createdBy: time)
+        let subscriptions = SubscriptionStore(db)
+        let targets = try channel.map { try subscriptions.isOn(channel: $0, createdBy: time) ? [$0] : [] } ?? subscriptions.subscribers(facts, createdBy: time)
         let insert = try db.cachedStatement(sql: """
             \(Self.insertDeliverySQL)
             ON CONFLICT (subscription_id, event_seq) DO NOTHING
@@ -113,41 +116,6 @@ struct EventRouter {
             kind: kind, change: (event["change"] as String?).flatMap(AddressChangeKind.init(rawValue:)), katos: katos, iin: iin.flatMap(IIN.init(rawValue:)))
     }
 
-    /// The channel, if it is on and was switched on at or before `createdBy`.
-    func channelTargets(_ channel: String, createdBy: Int64) throws -> [String] {
-        let on = try Bool.fetchOne(db, sql: "SELECT 1 FROM subscription WHERE id = ? AND deleted = 0 AND created_ms <= ?", arguments: [channel, createdBy]) ?? false
-        return on ? [channel] : []
-    }
-
-    /// How subscriptions watching an IIN are found: through the watch-list's primary key.
-    static let watchersSQL = """
-        SELECT s.id, s.changes, s.kato_prefixes, s.watches_iins, s.alerts FROM subscription_iin w JOIN subscription s ON s.id = w.subscription_id
-        WHERE w.iin = ? AND s.deleted = 0 AND s.created_ms <= ?
-        """
-
-    /// The live agency subscriptions, created at or before `createdBy`, whose filter passes.
-    /// Watch-lists are found through the IIN index (no scan of any list).
-    func subscribers(_ facts: EventFacts, createdBy: Int64) throws -> [String] {
-        var found: [String] = []
-        let open = try db.cachedStatement(sql: """
-            SELECT id, changes, kato_prefixes, watches_iins, alerts FROM subscription
-            WHERE deleted = 0 AND agency != '' AND created_ms <= ? AND (watches_iins = 0 OR ?)
-            """)
-        for row in try Row.fetchAll(open, arguments: [createdBy, facts.kind == .alert]) {
-            if Self.filter(row).matches(facts, watched: false) { found.append(row["id"]) }
-        }
-        guard facts.kind == .change, let iin = facts.iin else { return found }
-        let watching = try db.cachedStatement(sql: Self.watchersSQL)
-        for row in try Row.fetchAll(watching, arguments: [iin, createdBy]) {
-            if Self.filter(row).matches(facts, watched: true) { found.append(row["id"]) }
-        }
-        return found
-    }
-
-    static func filter(_ row: Row) -> StoredFilter {
-        StoredFilter(changes: row["changes"], katoPrefixes: row["kato_prefixes"], watchesIINs: row["watches_iins"], alerts: row["alerts"])
-    }
-
     /// Queues again every stored event from `since` on that `subscription`'s filter passes
     /// (whatever its creation time): new deliveries for events it never had, and finished ones
     /// (`delivered`, `dead`) back to `pending` with a fresh schedule. Waiting ones stay as they are.
@@ -160,10 +128,8 @@ struct EventRouter {
     func replay(
         subscription: String, since: Timestamp, after: Int64, chunk: Int = 5_000, owned: ((String, Int32) -> Bool)? = nil, now: Int64
     ) throws -> (queued: Int, people: [String], lastSeq: Int64?, elsewhere: Int) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, changes, kato_prefixes, watches_iins, alerts FROM subscription WHERE id = ?", arguments: [subscription]) else { return (0, [], nil, 0) }
-        let filter = Self.filter(row)
-        let watchList = filter.watchesIINs
-            ? Set(try String.fetchAll(db, sql: "SELECT iin FROM subscription_iin WHERE subscription_id = ?", arguments: [subscription])) : []
+        guard let subscribed = try SubscriptionStore(db).filterAndWatchList(subscription) else { return (0, [], nil, 0) }
+        let (filter, watchList) = subscribed
         let queue = try db.cachedStatement(sql: """
             \(Self.insertDeliverySQL)
             ON CONFLICT (subscription_id, event_seq) DO UPDATE SET status = 'pending', round_attempts = 0, next_attempt_ms = excluded.next_attempt_ms

@@ -61,19 +61,19 @@ struct QueuedDisclosures {
     ///   - purpose: Overrides the subscription's purpose (a replay states its own).
     func events(in db: Database, service: String, purpose override: String? = nil, at time: Timestamp) throws -> [AccessLogged] {
         var events: [AccessLogged] = []
-        let statement = try db.cachedStatement(sql: "SELECT agency, org, purpose, receiver FROM subscription WHERE id = ?")
+        let subscriptions = SubscriptionStore(db)
         for key in order {
-            guard let row = try Row.fetchOne(statement, arguments: [key.subscription]) else { continue }
+            guard let recipient = try subscriptions.recipient(key.subscription) else { continue }
             let actor: AccessActor
             let purpose: String?
             let path: String
             if key.kind == .ownerAlert {
-                actor = AccessActor(sub: Self.ownerAlertGateway, role: "gateway", org: row["receiver"])
+                actor = AccessActor(sub: Self.ownerAlertGateway, role: "gateway", org: recipient.receiver)
                 purpose = Self.ownerAlertPurpose
                 path = "/owner-alerts"
             } else {
-                actor = AccessActor(sub: row["agency"], role: Role.agency.rawValue, org: row["org"])
-                purpose = override ?? row["purpose"]
+                actor = AccessActor(sub: recipient.agency, role: Role.agency.rawValue, org: recipient.org)
+                purpose = override ?? recipient.purpose
                 path = "/v1/subscriptions/\(key.subscription)" + (key.kind == .replay ? "/replay" : "")
             }
             let people = subjects[key] ?? []

@@ -69,16 +69,7 @@ enum SubscriptionChangelog {
 
     /// The message that replicates subscription `id` as the store now holds it.
     static func message(subscription id: String, in db: Database, topics: TopicNames) throws -> KafkaProducerMessage {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM subscription WHERE id = ?", arguments: [id]) else {
-            return try message(Record(subscription: StoredSubscription(id: id, deleted: true)), key: id, topics: topics)
-        }
-        let deleted: Bool = row["deleted"]
-        let iins = deleted ? [] : try String.fetchAll(db, sql: "SELECT iin FROM subscription_iin WHERE subscription_id = ? ORDER BY iin", arguments: [id])
-        let stored = StoredSubscription(
-            id: id, deleted: deleted, agency: row["agency"], createdMs: row["created_ms"], changes: row["changes"], katoPrefixes: row["kato_prefixes"],
-            watchesIINs: row["watches_iins"], iins: iins, alerts: row["alerts"], url: row["url"], receiver: row["receiver"], secret: row["secret"],
-            org: row["org"], purpose: row["purpose"])
-        return try message(Record(subscription: stored), key: id, topics: topics)
+        try message(Record(subscription: try SubscriptionStore(db).replicated(id)), key: id, topics: topics)
     }
 
     /// The message of a replay request.
@@ -93,35 +84,6 @@ enum SubscriptionChangelog {
     /// Decodes a message's value.
     static func record(_ value: [UInt8]) throws -> Record {
         try decoder.decode(Record.self, from: Data(value))
-    }
-
-    /// Makes the store hold `stored` (a subscription this instance wrote itself is left as it is).
-    static func apply(_ stored: StoredSubscription, in db: Database) throws {
-        let local = try Row.fetchOne(db, sql: "SELECT deleted, url, secret FROM subscription WHERE id = ?", arguments: [stored.id])
-        if stored.deleted {
-            guard let local, !(local["deleted"] as Bool) else { return }
-            try db.execute(sql: "UPDATE subscription SET deleted = 1 WHERE id = ?", arguments: [stored.id])
-            try db.execute(sql: "DELETE FROM subscription_iin WHERE subscription_id = ?", arguments: [stored.id])
-            try db.execute(sql: "UPDATE delivery SET status = 'cancelled' WHERE subscription_id = ? AND status IN ('pending', 'retrying')", arguments: [stored.id])
-            return
-        }
-        if let local, !(local["deleted"] as Bool), local["url"] == stored.url, local["secret"] as Data? == stored.secret { return }
-        guard let agency = stored.agency, let created = stored.createdMs, let url = stored.url, let receiver = stored.receiver, let secret = stored.secret else { return }
-        try db.execute(
-            sql: """
-                INSERT INTO subscription (id, agency, created_ms, changes, kato_prefixes, watches_iins, iin_count, alerts, url, receiver, secret, org, purpose, deleted)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-                ON CONFLICT (id) DO UPDATE SET agency = excluded.agency, created_ms = excluded.created_ms, changes = excluded.changes,
-                    kato_prefixes = excluded.kato_prefixes, watches_iins = excluded.watches_iins, iin_count = excluded.iin_count, alerts = excluded.alerts,
-                    url = excluded.url, receiver = excluded.receiver, secret = excluded.secret, org = excluded.org, purpose = excluded.purpose, deleted = 0
-                """,
-            arguments: [
-                stored.id, agency, created, stored.changes, stored.katoPrefixes, stored.watchesIINs ?? false, stored.iins?.count ?? 0, stored.alerts ?? false,
-                url, receiver, secret, stored.org, stored.purpose,
-            ])
-        try db.execute(sql: "DELETE FROM subscription_iin WHERE subscription_id = ?", arguments: [stored.id])
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO subscription_iin (iin, subscription_id) VALUES (?, ?)")
-        for iin in stored.iins ?? [] { try insert.execute(arguments: [iin, stored.id]) }
     }
 }
 
@@ -144,7 +106,7 @@ struct SubscriptionReplica: BatchProcessor {
                 continue
             }
             if let stored = record.subscription, stored.id != SubscriptionStore.ownerAlertChannel {
-                try SubscriptionChangelog.apply(stored, in: transaction.db)
+                try SubscriptionStore(transaction.db).replicate(stored)
             }
             if let replay = record.replay, replay.origin != SubscriptionChangelog.instance,
                 now.milliseconds - replay.requestedMs < SubscriptionChangelog.replayValidity

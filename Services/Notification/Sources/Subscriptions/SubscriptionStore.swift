@@ -1,4 +1,5 @@
-// Subscriptions in the store: created, listed, read and deleted per agency.
+// Subscriptions in the store: created, listed, read and deleted per agency; matched to events;
+// replicated between instances.
 
 import Foundation
 import GRDB
@@ -93,9 +94,14 @@ struct SubscriptionStore {
         guard !agency.isEmpty else { return false }
         try db.execute(sql: "UPDATE subscription SET deleted = 1 WHERE id = ? AND agency = ? AND deleted = 0", arguments: [id, agency])
         guard db.changesCount > 0 else { return false }
-        try db.execute(sql: "DELETE FROM subscription_iin WHERE subscription_id = ?", arguments: [id])
-        try db.execute(sql: "UPDATE delivery SET status = 'cancelled' WHERE subscription_id = ? AND status IN ('pending', 'retrying')", arguments: [id])
+        try forgetDeleted(id)
         return true
+    }
+
+    /// After `id` was marked deleted: its watch-list goes, its waiting deliveries are cancelled.
+    private func forgetDeleted(_ id: String) throws {
+        try db.execute(sql: "DELETE FROM subscription_iin WHERE subscription_id = ?", arguments: [id])
+        try DeliveryQueue(db).cancelWaiting(subscription: id)
     }
 
     /// How many live subscriptions `agency` has, and how many IINs their watch-lists hold.
@@ -125,7 +131,7 @@ struct SubscriptionStore {
 
     private func view(_ row: Row, withIINs: Bool) throws -> SubscriptionView {
         let id: String = row["id"]
-        let stored = StoredFilter(changes: row["changes"], katoPrefixes: row["kato_prefixes"], watchesIINs: row["watches_iins"], alerts: row["alerts"])
+        let stored = Self.filter(row)
         var filter = SubscriptionFilter(
             changes: stored.changes.map { Array($0).sorted { $0.rawValue < $1.rawValue } }, katoPrefixes: stored.katoPrefixes, iins: nil,
             alerts: stored.alerts)
@@ -135,6 +141,117 @@ struct SubscriptionStore {
         return SubscriptionView(
             id: id, createdAt: Timestamp(milliseconds: row["created_ms"]), filter: filter,
             iinCount: stored.watchesIINs ? row["iin_count"] : nil, delivery: .init(url: row["url"]))
+    }
+
+    /// The filter of a row that has the columns changes, kato_prefixes, watches_iins and alerts.
+    private static func filter(_ row: Row) -> StoredFilter {
+        StoredFilter(changes: row["changes"], katoPrefixes: row["kato_prefixes"], watchesIINs: row["watches_iins"], alerts: row["alerts"])
+    }
+
+    // Routing: which subscriptions an event goes to (``EventRouter``).
+
+    /// Whether `channel` is on and was switched on at or before `createdBy` (ms).
+    func isOn(channel: String, createdBy: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM subscription WHERE id = ? AND deleted = 0 AND created_ms <= ?", arguments: [channel, createdBy]) ?? false
+    }
+
+    /// How subscriptions watching an IIN are found: through the watch-list's primary key.
+    static let watchersSQL = """
+        SELECT s.id, s.changes, s.kato_prefixes, s.watches_iins, s.alerts FROM subscription_iin w JOIN subscription s ON s.id = w.subscription_id
+        WHERE w.iin = ? AND s.deleted = 0 AND s.created_ms <= ?
+        """
+
+    /// The live agency subscriptions, created at or before `createdBy` (ms), whose filter passes.
+    /// Watch-lists are found through the IIN index (no scan of any list).
+    func subscribers(_ facts: EventFacts, createdBy: Int64) throws -> [String] {
+        var found: [String] = []
+        let open = try db.cachedStatement(sql: """
+            SELECT id, changes, kato_prefixes, watches_iins, alerts FROM subscription
+            WHERE deleted = 0 AND agency != '' AND created_ms <= ? AND (watches_iins = 0 OR ?)
+            """)
+        for row in try Row.fetchAll(open, arguments: [createdBy, facts.kind == .alert]) {
+            if Self.filter(row).matches(facts, watched: false) { found.append(row["id"]) }
+        }
+        guard facts.kind == .change, let iin = facts.iin else { return found }
+        let watching = try db.cachedStatement(sql: Self.watchersSQL)
+        for row in try Row.fetchAll(watching, arguments: [iin, createdBy]) {
+            if Self.filter(row).matches(facts, watched: true) { found.append(row["id"]) }
+        }
+        return found
+    }
+
+    /// Subscription `id`'s filter and watch-list (empty unless it watches IINs), deleted or not;
+    /// `nil` when there is no such subscription.
+    func filterAndWatchList(_ id: String) throws -> (filter: StoredFilter, watchList: Set<String>)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT changes, kato_prefixes, watches_iins, alerts FROM subscription WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        let filter = Self.filter(row)
+        let watchList = filter.watchesIINs ? Set(try String.fetchAll(db, sql: "SELECT iin FROM subscription_iin WHERE subscription_id = ?", arguments: [id])) : []
+        return (filter, watchList)
+    }
+
+    /// Who deliveries to a subscription are disclosed to (``QueuedDisclosures``).
+    struct Recipient {
+        /// The agency's token `sub` (empty for the owner-alert channel).
+        var agency: String
+        var org: String?
+        /// The subscription's `X-Purpose`.
+        var purpose: String?
+        /// The receiver's host.
+        var receiver: String?
+    }
+
+    /// The recipient of subscription `id`'s deliveries, deleted or not; `nil` when there is none.
+    func recipient(_ id: String) throws -> Recipient? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT agency, org, purpose, receiver FROM subscription WHERE id = ?"), arguments: [id]).map {
+            Recipient(agency: $0["agency"], org: $0["org"], purpose: $0["purpose"], receiver: $0["receiver"])
+        }
+    }
+
+    // Replication through the changelog (``SubscriptionChangelog``).
+
+    /// Subscription `id` with its watch-list as the store holds it; a deleted one (also one the
+    /// store never had) as `deleted` only.
+    func replicated(_ id: String) throws -> SubscriptionChangelog.StoredSubscription {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM subscription WHERE id = ?", arguments: [id]) else {
+            return SubscriptionChangelog.StoredSubscription(id: id, deleted: true)
+        }
+        let deleted: Bool = row["deleted"]
+        let iins = deleted ? [] : try String.fetchAll(db, sql: "SELECT iin FROM subscription_iin WHERE subscription_id = ? ORDER BY iin", arguments: [id])
+        return SubscriptionChangelog.StoredSubscription(
+            id: id, deleted: deleted, agency: row["agency"], createdMs: row["created_ms"], changes: row["changes"], katoPrefixes: row["kato_prefixes"],
+            watchesIINs: row["watches_iins"], iins: iins, alerts: row["alerts"], url: row["url"], receiver: row["receiver"], secret: row["secret"],
+            org: row["org"], purpose: row["purpose"])
+    }
+
+    /// Makes the store hold `stored` as another instance replicated it (a subscription this
+    /// instance wrote itself is left as it is).
+    func replicate(_ stored: SubscriptionChangelog.StoredSubscription) throws {
+        let local = try Row.fetchOne(db, sql: "SELECT deleted, url, secret FROM subscription WHERE id = ?", arguments: [stored.id])
+        if stored.deleted {
+            guard let local, !(local["deleted"] as Bool) else { return }
+            try db.execute(sql: "UPDATE subscription SET deleted = 1 WHERE id = ?", arguments: [stored.id])
+            try forgetDeleted(stored.id)
+            return
+        }
+        if let local, !(local["deleted"] as Bool), local["url"] == stored.url, local["secret"] as Data? == stored.secret { return }
+        guard let agency = stored.agency, let created = stored.createdMs, let url = stored.url, let receiver = stored.receiver, let secret = stored.secret else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO subscription (id, agency, created_ms, changes, kato_prefixes, watches_iins, iin_count, alerts, url, receiver, secret, org, purpose, deleted)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                ON CONFLICT (id) DO UPDATE SET agency = excluded.agency, created_ms = excluded.created_ms, changes = excluded.changes,
+                    kato_prefixes = excluded.kato_prefixes, watches_iins = excluded.watches_iins, iin_count = excluded.iin_count, alerts = excluded.alerts,
+                    url = excluded.url, receiver = excluded.receiver, secret = excluded.secret, org = excluded.org, purpose = excluded.purpose, deleted = 0
+                """,
+            arguments: [
+                stored.id, agency, created, stored.changes, stored.katoPrefixes, stored.watchesIINs ?? false, stored.iins?.count ?? 0, stored.alerts ?? false,
+                url, receiver, secret, stored.org, stored.purpose,
+            ])
+        try db.execute(sql: "DELETE FROM subscription_iin WHERE subscription_id = ?", arguments: [stored.id])
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO subscription_iin (iin, subscription_id) VALUES (?, ?)")
+        for iin in stored.iins ?? [] { try insert.execute(arguments: [iin, stored.id]) }
     }
 }
 
