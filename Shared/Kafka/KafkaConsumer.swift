@@ -189,6 +189,14 @@ public final class KafkaConsumer: Sendable {
         try await client.offload { try $0.commit(entries, waiting: true) }
     }
 
+    /// Each partition's high watermark as the last fetch response reported it (librdkafka keeps
+    /// it from every response; no request is made). Partitions without one yet are left out.
+    public func fetchedHighWatermarks(_ partitions: some Sequence<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64] {
+        var marks: [KafkaTopicPartition: Int64] = [:]
+        for partition in partitions { marks[partition] = client.lastFetchedHighWatermark(partition) }
+        return marks
+    }
+
     /// Asks the broker for a partition's watermarks.
     public func watermarks(of partition: KafkaTopicPartition, timeout: Duration = .seconds(5)) async throws -> KafkaWatermarks {
         try await client.offload { try $0.watermarks(partition, timeout: timeout) }

@@ -314,12 +314,18 @@ final class RDKafkaClient: @unchecked Sendable {
     func lastFetchedHighWatermarks(_ partitions: Set<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64]? {
         var marks: [KafkaTopicPartition: Int64] = [:]
         for tp in partitions {
-            var low: Int64 = 0
-            var high: Int64 = 0
-            guard rd_kafka_get_watermark_offsets(handle, tp.topic, tp.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+            guard let high = lastFetchedHighWatermark(tp) else { return nil }
             marks[tp] = high
         }
         return marks
+    }
+
+    /// One partition's high watermark as the last fetch response reported it, or `nil`.
+    func lastFetchedHighWatermark(_ tp: KafkaTopicPartition) -> Int64? {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        guard rd_kafka_get_watermark_offsets(handle, tp.topic, tp.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return high
     }
 
     /// Each partition's latest offset, from one ListOffsets request per leader (not one per

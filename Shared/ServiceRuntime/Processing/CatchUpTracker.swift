@@ -10,6 +10,11 @@ import Synchronization
 /// - **Readiness:** every partition assigned now has been read to its end since it was
 ///   (last) assigned. An instance that has just joined, or is restoring after a rebalance, is
 ///   not ready: a load balancer sends it no lookups it would answer from behind.
+/// - **Read to its end** means: librdkafka reported the end (a fetch found nothing more), or the
+///   engine applied past the end the partition had when its first messages since the assignment
+///   were fetched (as Kafka Streams restores a store up to the changelog's end taken at the
+///   start). The second matters under steady traffic: an instance that keeps pace but started
+///   behind may never see a fetch come back empty, and would never be ready.
 /// - **Caught up once:** every partition of the topics (not only those assigned now: after a
 ///   crash the group may still hold the dead member's share for a while) has been read to its
 ///   end once; then it logs so and opens its ``CatchUpGate``.
@@ -21,6 +26,9 @@ final class CatchUpTracker: Sendable {
         var readToEnd: Set<KafkaTopicPartition> = []
         /// Partitions read to their end since they were (last) assigned.
         var readToEndSinceAssigned: Set<KafkaTopicPartition> = []
+        /// Of the partitions not yet read to their end since assigned: their end when their first
+        /// messages since the assignment were fetched.
+        var targets: [KafkaTopicPartition: Int64] = [:]
         var caughtUpOnce = false
     }
     private let state = Mutex(State())
@@ -37,7 +45,10 @@ final class CatchUpTracker: Sendable {
 
     /// `partitions` were (re)assigned: they must be read to their end again before readiness.
     func assigned(_ partitions: [KafkaTopicPartition]) {
-        state.withLock { $0.readToEndSinceAssigned.subtract(partitions) }
+        state.withLock { state in
+            state.readToEndSinceAssigned.subtract(partitions)
+            for partition in partitions { state.targets[partition] = nil }
+        }
     }
 
     /// Whether every partition of `assignment` has been read to its end since it was assigned.
@@ -58,11 +69,34 @@ final class CatchUpTracker: Sendable {
         }
     }
 
+    /// A batch was applied up to `next` (each partition's next offset). Counts as read to the end
+    /// the partitions that passed their target; gives a target to those that have none yet, from
+    /// `fetchedEnds` (each partition's end as the last fetch reported it, asked only for these).
+    func applied(
+        _ next: [KafkaTopicPartition: Int64], fetchedEnds: (Set<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64],
+        assignment: Set<KafkaTopicPartition>, applied: Int
+    ) {
+        let untargeted = state.withLock { state in
+            Set(next.keys.filter { !state.readToEndSinceAssigned.contains($0) && state.targets[$0] == nil })
+        }
+        let ends = untargeted.isEmpty ? [:] : fetchedEnds(untargeted)
+        let passed = state.withLock { state -> [KafkaTopicPartition] in
+            for (partition, end) in ends where state.targets[partition] == nil { state.targets[partition] = end }
+            return next.compactMap { partition, offset in
+                guard !state.readToEndSinceAssigned.contains(partition), let target = state.targets[partition], offset >= target else { return nil }
+                state.targets[partition] = nil
+                return partition
+            }
+        }
+        reached(passed, assignment: assignment, applied: applied)
+    }
+
     /// `partitions` were read to their end (`applied`: messages applied since start, for the log).
     func reached(_ partitions: [KafkaTopicPartition], assignment: Set<KafkaTopicPartition>, applied: Int) {
         guard !partitions.isEmpty else { return }
         let firstTime = state.withLock { state -> Bool in
             state.readToEndSinceAssigned.formUnion(partitions)
+            for partition in partitions { state.targets[partition] = nil }
             guard !state.caughtUpOnce else { return false }
             state.readToEnd.formUnion(partitions)
             let expected = state.allPartitions.isEmpty ? assignment : state.allPartitions

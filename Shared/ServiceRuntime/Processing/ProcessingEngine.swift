@@ -198,6 +198,7 @@ public final class ProcessingEngine: Service, Sendable {
                     let next = BatchApplier.lastOffsets(batch.messages).mapValues { $0 + 1 }
                     applied.advance(next)
                     lag?.batchApplied(next)
+                    catchUp.applied(next, fetchedEnds: consumer.fetchedHighWatermarks, assignment: consumer.assignment, applied: progress.total)
                 }
                 if !batch.endOffsets.isEmpty { await recordEnds(batch.endOffsets) }
                 catchUp.reached(batch.reachedEnd, assignment: consumer.assignment, applied: progress.total)

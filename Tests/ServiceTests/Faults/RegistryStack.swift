@@ -111,7 +111,9 @@ final class RegistryStack: @unchecked Sendable {
         } catch {
             let readiness = await httpGet(url(service, instance: instance) + "/health/ready")?.body ?? "no answer"
             let lines = output(service, instance: instance).split(separator: "\n").suffix(80)
-            print("---- \(Self.name(service, instance)) not ready (\(readiness)):\n\(lines.joined(separator: "\n"))")
+            let process = children[Self.name(service, instance)]?.process
+            let state = process.map { $0.isRunning ? "running, pid \($0.processIdentifier)" : "exited with status \($0.terminationStatus)" } ?? "not started"
+            print("---- \(Self.name(service, instance)) not ready (\(readiness); process \(state)):\n\(lines.joined(separator: "\n"))")
             // A member that keeps its group from assigning shows it in its own output.
             for other in instanceNumbers(service) where other != instance {
                 let theirs = output(service, instance: other).split(separator: "\n").suffix(40)
