@@ -224,9 +224,9 @@ public final class ProcessingEngine: Service, Sendable {
         }
     }
 
-    /// Takes over assigned partitions (``PartitionHandover``): registers their producers (fencing
-    /// the previous owner), has the service restore their state, and starts each at the group's
-    /// committed offset, which becomes the stored one. Retries every second until it succeeds (the
+    /// Takes over assigned partitions (``PartitionHandover``): starts each at the group's committed
+    /// offset, which becomes the stored one, registers their producers (fencing the previous
+    /// owner) and has the service restore their state. Retries every second until it succeeds (the
     /// broker may be away) or the service stops; runs on the consumer's poll thread, inside the
     /// rebalance.
     private func takeOver(_ partitions: [KafkaTopicPartition], _ handover: PartitionHandover) throws -> [KafkaTopicPartition: KafkaStartOffset] {
@@ -235,6 +235,15 @@ public final class ProcessingEngine: Service, Sendable {
             do {
                 guard let consumer = state.withLock({ $0.consumer }) else { throw CancellationError() }
                 let committed = try consumer.committedOffsets(partitions)
+                // The stored offsets first: from the moment the partitions' producers are registered,
+                // the relay commits the stored offset as where publishing got to (when nothing of the
+                // partition waits in the outbox), and the one stored now may be this instance's own
+                // from an earlier ownership, beyond decisions it took back when it lost the partition.
+                // Committed, it would make the next owner skip those submissions (ScaleTests lost 29).
+                // A member that only holds partitions applies nothing: its offsets are not stored.
+                if configuration.fetchesMessages {
+                    try store.pool.write { db in try ConsumerOffsets.reset(partitions, to: committed, in: db) }
+                }
                 if handover.acquiresOwnership, let ownership {
                     let topic = ownership.inputTopic
                     if ownership.partitionCount == nil {
@@ -247,10 +256,6 @@ public final class ProcessingEngine: Service, Sendable {
                         committed: Dictionary(uniqueKeysWithValues: owned.compactMap { p in committed[p].map { (p.partition, $0) } }))
                 }
                 try handover.keeper?.restore(Set(partitions), committed: committed)
-                // A member that only holds partitions applies nothing: its offsets are not stored.
-                if configuration.fetchesMessages {
-                    try store.pool.write { db in try ConsumerOffsets.reset(partitions, to: committed, in: db) }
-                }
                 if !partitions.isEmpty {
                     logger.info("took over partitions", metadata: ["partitions": "\(partitions.sorted().map(\.description).joined(separator: ","))"])
                 }
