@@ -47,7 +47,7 @@ import TestSupport
         try await waitUntil("fetching stopped", timeout: .seconds(15)) { consumer.isFetchDormant }
 
         _ = try await producer.send(messages(topic, 30..<33))
-        try await waitUntil("3 messages sent to a dormant consumer taken", timeout: .seconds(10)) { taken.count >= 33 }
+        try await waitUntil("3 messages sent to a dormant consumer taken", timeout: .seconds(30)) { taken.count >= 33 }
         try await waitUntil("fetching stopped again", timeout: .seconds(15)) { consumer.isFetchDormant }
 
         var configuration = KafkaProducerConfiguration(client: try TestBroker.clientConfiguration("dormancy-txn"))
@@ -55,7 +55,7 @@ import TestSupport
         let transactional = try KafkaProducer(configuration: configuration, logger: TestLogger.quiet)
         try await transactional.initTransactions()
         let reports = try await transactional.publishInTransaction([KafkaProducerMessage(topic: topic, key: "key-0", value: Array("txn".utf8))])
-        try await waitUntil("a message of a transaction taken", timeout: .seconds(10)) { taken.count >= 34 }
+        try await waitUntil("a message of a transaction taken", timeout: .seconds(30)) { taken.count >= 34 }
         try await waitUntil("fetching stopped after the transaction", timeout: .seconds(15)) { consumer.isFetchDormant }
         #expect(reports.count == 1)
         #expect(taken.count == 34)

@@ -22,10 +22,7 @@ private struct RecordingProcessor: BatchProcessor {
     /// retrying an asynchronous commit after an outage) would leave the partition looking behind
     /// for good: the engine reads the group's offsets back and commits its own again.
     @Test func anOlderCommitLandingLastIsPutRightByTheEngine() async throws {
-        let topics = TopicNames(prefix: TestBroker.uniqueName("late-commit") + ".")
-        let input = topics.name(for: .registrationSubmitted)
-        try await TestBroker.createTopics([input, topics.name(for: .deadLetter)], partitions: 1)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration()), logger: TestBroker.logger)
+        let (topics, input, producer) = try await EngineHarness.input("late-commit")
         _ = try await producer.send((0..<10).map { KafkaProducerMessage(topic: input, key: "k", value: Array("m\($0)".utf8)) })
 
         let engine = try EngineHarness(name: "late-commit", processor: RecordingProcessor(), input: input, topics: topics)

@@ -44,6 +44,16 @@ struct EngineHarness {
         running = Task { try await group.run() }
     }
 
+    /// A new input topic of one partition (under a prefix of its own, with its dead-letter topic)
+    /// and a producer to fill it.
+    static func input(_ name: String) async throws -> (topics: TopicNames, input: String, producer: KafkaProducer) {
+        let topics = TopicNames(prefix: TestBroker.uniqueName(name) + ".")
+        let input = topics.name(for: .registrationSubmitted)
+        try await TestBroker.createTopics([input, topics.name(for: .deadLetter)], partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration()), logger: TestBroker.logger)
+        return (topics, input, producer)
+    }
+
     /// The number of rows in `seen`.
     func seenCount() async throws -> Int {
         try await store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM seen") ?? 0 }

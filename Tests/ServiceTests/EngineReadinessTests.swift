@@ -25,10 +25,7 @@ private struct SlowProcessor: BatchProcessor {
     /// Ready means it applied what was there when it started reading (the end its first fetch
     /// reported), not that a fetch found nothing more: that never happens here.
     @Test func anEngineThatStartedBehindIsReadyOnceItPassedTheEndItStartedAtThoughTrafficGoesOn() async throws {
-        let topics = TopicNames(prefix: TestBroker.uniqueName("ready-under-load") + ".")
-        let input = topics.name(for: .registrationSubmitted)
-        try await TestBroker.createTopics([input, topics.name(for: .deadLetter)], partitions: 1)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration()), logger: TestBroker.logger)
+        let (topics, input, producer) = try await EngineHarness.input("ready-under-load")
         func message(_ number: Int) -> KafkaProducerMessage {
             KafkaProducerMessage(topic: input, key: "k", value: Array("m\(number) ".utf8) + [UInt8](repeating: 0x2E, count: 10_000))
         }

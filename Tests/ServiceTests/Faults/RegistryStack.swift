@@ -114,6 +114,8 @@ final class RegistryStack: @unchecked Sendable {
             let process = children[Self.name(service, instance)]?.process
             let state = process.map { $0.isRunning ? "running, pid \($0.processIdentifier)" : "exited with status \($0.terminationStatus)" } ?? "not started"
             print("---- \(Self.name(service, instance)) not ready (\(readiness); process \(state)):\n\(lines.joined(separator: "\n"))")
+            // A process that answers nothing: where its threads wait (when gdb is installed).
+            if readiness == "no answer", let process, process.isRunning { print(await Self.threadStacks(of: process.processIdentifier)) }
             // A member that keeps its group from assigning shows it in its own output.
             for other in instanceNumbers(service) where other != instance {
                 let theirs = output(service, instance: other).split(separator: "\n").suffix(40)
@@ -121,6 +123,17 @@ final class RegistryStack: @unchecked Sendable {
             }
             throw error
         }
+    }
+
+    /// The innermost frames of every thread of process `pid`, as gdb reads them; a note when gdb
+    /// is not installed.
+    static func threadStacks(of pid: Int32) async -> String {
+        let gdb = URL(fileURLWithPath: "/usr/bin/gdb")
+        guard FileManager.default.isExecutableFile(atPath: gdb.path),
+            let child = try? ChildProcess(executableURL: gdb, arguments: ["-p", "\(pid)", "-batch", "-ex", "thread apply all bt 12"])
+        else { return "(no gdb: thread stacks not shown)" }
+        _ = await child.waitForExit(timeout: .seconds(60))
+        return "---- thread stacks of pid \(pid):\n" + child.output.split(separator: "\n").filter { $0.hasPrefix("#") || $0.hasPrefix("Thread") }.prefix(400).joined(separator: "\n")
     }
 
     /// SIGKILL, then start again.
