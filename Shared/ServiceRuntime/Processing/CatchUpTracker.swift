@@ -74,11 +74,14 @@ final class CatchUpTracker: Sendable {
     /// `fetchedEnds` (each partition's end as the last fetch reported it, asked only for these).
     func applied(
         _ next: [KafkaTopicPartition: Int64], fetchedEnds: (Set<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64],
-        assignment: Set<KafkaTopicPartition>, applied: Int
+        assignment: @autoclosure () -> Set<KafkaTopicPartition>, applied: Int
     ) {
-        let untargeted = state.withLock { state in
-            Set(next.keys.filter { !state.readToEndSinceAssigned.contains($0) && state.targets[$0] == nil })
+        // Once caught up (most batches), one look-up per partition and nothing else.
+        let (pending, untargeted) = state.withLock { state in
+            let pending = next.keys.filter { !state.readToEndSinceAssigned.contains($0) }
+            return (!pending.isEmpty, Set(pending.filter { state.targets[$0] == nil }))
         }
+        guard pending else { return }
         let ends = untargeted.isEmpty ? [:] : fetchedEnds(untargeted)
         let passed = state.withLock { state -> [KafkaTopicPartition] in
             for (partition, end) in ends where state.targets[partition] == nil { state.targets[partition] = end }
@@ -88,12 +91,14 @@ final class CatchUpTracker: Sendable {
                 return partition
             }
         }
-        reached(passed, assignment: assignment, applied: applied)
+        reached(passed, assignment: assignment(), applied: applied)
     }
 
     /// `partitions` were read to their end (`applied`: messages applied since start, for the log).
-    func reached(_ partitions: [KafkaTopicPartition], assignment: Set<KafkaTopicPartition>, applied: Int) {
+    /// `assignment` is asked for only when there are such partitions (most batches have none).
+    func reached(_ partitions: [KafkaTopicPartition], assignment: @autoclosure () -> Set<KafkaTopicPartition>, applied: Int) {
         guard !partitions.isEmpty else { return }
+        let assignment = assignment()
         let firstTime = state.withLock { state -> Bool in
             state.readToEndSinceAssigned.formUnion(partitions)
             for partition in partitions { state.targets[partition] = nil }
