@@ -2,9 +2,12 @@
 
 /// A value whose `Codable` form is one string, its ``wireText``, checked when decoded.
 ///
-/// Each conforming type keeps its `init(from:)` and `encode(to:)` (a stored `rawValue` would
-/// otherwise get the synthesized keyed form) and forwards them to ``decodeText(from:)`` and
-/// ``encodeText(to:)``, so the codec is written once.
+/// Conforming is all a type does: `init(from:)` and `encode(to:)` come from this protocol's
+/// extensions, the codec written once. (Two extensions: for a `RawRepresentable` type the
+/// standard library offers its own `rawValue` codec too, which would not check the text or say
+/// why it is invalid; only a default constrained as tightly as the standard library's is
+/// preferred to it, and with two equally good candidates the compiler would synthesize the keyed
+/// form instead.)
 public protocol TextCodable: Codable {
     /// Why a text is not a valid value.
     associatedtype TextError: Error & CustomStringConvertible
@@ -23,7 +26,7 @@ extension TextCodable where Self: RawRepresentable, RawValue == String {
 extension TextCodable {
     /// Decodes the string, validating it: an invalid one throws `DecodingError.dataCorrupted` at
     /// the field's path, with the check's error (``TextError``) as the underlying error.
-    public static func decodeText(from decoder: any Decoder) throws -> Self {
+    static func decodeText(from decoder: any Decoder) throws -> Self {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         do {
@@ -34,8 +37,33 @@ extension TextCodable {
     }
 
     /// Encodes ``wireText``.
-    public func encodeText(to encoder: any Encoder) throws {
+    func encodeText(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(wireText)
+    }
+}
+
+extension TextCodable {
+    /// Decodes the string, validating it (``decodeText(from:)``).
+    public init(from decoder: any Decoder) throws {
+        self = try Self.decodeText(from: decoder)
+    }
+
+    /// Encodes ``wireText``.
+    public func encode(to encoder: any Encoder) throws {
+        try encodeText(to: encoder)
+    }
+}
+
+extension TextCodable where Self: RawRepresentable, RawValue == String {
+    /// Decodes the string, validating it (``decodeText(from:)``), rather than the standard
+    /// library's unchecked `init(rawValue:)`.
+    public init(from decoder: any Decoder) throws {
+        self = try Self.decodeText(from: decoder)
+    }
+
+    /// Encodes ``wireText``.
+    public func encode(to encoder: any Encoder) throws {
+        try encodeText(to: encoder)
     }
 }

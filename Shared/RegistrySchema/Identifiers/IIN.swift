@@ -140,16 +140,6 @@ public struct IIN: RawRepresentable, Hashable, Comparable, Sendable, TextCodable
     public static func < (lhs: IIN, rhs: IIN) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
-
-    /// Decodes the 12-digit string, validating it (``TextCodable/decodeText(from:)``).
-    public init(from decoder: any Decoder) throws {
-        self = try Self.decodeText(from: decoder)
-    }
-
-    /// Encodes the 12-digit string (``TextCodable/encodeText(to:)``).
-    public func encode(to encoder: any Encoder) throws {
-        try encodeText(to: encoder)
-    }
 }
 
 extension IIN: JSONReadable, JSONWritable {}

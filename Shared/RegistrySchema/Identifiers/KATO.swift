@@ -57,16 +57,6 @@ public struct KATO: RawRepresentable, Hashable, Comparable, Sendable, TextCodabl
     public static func < (lhs: KATO, rhs: KATO) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
-
-    /// Decodes the string, validating it (``TextCodable/decodeText(from:)``).
-    public init(from decoder: any Decoder) throws {
-        self = try Self.decodeText(from: decoder)
-    }
-
-    /// Encodes the string (``TextCodable/encodeText(to:)``).
-    public func encode(to encoder: any Encoder) throws {
-        try encodeText(to: encoder)
-    }
 }
 
 extension KATO: JSONReadable, JSONWritable {}

@@ -34,16 +34,6 @@ public struct RCA: RawRepresentable, Hashable, Comparable, Sendable, TextCodable
     public static func < (lhs: RCA, rhs: RCA) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
-
-    /// Decodes the string, validating it (``TextCodable/decodeText(from:)``).
-    public init(from decoder: any Decoder) throws {
-        self = try Self.decodeText(from: decoder)
-    }
-
-    /// Encodes the string (``TextCodable/encodeText(to:)``).
-    public func encode(to encoder: any Encoder) throws {
-        try encodeText(to: encoder)
-    }
 }
 
 extension RCA: JSONReadable, JSONWritable {}

@@ -108,18 +108,8 @@ public struct CalendarDate: Hashable, Comparable, Sendable, TextCodable, TimeTex
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Decodes the `YYYY-MM-DD` string, validating it (``TextCodable/decodeText(from:)``).
-    public init(from decoder: any Decoder) throws {
-        self = try Self.decodeText(from: decoder)
-    }
-
     /// The text on the wire: ``description``.
     public var wireText: String { description }
-
-    /// Encodes the `YYYY-MM-DD` string (``TextCodable/encodeText(to:)``).
-    public func encode(to encoder: any Encoder) throws {
-        try encodeText(to: encoder)
-    }
 }
 
 extension CalendarDate: JSONReadable, JSONWritable {}

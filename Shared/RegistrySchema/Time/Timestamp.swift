@@ -139,18 +139,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, TextCodable, TimeText, 
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Decodes an RFC 3339 string, validating it (``TextCodable/decodeText(from:)``).
-    public init(from decoder: any Decoder) throws {
-        self = try Self.decodeText(from: decoder)
-    }
-
     /// The text on the wire: ``description``.
     public var wireText: String { description }
-
-    /// Encodes the RFC 3339 UTC string (``TextCodable/encodeText(to:)``).
-    public func encode(to encoder: any Encoder) throws {
-        try encodeText(to: encoder)
-    }
 }
 
 extension Int64 {
