@@ -65,34 +65,59 @@ public struct JSONWriter {
     /// `name` is written as it is (the registry's keys need no escaping).
     public mutating func key(_ name: String) {
         #if DEBUG
-        if let previous = lastKey {
-            assert(previous.utf8.lexicographicallyPrecedes(name.utf8), "JSONWriter: key \(name) written after \(previous); keys must be in sorted order")
-        }
-        lastKey = name
+        checkOrder(of: name)
         #endif
+        openKey()
+        bytes.append(contentsOf: name.utf8)
+        closeKey()
+    }
+
+    /// Starts an object member whose key is known when compiling: its bytes are copied as they
+    /// are, with no `String` to retain and release (a type's members, through ``field(_:_:)``).
+    public mutating func key(_ name: StaticString) {
+        #if DEBUG
+        checkOrder(of: name.description)
+        #endif
+        openKey()
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        closeKey()
+    }
+
+    private mutating func openKey() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: name.utf8)
+    }
+
+    private mutating func closeKey() {
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
 
+    #if DEBUG
+    private mutating func checkOrder(of name: String) {
+        if let previous = lastKey {
+            assert(previous.utf8.lexicographicallyPrecedes(name.utf8), "JSONWriter: key \(name) written after \(previous); keys must be in sorted order")
+        }
+        lastKey = name
+    }
+    #endif
+
     /// Writes a member whose value writes itself; `nil` as `null`.
-    public mutating func field<T: JSONWritable>(_ name: String, _ value: T?) {
+    public mutating func field<T: JSONWritable>(_ name: StaticString, _ value: T?) {
         key(name)
         if let value { value.writeJSON(to: &self) } else { null() }
     }
 
     /// Writes a member only when the value is present (Codable's `encodeIfPresent`).
-    public mutating func fieldIfPresent<T: JSONWritable>(_ name: String, _ value: T?) {
+    public mutating func fieldIfPresent<T: JSONWritable>(_ name: StaticString, _ value: T?) {
         guard let value else { return }
         key(name)
         value.writeJSON(to: &self)
     }
 
     /// Writes a member whose value is an array.
-    public mutating func field<S: Sequence>(_ name: String, array elements: S) where S.Element: JSONWritable {
+    public mutating func field<T: JSONWritable>(_ name: StaticString, array elements: [T]) {
         key(name)
         array(elements)
     }
@@ -132,7 +157,8 @@ public struct JSONWriter {
 ///
 /// `writeJSON(to:)` must write exactly the bytes its `Encodable` conformance makes Foundation's
 /// `JSONEncoder` write with sorted keys: the same members (absent optionals omitted or `null`
-/// exactly as `encode(to:)` does), in sorted order.
+/// exactly as `encode(to:)` does), in sorted order. An object type gets both from one list of
+/// its members by conforming to ``JSONObjectFields``.
 public protocol JSONWritable {
     /// Writes the value.
     func writeJSON(to writer: inout JSONWriter)

@@ -27,7 +27,7 @@ public struct CatalogEntry: Hashable, Sendable, Codable {
     }
 }
 
-extension CatalogEntry: JSONReadable, JSONWritable {
+extension CatalogEntry: JSONReadable, JSONObjectFields {
     /// Reads the stored form as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var address: AddressSnapshot?, residential: Bool?, owners: [IIN]?, retired: Bool?
@@ -45,12 +45,10 @@ extension CatalogEntry: JSONReadable, JSONWritable {
     }
 
     /// Writes the stored form (every field).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("address", address)
-            w.field("owners", array: owners)
-            w.field("residential", residential)
-            w.field("retired", retired)
-        }
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("address", address)
+        w.field("owners", array: owners)
+        w.field("residential", residential)
+        w.field("retired", retired)
     }
 }

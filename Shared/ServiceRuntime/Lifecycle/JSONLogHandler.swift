@@ -95,7 +95,8 @@ struct JSONLogValue: JSONWritable {
         case .dictionary(let entries):
             writer.object { writer in
                 for (key, value) in entries.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                    writer.field(key, JSONLogValue(value: value))
+                    writer.key(key)
+                    JSONLogValue(value: value).writeJSON(to: &writer)
                 }
             }
         }

@@ -22,32 +22,21 @@ public struct RegistrationView: Hashable, Sendable, Codable, ResponseEncodable {
 
     private enum CodingKeys: String, CodingKey { case iin, asOf, permanent, temporary }
 
-    /// Encodes absent registrations as `null`, as the API documents them.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(iin, forKey: .iin)
-        try container.encode(asOf, forKey: .asOf)
-        try container.encode(permanent, forKey: .permanent)
-        try container.encode(temporary, forKey: .temporary)
-    }
-
     /// Whether `other` says the same about where the person is registered (dates of the view aside).
     func sameRegistration(as other: RegistrationView) -> Bool {
         iin == other.iin && permanent == other.permanent && temporary == other.temporary
     }
 }
 
-extension RegistrationView: JSONWritable {
-    /// Writes what ``encode(to:)`` makes Foundation write with sorted keys (absent
-    /// registrations as `null`): the lookup's answer without Codable (encoding it through Codable
-    /// was 7–10 % of address-index's CPU during wrk, perf, 2026-12-02).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("asOf", asOf)
-            w.field("iin", iin)
-            w.field("permanent", permanent)
-            w.field("temporary", temporary)
-        }
+extension RegistrationView: JSONObjectFields {
+    /// Writes every field, absent registrations as `null`. The lookup's answer is written with
+    /// ``JSONWriter``, not through Codable's containers (which were 7–10 % of address-index's
+    /// CPU during wrk, perf, 2026-12-02).
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("asOf", asOf)
+        w.field("iin", iin)
+        w.field("permanent", permanent)
+        w.field("temporary", temporary)
     }
 }
 

@@ -76,23 +76,20 @@ public struct AuditRecord: Hashable, Sendable, Codable {
     private static let encoder = SortedJSONEncoder()
 }
 
-extension AuditRecord: JSONWritable {
-    /// Writes the canonical form: what the synthesized `encode(to:)` makes Foundation write with
-    /// sorted keys (absent optionals omitted).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.fieldIfPresent("action", action)
-            w.fieldIfPresent("actor", actor)
-            w.fieldIfPresent("eventId", eventId)
-            w.fieldIfPresent("key", key)
-            w.field("offset", offset)
-            w.field("partition", partition)
-            w.fieldIfPresent("purpose", purpose)
-            w.field("subjects", array: subjects)
-            w.fieldIfPresent("time", time)
-            w.field("topic", topic)
-            w.fieldIfPresent("type", type)
-            w.fieldIfPresent("value", value)
-        }
+extension AuditRecord: JSONObjectFields {
+    /// Writes the canonical form (absent optionals omitted), the bytes the log hashes.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.fieldIfPresent("action", action)
+        w.fieldIfPresent("actor", actor)
+        w.fieldIfPresent("eventId", eventId)
+        w.fieldIfPresent("key", key)
+        w.field("offset", offset)
+        w.field("partition", partition)
+        w.fieldIfPresent("purpose", purpose)
+        w.field("subjects", array: subjects)
+        w.fieldIfPresent("time", time)
+        w.field("topic", topic)
+        w.fieldIfPresent("type", type)
+        w.fieldIfPresent("value", value)
     }
 }

@@ -66,7 +66,7 @@ public struct PersonRegistrations: Hashable, Sendable, Codable {
     }
 }
 
-extension ActiveRegistration: JSONReadable, JSONWritable {
+extension ActiveRegistration: JSONReadable, JSONObjectFields {
     /// Reads the stored form as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var address: AddressSnapshot?, validFrom: CalendarDate?, validUntil: CalendarDate?
@@ -82,17 +82,15 @@ extension ActiveRegistration: JSONReadable, JSONWritable {
         self.init(address: address, validFrom: validFrom, validUntil: validUntil)
     }
 
-    /// Writes the stored form, `validUntil` only when present (as the synthesized `encode(to:)`).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("address", address)
-            w.field("validFrom", validFrom)
-            w.fieldIfPresent("validUntil", validUntil)
-        }
+    /// Writes the stored form, `validUntil` only when present.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("address", address)
+        w.field("validFrom", validFrom)
+        w.fieldIfPresent("validUntil", validUntil)
     }
 }
 
-extension PersonRegistrations: JSONReadable, JSONWritable {
+extension PersonRegistrations: JSONReadable, JSONObjectFields {
     /// Reads the stored form as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var sequence: Int?, permanent: ActiveRegistration?, temporary: ActiveRegistration?
@@ -108,12 +106,10 @@ extension PersonRegistrations: JSONReadable, JSONWritable {
         self.init(sequence: sequence, permanent: permanent, temporary: temporary)
     }
 
-    /// Writes the stored form, absent registrations omitted (as the synthesized `encode(to:)`).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.fieldIfPresent("permanent", permanent)
-            w.field("sequence", sequence)
-            w.fieldIfPresent("temporary", temporary)
-        }
+    /// Writes the stored form, absent registrations omitted.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.fieldIfPresent("permanent", permanent)
+        w.field("sequence", sequence)
+        w.fieldIfPresent("temporary", temporary)
     }
 }

@@ -19,17 +19,9 @@ public struct AccessActor: Hashable, Sendable, Codable {
     private enum CodingKeys: String, CodingKey {
         case sub, role, org
     }
-
-    /// Encodes every field, `org` as `null` when absent.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(sub, forKey: .sub)
-        try container.encode(role, forKey: .role)
-        try container.encode(org, forKey: .org)
-    }
 }
 
-extension AccessActor: JSONReadable, JSONWritable {
+extension AccessActor: JSONReadable, JSONObjectFields {
     /// Reads the fields as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var sub: String?, role: String?, org: String?
@@ -45,12 +37,10 @@ extension AccessActor: JSONReadable, JSONWritable {
         self.init(sub: sub, role: role, org: org)
     }
 
-    /// Writes every field, `org` as `null` when absent (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("org", org)
-            w.field("role", role)
-            w.field("sub", sub)
-        }
+    /// Writes every field, `org` as `null` when absent.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("org", org)
+        w.field("role", role)
+        w.field("sub", sub)
     }
 }

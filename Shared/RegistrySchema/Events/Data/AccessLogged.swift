@@ -60,23 +60,9 @@ public struct AccessLogged: RegistryEventData, Hashable {
         status = try container.decodeInteger(Int.self, forKey: .status)
         at = try container.decode(Timestamp.self, forKey: .at)
     }
-
-    /// Encodes every field, `purpose` as `null` when absent.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(service, forKey: .service)
-        try container.encode(actor, forKey: .actor)
-        try container.encode(purpose, forKey: .purpose)
-        try container.encode(action, forKey: .action)
-        try container.encode(subjects, forKey: .subjects)
-        try container.encode(method, forKey: .method)
-        try container.encode(path, forKey: .path)
-        try container.encode(status, forKey: .status)
-        try container.encode(at, forKey: .at)
-    }
 }
 
-extension AccessLogged: JSONReadable, JSONWritable {
+extension AccessLogged: JSONReadable, JSONObjectFields {
     /// Reads the fields as ``init(from:)`` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var service: String?, actor: AccessActor?, purpose: String?, action: String?, subjects: [String]?
@@ -99,18 +85,16 @@ extension AccessLogged: JSONReadable, JSONWritable {
         self.init(service: service, actor: actor, purpose: purpose, action: action, subjects: subjects, method: method, path: path, status: status, at: at)
     }
 
-    /// Writes every field, `purpose` as `null` when absent (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("action", action)
-            w.field("actor", actor)
-            w.field("at", at)
-            w.field("method", method)
-            w.field("path", path)
-            w.field("purpose", purpose)
-            w.field("service", service)
-            w.field("status", status)
-            w.field("subjects", array: subjects)
-        }
+    /// Writes every field, `purpose` as `null` when absent.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("action", action)
+        w.field("actor", actor)
+        w.field("at", at)
+        w.field("method", method)
+        w.field("path", path)
+        w.field("purpose", purpose)
+        w.field("service", service)
+        w.field("status", status)
+        w.field("subjects", array: subjects)
     }
 }

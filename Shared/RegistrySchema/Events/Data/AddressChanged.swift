@@ -53,21 +53,9 @@ public struct AddressChanged: RegistryEventData, Hashable {
         sequence = try container.decodeInteger(Int.self, forKey: .sequence)
         cause = try container.decodeIfPresent(String.self, forKey: .cause)
     }
-
-    /// Encodes every field; absent optional ones as `null`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(iin, forKey: .iin)
-        try container.encode(change, forKey: .change)
-        try container.encode(address, forKey: .address)
-        try container.encode(previousAddress, forKey: .previousAddress)
-        try container.encode(effectiveFrom, forKey: .effectiveFrom)
-        try container.encode(sequence, forKey: .sequence)
-        try container.encode(cause, forKey: .cause)
-    }
 }
 
-extension AddressChanged: JSONReadable, JSONWritable {
+extension AddressChanged: JSONReadable, JSONObjectFields {
     /// Reads the fields as ``init(from:)`` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var iin: IIN?, change: AddressChangeKind?, address: AddressSnapshot?, previousAddress: AddressSnapshot?
@@ -88,16 +76,14 @@ extension AddressChanged: JSONReadable, JSONWritable {
         self.init(iin: iin, change: change, address: address, previousAddress: previousAddress, effectiveFrom: effectiveFrom, sequence: sequence, cause: cause)
     }
 
-    /// Writes every field, absent ones as `null` (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("address", address)
-            w.field("cause", cause)
-            w.field("change", change)
-            w.field("effectiveFrom", effectiveFrom)
-            w.field("iin", iin)
-            w.field("previousAddress", previousAddress)
-            w.field("sequence", sequence)
-        }
+    /// Writes every field, absent ones as `null`.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("address", address)
+        w.field("cause", cause)
+        w.field("change", change)
+        w.field("effectiveFrom", effectiveFrom)
+        w.field("iin", iin)
+        w.field("previousAddress", previousAddress)
+        w.field("sequence", sequence)
     }
 }

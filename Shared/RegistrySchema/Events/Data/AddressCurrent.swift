@@ -41,18 +41,9 @@ public struct AddressCurrent: RegistryEventData, Hashable {
         temporary = try container.decodeIfPresent(TemporaryRegistration.self, forKey: .temporary)
         sequence = try container.decodeInteger(Int.self, forKey: .sequence)
     }
-
-    /// Encodes every field; absent registrations as `null`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(iin, forKey: .iin)
-        try container.encode(permanent, forKey: .permanent)
-        try container.encode(temporary, forKey: .temporary)
-        try container.encode(sequence, forKey: .sequence)
-    }
 }
 
-extension AddressCurrent: JSONReadable, JSONWritable {
+extension AddressCurrent: JSONReadable, JSONObjectFields {
     /// Reads the fields as ``init(from:)`` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var iin: IIN?, permanent: PermanentRegistration?, temporary: TemporaryRegistration?, sequence: Int?
@@ -69,13 +60,11 @@ extension AddressCurrent: JSONReadable, JSONWritable {
         self.init(iin: iin, permanent: permanent, temporary: temporary, sequence: sequence)
     }
 
-    /// Writes every field, absent ones as `null` (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("iin", iin)
-            w.field("permanent", permanent)
-            w.field("sequence", sequence)
-            w.field("temporary", temporary)
-        }
+    /// Writes every field, absent ones as `null`.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("iin", iin)
+        w.field("permanent", permanent)
+        w.field("sequence", sequence)
+        w.field("temporary", temporary)
     }
 }

@@ -32,21 +32,9 @@ public struct AddressSnapshot: Hashable, Sendable, Codable {
     private enum CodingKeys: String, CodingKey {
         case rca, kato, region, locality, street, building, flat
     }
-
-    /// Encodes every field, `flat` as `null` when absent.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(rca, forKey: .rca)
-        try container.encode(kato, forKey: .kato)
-        try container.encode(region, forKey: .region)
-        try container.encode(locality, forKey: .locality)
-        try container.encode(street, forKey: .street)
-        try container.encode(building, forKey: .building)
-        try container.encode(flat, forKey: .flat)
-    }
 }
 
-extension AddressSnapshot: JSONReadable, JSONWritable {
+extension AddressSnapshot: JSONReadable, JSONObjectFields {
     /// Reads the fields as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var rca: RCA?, kato: KATO?, region: String?, locality: String?, street: String?, building: String?, flat: String?
@@ -66,16 +54,14 @@ extension AddressSnapshot: JSONReadable, JSONWritable {
         self.init(rca: rca, kato: kato, region: region, locality: locality, street: street, building: building, flat: flat)
     }
 
-    /// Writes every field, `flat` as `null` when absent (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("building", building)
-            w.field("flat", flat)
-            w.field("kato", kato)
-            w.field("locality", locality)
-            w.field("rca", rca)
-            w.field("region", region)
-            w.field("street", street)
-        }
+    /// Writes every field, `flat` as `null` when absent.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("building", building)
+        w.field("flat", flat)
+        w.field("kato", kato)
+        w.field("locality", locality)
+        w.field("rca", rca)
+        w.field("region", region)
+        w.field("street", street)
     }
 }

@@ -1,7 +1,7 @@
 // kz.registry.address.upserted.v1: a catalog entry created or changed (docs/architecture.md §4.2).
 
 /// The `data` of `kz.registry.address.upserted.v1`: a dwelling as the address register holds it.
-public struct AddressUpserted: RegistryEventData, Hashable {
+public struct AddressUpserted: RegistryEventData, Hashable, JSONObjectFields {
     /// `kz.registry.address.upserted.v1`.
     public static var eventType: EventType { .addressUpserted }
 
@@ -52,17 +52,16 @@ public struct AddressUpserted: RegistryEventData, Hashable {
         case rca, kato, region, locality, street, building, flat, residential, owners
     }
 
-    /// Encodes every field, `flat` as `null` when absent.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(rca, forKey: .rca)
-        try container.encode(kato, forKey: .kato)
-        try container.encode(region, forKey: .region)
-        try container.encode(locality, forKey: .locality)
-        try container.encode(street, forKey: .street)
-        try container.encode(building, forKey: .building)
-        try container.encode(flat, forKey: .flat)
-        try container.encode(residential, forKey: .residential)
-        try container.encode(owners, forKey: .owners)
+    /// Writes every field, `flat` as `null` when absent.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("building", building)
+        w.field("flat", flat)
+        w.field("kato", kato)
+        w.field("locality", locality)
+        w.field("owners", array: owners)
+        w.field("rca", rca)
+        w.field("region", region)
+        w.field("residential", residential)
+        w.field("street", street)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 
 /// The `data` of `kz.registry.deadletter.v1`: where a poison message was, what it held and why
 /// it could not be processed.
-public struct DeadLetter: RegistryEventData, Hashable {
+public struct DeadLetter: RegistryEventData, Hashable, JSONObjectFields {
     /// `kz.registry.deadletter.v1`.
     public static var eventType: EventType { .deadLetter }
 
@@ -66,15 +66,14 @@ public struct DeadLetter: RegistryEventData, Hashable {
         error = try container.decode(String.self, forKey: .error)
     }
 
-    /// Encodes every field; a missing key or value as `null`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(service, forKey: .service)
-        try container.encode(topic, forKey: .topic)
-        try container.encode(partition, forKey: .partition)
-        try container.encode(offset, forKey: .offset)
-        try container.encode(key, forKey: .key)
-        try container.encode(value, forKey: .value)
-        try container.encode(error, forKey: .error)
+    /// Writes every field; a missing key or value as `null`.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("error", error)
+        w.field("key", key)
+        w.field("offset", offset)
+        w.field("partition", partition)
+        w.field("service", service)
+        w.field("topic", topic)
+        w.field("value", value)
     }
 }

@@ -1,7 +1,7 @@
 // kz.registry.notification.outcome.v1: one webhook delivery attempt's result (docs/architecture.md §4.8).
 
 /// The `data` of `kz.registry.notification.outcome.v1`.
-public struct NotificationOutcome: RegistryEventData, Hashable {
+public struct NotificationOutcome: RegistryEventData, Hashable, JSONObjectFields {
     /// `kz.registry.notification.outcome.v1`.
     public static var eventType: EventType { .notificationOutcome }
 
@@ -46,14 +46,13 @@ public struct NotificationOutcome: RegistryEventData, Hashable {
         latencyMs = try container.decodeIntegerIfPresent(Int.self, forKey: .latencyMs)
     }
 
-    /// Encodes every field; absent optional ones as `null`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(subscriptionId, forKey: .subscriptionId)
-        try container.encode(eventId, forKey: .eventId)
-        try container.encode(status, forKey: .status)
-        try container.encode(attempt, forKey: .attempt)
-        try container.encode(httpStatus, forKey: .httpStatus)
-        try container.encode(latencyMs, forKey: .latencyMs)
+    /// Writes every field; absent optional ones as `null`.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("attempt", attempt)
+        w.field("eventId", eventId)
+        w.field("httpStatus", httpStatus)
+        w.field("latencyMs", latencyMs)
+        w.field("status", status)
+        w.field("subscriptionId", subscriptionId)
     }
 }

@@ -14,7 +14,7 @@ public struct OwnerConsent: Hashable, Sendable, Codable {
     }
 }
 
-extension OwnerConsent: JSONReadable, JSONWritable {
+extension OwnerConsent: JSONReadable, JSONObjectFields {
     /// Reads the fields as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var ownerIin: IIN?, givenAt: Timestamp?
@@ -30,10 +30,8 @@ extension OwnerConsent: JSONReadable, JSONWritable {
     }
 
     /// Writes both fields.
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("givenAt", givenAt)
-            w.field("ownerIin", ownerIin)
-        }
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("givenAt", givenAt)
+        w.field("ownerIin", ownerIin)
     }
 }

@@ -14,7 +14,7 @@ public struct PermanentRegistration: Hashable, Sendable, Codable {
     }
 }
 
-extension PermanentRegistration: JSONReadable, JSONWritable {
+extension PermanentRegistration: JSONReadable, JSONObjectFields {
     /// Reads the fields as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var address: AddressSnapshot?, validFrom: CalendarDate?
@@ -30,10 +30,8 @@ extension PermanentRegistration: JSONReadable, JSONWritable {
     }
 
     /// Writes both fields.
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("address", address)
-            w.field("validFrom", validFrom)
-        }
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("address", address)
+        w.field("validFrom", validFrom)
     }
 }

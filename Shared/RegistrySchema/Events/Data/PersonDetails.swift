@@ -25,19 +25,9 @@ public struct PersonDetails: Hashable, Sendable, Codable {
     private enum CodingKeys: String, CodingKey {
         case iin, surname, givenName, patronymic, birthDate
     }
-
-    /// Encodes every field, `patronymic` as `null` when absent.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(iin, forKey: .iin)
-        try container.encode(surname, forKey: .surname)
-        try container.encode(givenName, forKey: .givenName)
-        try container.encode(patronymic, forKey: .patronymic)
-        try container.encode(birthDate, forKey: .birthDate)
-    }
 }
 
-extension PersonDetails: JSONReadable, JSONWritable {
+extension PersonDetails: JSONReadable, JSONObjectFields {
     /// Reads the fields as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var iin: IIN?, surname: String?, givenName: String?, patronymic: String?, birthDate: CalendarDate?
@@ -55,14 +45,12 @@ extension PersonDetails: JSONReadable, JSONWritable {
         self.init(iin: iin, surname: surname, givenName: givenName, patronymic: patronymic, birthDate: birthDate)
     }
 
-    /// Writes every field, `patronymic` as `null` when absent (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("birthDate", birthDate)
-            w.field("givenName", givenName)
-            w.field("iin", iin)
-            w.field("patronymic", patronymic)
-            w.field("surname", surname)
-        }
+    /// Writes every field, `patronymic` as `null` when absent.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("birthDate", birthDate)
+        w.field("givenName", givenName)
+        w.field("iin", iin)
+        w.field("patronymic", patronymic)
+        w.field("surname", surname)
     }
 }

@@ -65,24 +65,9 @@ public struct RegistrationAccepted: RegistryEventData, Hashable {
         registration = try container.decodeIfPresent(RegistrationTerm.self, forKey: .registration)
         reason = try container.decodeIfPresent(DeregistrationReason.self, forKey: .reason)
     }
-
-    /// Encodes every field; absent optional ones as `null`, as docs/architecture.md §4.5 shows them.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(submission, forKey: .submission)
-        try container.encode(sequence, forKey: .sequence)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(person, forKey: .person)
-        try container.encode(address, forKey: .address)
-        try container.encode(previousAddress, forKey: .previousAddress)
-        try container.encode(validFrom, forKey: .validFrom)
-        try container.encode(validUntil, forKey: .validUntil)
-        try container.encode(registration, forKey: .registration)
-        try container.encode(reason, forKey: .reason)
-    }
 }
 
-extension RegistrationAccepted: JSONReadable, JSONWritable {
+extension RegistrationAccepted: JSONReadable, JSONObjectFields {
     /// Reads the fields as ``init(from:)`` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var submission: SubmissionReference?, sequence: Int?, kind: RegistrationKind?, person: PersonDetails?
@@ -109,19 +94,17 @@ extension RegistrationAccepted: JSONReadable, JSONWritable {
             validFrom: validFrom, validUntil: validUntil, registration: registration, reason: reason)
     }
 
-    /// Writes every field, absent ones as `null` (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("address", address)
-            w.field("kind", kind)
-            w.field("person", person)
-            w.field("previousAddress", previousAddress)
-            w.field("reason", reason)
-            w.field("registration", registration)
-            w.field("sequence", sequence)
-            w.field("submission", submission)
-            w.field("validFrom", validFrom)
-            w.field("validUntil", validUntil)
-        }
+    /// Writes every field, absent ones as `null`.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("address", address)
+        w.field("kind", kind)
+        w.field("person", person)
+        w.field("previousAddress", previousAddress)
+        w.field("reason", reason)
+        w.field("registration", registration)
+        w.field("sequence", sequence)
+        w.field("submission", submission)
+        w.field("validFrom", validFrom)
+        w.field("validUntil", validUntil)
     }
 }

@@ -26,17 +26,9 @@ public struct RegistrationRejected: RegistryEventData, Hashable {
     private enum CodingKeys: String, CodingKey {
         case submission, iin, reasons
     }
-
-    /// Encodes every field, `iin` as `null` when none was read.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(submission, forKey: .submission)
-        try container.encode(iin, forKey: .iin)
-        try container.encode(reasons, forKey: .reasons)
-    }
 }
 
-extension RegistrationRejected: JSONReadable, JSONWritable {
+extension RegistrationRejected: JSONReadable, JSONObjectFields {
     /// Reads the fields as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var submission: SubmissionReference?, iin: String?, reasons: [RejectionReason]?
@@ -52,12 +44,10 @@ extension RegistrationRejected: JSONReadable, JSONWritable {
         self.init(submission: submission, iin: iin, reasons: reasons)
     }
 
-    /// Writes every field, `iin` as `null` when absent (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("iin", iin)
-            w.field("reasons", array: reasons)
-            w.field("submission", submission)
-        }
+    /// Writes every field, `iin` as `null` when absent.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("iin", iin)
+        w.field("reasons", array: reasons)
+        w.field("submission", submission)
     }
 }

@@ -72,22 +72,9 @@ public struct RegistrationSubmitted: RegistryEventData, Hashable {
         registration = try container.decodeIfPresent(RegistrationTerm.self, forKey: .registration)
         reason = try container.decodeIfPresent(DeregistrationReason.self, forKey: .reason)
     }
-
-    /// Encodes every field; absent optional ones as `null`, as docs/architecture.md §4.3 shows them.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(person, forKey: .person)
-        try container.encode(rca, forKey: .rca)
-        try container.encode(validFrom, forKey: .validFrom)
-        try container.encode(validUntil, forKey: .validUntil)
-        try container.encode(ownerConsent, forKey: .ownerConsent)
-        try container.encode(registration, forKey: .registration)
-        try container.encode(reason, forKey: .reason)
-    }
 }
 
-extension RegistrationSubmitted: JSONReadable, JSONWritable {
+extension RegistrationSubmitted: JSONReadable, JSONObjectFields {
     /// Reads the fields as ``init(from:)`` does (`rca` required unless a deregistration).
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var kind: RegistrationKind?, person: PersonDetails?, rca: RCA?, validFrom: CalendarDate?, validUntil: CalendarDate?
@@ -111,17 +98,15 @@ extension RegistrationSubmitted: JSONReadable, JSONWritable {
             registration: registration, reason: reason)
     }
 
-    /// Writes every field, absent ones as `null` (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("kind", kind)
-            w.field("ownerConsent", ownerConsent)
-            w.field("person", person)
-            w.field("rca", rca)
-            w.field("reason", reason)
-            w.field("registration", registration)
-            w.field("validFrom", validFrom)
-            w.field("validUntil", validUntil)
-        }
+    /// Writes every field, absent ones as `null`.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("kind", kind)
+        w.field("ownerConsent", ownerConsent)
+        w.field("person", person)
+        w.field("rca", rca)
+        w.field("reason", reason)
+        w.field("registration", registration)
+        w.field("validFrom", validFrom)
+        w.field("validUntil", validUntil)
     }
 }

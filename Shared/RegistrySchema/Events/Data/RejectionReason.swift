@@ -14,7 +14,7 @@ public struct RejectionReason: Hashable, Sendable, Codable {
     }
 }
 
-extension RejectionReason: JSONReadable, JSONWritable {
+extension RejectionReason: JSONReadable, JSONObjectFields {
     /// Reads the fields as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var code: RejectionCode?, message: String?
@@ -30,10 +30,8 @@ extension RejectionReason: JSONReadable, JSONWritable {
     }
 
     /// Writes both fields.
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("code", code)
-            w.field("message", message)
-        }
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("code", code)
+        w.field("message", message)
     }
 }

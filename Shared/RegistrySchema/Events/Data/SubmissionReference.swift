@@ -20,17 +20,9 @@ public struct SubmissionReference: Hashable, Sendable, Codable {
     private enum CodingKeys: String, CodingKey {
         case source, id, submitter
     }
-
-    /// Encodes every field, `submitter` as `null` when absent.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(source, forKey: .source)
-        try container.encode(id, forKey: .id)
-        try container.encode(submitter, forKey: .submitter)
-    }
 }
 
-extension SubmissionReference: JSONReadable, JSONWritable {
+extension SubmissionReference: JSONReadable, JSONObjectFields {
     /// Reads the fields as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var source: String?, id: String?, submitter: String?
@@ -46,12 +38,10 @@ extension SubmissionReference: JSONReadable, JSONWritable {
         self.init(source: source, id: id, submitter: submitter)
     }
 
-    /// Writes every field, `submitter` as `null` when absent (as ``encode(to:)``).
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("id", id)
-            w.field("source", source)
-            w.field("submitter", submitter)
-        }
+    /// Writes every field, `submitter` as `null` when absent.
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("id", id)
+        w.field("source", source)
+        w.field("submitter", submitter)
     }
 }

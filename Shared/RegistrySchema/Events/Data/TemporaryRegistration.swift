@@ -17,7 +17,7 @@ public struct TemporaryRegistration: Hashable, Sendable, Codable {
     }
 }
 
-extension TemporaryRegistration: JSONReadable, JSONWritable {
+extension TemporaryRegistration: JSONReadable, JSONObjectFields {
     /// Reads the fields as the synthesized `init(from:)` does.
     public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
         var address: AddressSnapshot?, validFrom: CalendarDate?, validUntil: CalendarDate?
@@ -34,11 +34,9 @@ extension TemporaryRegistration: JSONReadable, JSONWritable {
     }
 
     /// Writes every field.
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("address", address)
-            w.field("validFrom", validFrom)
-            w.field("validUntil", validUntil)
-        }
+    public func writeFields<Fields: JSONFieldWriting>(to w: inout Fields) {
+        w.field("address", address)
+        w.field("validFrom", validFrom)
+        w.field("validUntil", validUntil)
     }
 }
