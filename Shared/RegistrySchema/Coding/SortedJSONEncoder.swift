@@ -99,6 +99,10 @@ private final class JSONSink {
         storage.append(byte)
     }
 
+    func append(bytes: [UInt8]) {
+        storage.append(contentsOf: bytes)
+    }
+
     func append(_ text: String) {
         storage.append(contentsOf: text.utf8)
     }
@@ -271,6 +275,12 @@ private func write<T: Encodable>(_ value: T, to sink: JSONSink) throws -> Range<
     let start = sink.count
     if writeScalar(value, to: sink) { return start..<sink.count }
     if isLeftToFoundation(T.self) { throw SortedJSONEncoder.Unsupported(reason: "\(T.self) is left to Foundation") }
+    // A member that writes itself (an event's data, an address) is written by its own writer,
+    // as at the top level, rather than through containers again.
+    if let writable = value as? any JSONWritable {
+        sink.append(bytes: JSONWriter.bytes(of: writable))
+        return start..<sink.count
+    }
     let encoder = SlotEncoder(sink: sink)
     try value.encode(to: encoder)
     return encoder.finish()!

@@ -2,6 +2,7 @@
 
 import Foundation
 import Hummingbird
+import RegistrySchema
 
 /// Builds the services' JSON responses: encoded values (``SortedJSONEncoder`` as the routes'
 /// response encoder), bodies that mix encoded values with computed fields (a page with its
@@ -37,9 +38,5 @@ public enum JSONAnswer {
         try JSONSerialization.jsonObject(with: encoder.encode(value), options: [.fragmentsAllowed])
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    private static let encoder = SortedJSONEncoder()
 }
