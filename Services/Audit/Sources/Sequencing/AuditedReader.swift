@@ -6,6 +6,7 @@ import Logging
 import RegistrySchema
 import ServiceLifecycle
 import ServiceRuntime
+import Synchronization
 
 /// Reads every partition of the audited topics, from where this instance's log holds each one,
 /// and builds their records into ``PendingRecords`` for the ``LogApplier`` to append in the
@@ -44,19 +45,18 @@ final class AuditedReader: Service, Sendable {
             })
         let consumer = try KafkaConsumer(configuration: configuration, hooks: hooks, logger: logger)
         try consumer.subscribe(to: topics)
-        // How far the log holds each partition, committed for `registryctl lag` and `load` while
-        // it moves (also once the reading is idle: the last records are appended after it read them).
-        let committer = Task {
-            var committed: [KafkaTopicPartition: Int64] = [:]
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(500))
-                let held = consumer.assignment
-                let stored = pending.heldThrough().filter { held.contains($0.key) && committed[$0.key] != $0.value }
-                guard !stored.isEmpty, (try? await consumer.commitAndWait(stored)) != nil else { continue }
-                committed.merge(stored) { _, new in new }
-            }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await Self.commitHeld(by: pending, through: consumer) }
+            await read(consumer)
+            group.cancelAll()
         }
-        defer { committer.cancel() }
+        await consumer.close()
+    }
+
+    /// Reads the topics into ``pending`` until the consumer closes (at shutdown) or a record
+    /// cannot be built.
+    private func read(_ consumer: KafkaConsumer) async {
+        let (pending, logger) = (self.pending, self.logger)
         await withGracefulShutdownHandler {
             for await batch in consumer.batches {
                 // Ends are told after the batch's records are added: an end means every message
@@ -81,6 +81,21 @@ final class AuditedReader: Service, Sendable {
         } onGracefulShutdown: {
             Task { await consumer.close() }
         }
-        await consumer.close()
+    }
+
+    /// Every half second, commits how far the log holds each assigned partition, for `registryctl
+    /// lag` and `load` (also once the reading is idle: the last records are appended after they
+    /// were read).
+    private static func commitHeld(by pending: PendingRecords, through consumer: KafkaConsumer) async {
+        let committed = Mutex<[KafkaTopicPartition: Int64]>([:])
+        await repeatUntilShutdown {
+            let held = consumer.assignment
+            let known = committed.withLock { $0 }
+            let stored = pending.heldThrough().filter { held.contains($0.key) && known[$0.key] != $0.value }
+            if !stored.isEmpty, (try? await consumer.commitAndWait(stored)) != nil {
+                committed.withLock { $0.merge(stored) { _, new in new } }
+            }
+            return .milliseconds(500)
+        }
     }
 }
