@@ -64,6 +64,13 @@ final class ScriptedResolver: WebhookResolver {
         #expect(ReceiverAddress.literal("agency.example") == nil)
     }
 
+    /// The text form an address is connected to reads back as the same address.
+    @Test func anAddressesTextFormIsTheUsualOne() {
+        for text in ["8.8.8.8", "127.0.0.1", "::1", "2606:4700:4700::1111", "2a00:1450:4001::1", "::ffff:8.8.8.8"] {
+            #expect(ReceiverAddress.literal(text)?.description == text)
+        }
+    }
+
     /// The URL forms of the review, and names a controlled resolver points inside.
     static func forms(port: Int) -> (literal: [String], named: [String: [[String]]]) {
         let literal = [
