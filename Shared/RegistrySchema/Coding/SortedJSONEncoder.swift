@@ -11,7 +11,8 @@ import Foundation
 /// profiles: a fifth of intake's and address-index's CPU) and no JSON library beyond
 /// Foundation's is available here. Foundation builds a tree of boxed values per event; this
 /// encoder appends each value to one buffer as it is encoded and, when an object ends, appends
-/// its members again in key order (a few copies of small byte ranges instead of a tree).
+/// its members again in key order (a few copies of small byte ranges instead of a tree). A value
+/// that writes itself (``JSONWritable``), whole or as a member, is written by its ``JSONWriter``.
 ///
 /// Anything else — floating-point numbers, `Date`, `Data`, `URL`, `Decimal`, `superEncoder`, a
 /// nested container asked for a key already encoded — is left to Foundation: ``encode(_:)`` then
