@@ -26,31 +26,41 @@ public struct FetchDormancySettings: Sendable {
 /// in it, so an idle stack kept a quarter of a core busy (bench/results). After
 /// ``FetchDormancySettings/after`` without a message the consumer pauses its partitions and asks
 /// every ``FetchDormancySettings/checkInterval`` for their latest offsets instead (one ListOffsets
-/// request, about 1/30 of the fetches' cost on Tansu); once a partition's latest offset passes the
-/// high watermark its last fetch reported, or the assignment changes, fetching starts again.
+/// request, about 1/30 of the fetches' cost on Tansu); once a partition's latest offset passes
+/// what the application has seen of it, or the assignment changes, fetching starts again.
 ///
-/// A message appended after the last fetch lies at or past that watermark, so the answer (Kafka's
-/// end offset, or Tansu's last batch base + 1) exceeds it. A failed check restarts fetching, which
-/// then reports the failure as usual. Used only from the consumer's poll loop, except
-/// ``assignmentChanged()``.
+/// **What the application has seen** is the baseline, not what librdkafka fetched: a pause is
+/// asynchronous, and librdkafka purges what a fetch answered between the last empty poll and the
+/// pause (`rd_kafka_toppar_pause_resume`). A partition's seen position is the offset after the
+/// last message delivered from it, or the offset of its last end-of-partition event if that is
+/// further (the end counts transaction markers, which are never delivered, so a marker alone does
+/// not wake the consumer). A purged message lies at or past that position, and the latest offset
+/// (Kafka's end offset, or Tansu's last batch base + 1) exceeds it: the next check wakes the
+/// consumer. librdkafka resumes a paused partition from the application's position only when it
+/// knows one (a message was consumed since the assignment) and from its own fetch position, past
+/// the purged messages, otherwise; so after pausing, every partition is moved (seek) to its seen
+/// position, and fetching restarts exactly there. A consumer stops fetching only once it has a
+/// seen position for every partition it holds (each fetched to its end at least once since its
+/// assignment), and a partition's position is forgotten when it is assigned or revoked.
 ///
-/// **Known problem: off by default.** Pausing is asynchronous, and librdkafka purges what a fetch
-/// answered between the last empty poll and the pause. Those messages lie below the watermark
-/// taken as the baseline, so no check sees them: the consumer sleeps until other messages come
-/// (ScaleTests once ended with an audit instance two records short, a minute after the load). For
-/// a partition nothing was consumed from since its assignment, librdkafka then resumes past them
-/// (`rd_kafka_toppar_pause_resume` keeps the fetch position when the application position is
-/// unknown): they would be skipped. The fix: take as the baseline what the application has seen
-/// (each message's offset + 1, and the end offset of each end-of-partition event), and seek a
-/// partition with nothing consumed back to it after the pause.
+/// A failed check or seek restarts fetching, which then reports any failure as usual. Used only
+/// from the consumer's poll loop, except ``assigned(_:)`` and ``revoked(_:)``.
 final class FetchDormancy: Sendable {
     private struct State {
         var lastDelivery: ContinuousClock.Instant
-        /// While dormant: each paused partition's high watermark when fetching stopped.
+        /// The partitions assigned, as the rebalance callbacks and manual (un)assignments said.
+        var held: Set<KafkaTopicPartition> = []
+        /// Per partition held, the offset after what the application has seen of it since it was
+        /// assigned.
+        var seen: [KafkaTopicPartition: Int64] = [:]
+        /// While dormant: each paused partition's seen position when fetching stopped.
         var watched: [KafkaTopicPartition: Int64]?
         var nextCheck: ContinuousClock.Instant
         var assignmentChanged = false
     }
+
+    /// How long a seek after the pause may take before the consumer gives up stopping.
+    private static let seekTimeout: Duration = .seconds(5)
 
     let settings: FetchDormancySettings
     private let logger: Logger
@@ -71,32 +81,63 @@ final class FetchDormancy: Sendable {
         isDormant ? max(active, settings.checkInterval) : active
     }
 
-    /// A rebalance or a manual (un)assignment: the next poll restarts fetching.
-    func assignmentChanged() {
-        state.withLock { $0.assignmentChanged = true }
+    /// Partitions assigned by a rebalance or manually: the next poll restarts fetching, and what
+    /// was seen of them before counts no more. Told before a manual assignment takes effect.
+    func assigned(_ partitions: some Sequence<KafkaTopicPartition>) {
+        assignmentChanged(partitions, held: true)
     }
 
-    /// Called after every poll, with whether it delivered anything.
-    func afterPoll(delivered: Bool, client: RDKafkaClient) {
+    /// Partitions revoked by a rebalance or unassigned manually: the next poll restarts
+    /// fetching. Told before a manual unassignment takes effect.
+    func revoked(_ partitions: some Sequence<KafkaTopicPartition>) {
+        assignmentChanged(partitions, held: false)
+    }
+
+    private func assignmentChanged(_ partitions: some Sequence<KafkaTopicPartition>, held: Bool) {
+        state.withLock { s in
+            for tp in partitions {
+                if held { s.held.insert(tp) } else { s.held.remove(tp) }
+                s.seen[tp] = nil
+            }
+            s.assignmentChanged = true
+        }
+    }
+
+    /// Called after every poll, with the positions it delivered: per partition, the offset after
+    /// its last message, or its end-of-partition offset if further (empty: nothing delivered).
+    func afterPoll(delivered positions: [KafkaTopicPartition: Int64], client: RDKafkaClient) {
         let now = ContinuousClock.now
+        let delivered = !positions.isEmpty
         let (watched, changed, idleSince, due) = state.withLock { s in
             defer { s.assignmentChanged = false }
+            // A poll that served a revocation may also have delivered from the revoked partitions
+            // before it: only positions of partitions held now count. (An eager rebalance's
+            // assignment waits for the revocation to be served, so both never fall in one poll.)
+            for (tp, position) in positions where s.held.contains(tp) {
+                s.seen[tp] = max(s.seen[tp] ?? position, position)
+            }
             if delivered { s.lastDelivery = now }
             return (s.watched, s.assignmentChanged, s.lastDelivery, now >= s.nextCheck)
+        }
+        if changed {
+            // Also when fetching: a partition revoked while paused keeps its pause in librdkafka
+            // and carries it into a later assignment.
+            restartFetching(client: client, now: now, reason: "the assignment changed")
+            return
         }
         guard let watched else {
             if !delivered && now - idleSince >= settings.after { stopFetching(client: client, now: now) }
             return
         }
-        if delivered || changed {
-            restartFetching(client: client, now: now, reason: delivered ? "a message arrived" : "the assignment changed")
+        if delivered {
+            restartFetching(client: client, now: now, reason: "a message arrived")
             return
         }
         guard due else { return }
         let reason: String?
         do {
             let latest = try client.latestOffsets(Set(watched.keys), timeout: settings.checkInterval * 4)
-            reason = watched.contains { tp, mark in (latest[tp] ?? .max) > mark } ? "new messages" : nil
+            reason = watched.contains { tp, seen in (latest[tp] ?? .max) > seen } ? "new messages" : nil
         } catch {
             reason = "the end of its partitions could not be read (\(error))"
         }
@@ -109,14 +150,24 @@ final class FetchDormancy: Sendable {
 
     private func stopFetching(client: RDKafkaClient, now: ContinuousClock.Instant) {
         let partitions = client.currentAssignment()
-        guard !partitions.isEmpty, let marks = client.lastFetchedHighWatermarks(partitions) else {
-            // Nothing to fetch, or not fetched yet: try again after another idle period.
+        let seen = state.withLock { $0.seen }
+        let positions = partitions.reduce(into: [KafkaTopicPartition: Int64]()) { $0[$1] = seen[$1] }
+        guard !partitions.isEmpty, positions.count == partitions.count else {
+            // Nothing to fetch, or not every partition fetched to its end yet: try again after
+            // another idle period.
             state.withLock { $0.lastDelivery = now }
             return
         }
         client.setPaused(true, partitions)
+        do {
+            try client.seek(positions, timeout: Self.seekTimeout)
+        } catch {
+            logger.warning("fetching goes on: a paused partition could not be moved back to what was taken from it", metadata: ["error": "\(error)"])
+            restartFetching(client: client, now: now, reason: "the seek failed")
+            return
+        }
         state.withLock { s in
-            s.watched = marks
+            s.watched = positions
             s.nextCheck = now + settings.checkInterval
         }
         logger.debug("no message for a while: fetching stopped", metadata: ["partitions": "\(partitions.count)", "check": "\(settings.checkInterval)"])

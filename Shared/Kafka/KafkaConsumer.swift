@@ -52,11 +52,11 @@ public final class KafkaConsumer: Sendable {
             watermarkTimeout: configuration.watermarkQueryTimeout, pauseAssigned: !configuration.fetchesMessages,
             assign: { [coordinator, membership] partitions, watermarks in
                 defer { membership.assigned() }
-                dormancy?.assignmentChanged()
+                dormancy?.assigned(partitions)
                 return coordinator.assign(partitions, replacing: true, watermarks: watermarks)
             },
             revoke: { [coordinator, membership] partitions in
-                dormancy?.assignmentChanged()
+                dormancy?.revoked(partitions)
                 coordinator.revoke(partitions, replacing: true)
                 membership.revoked()
             }
@@ -97,8 +97,8 @@ public final class KafkaConsumer: Sendable {
             let entries = coordinator.assign(Array(new), replacing: false) { requested in
                 try client.assignmentWatermarks(requested, timeout: configuration.watermarkQueryTimeout)
             }
+            dormancy?.assigned(new)
             try client.incrementalAssign(entries)
-            dormancy?.assignmentChanged()
         }
     }
 
@@ -108,8 +108,8 @@ public final class KafkaConsumer: Sendable {
             let held = partitions.intersection(coordinator.assignment)
             guard !held.isEmpty else { return }
             coordinator.revoke(Array(held), replacing: false)
+            dormancy?.revoked(held)
             try client.incrementalUnassign(Array(held))
-            dormancy?.assignmentChanged()
         }
     }
 
@@ -127,7 +127,7 @@ public final class KafkaConsumer: Sendable {
                             report(error, partition: partition)
                         }
                         let delivered = !result.messages.isEmpty || !result.reachedEnd.isEmpty
-                        dormancy?.afterPoll(delivered: delivered, client: client)
+                        dormancy?.afterPoll(delivered: delivered ? result.deliveredPositions : [:], client: client)
                         if delivered {
                             continuation.resume(returning: KafkaConsumerBatch(messages: result.messages, reachedEnd: result.reachedEnd, endOffsets: result.endOffsets))
                             return

@@ -1,7 +1,7 @@
 // Integration tests against the real broker: an idle consumer stops fetching, and misses nothing.
 
 import Foundation
-import Kafka
+@testable import Kafka
 import Synchronization
 import Testing
 import TestSupport
@@ -61,6 +61,54 @@ import TestSupport
         #expect(taken.count == 34)
         #expect(taken.inOrderWithoutRepeats)
         await transactional.shutdown(flushTimeout: .seconds(1))
+        await producer.shutdown(flushTimeout: .seconds(1))
+        await consumer.close()
+    }
+
+    /// A pause purges what a fetch answered and the application has not polled yet. Those
+    /// messages are fetched again and taken once the consumer notices them, from a partition
+    /// messages were taken from before and from one nothing was taken from since its assignment.
+    /// The test polls as ``KafkaConsumer/poll()`` does, to stop fetching exactly while such
+    /// messages wait.
+    @Test func whatAPausePurgesIsFetchedAgainAndTaken() async throws {
+        let topic = TestBroker.uniqueName("dormancy-purge")
+        try await TestBroker.createTopics([topic], partitions: 2)
+        let (partition0, partition1) = (KafkaTopicPartition(topic: topic, partition: 0), KafkaTopicPartition(topic: topic, partition: 1))
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration("dormancy-producer")), logger: TestLogger.quiet)
+        func send(_ partition: KafkaTopicPartition, _ range: Range<Int>) async throws {
+            _ = try await producer.send(range.map { KafkaProducerMessage(topic: topic, partition: partition.partition, key: "key-\($0)", value: Array("\($0)".utf8)) })
+        }
+        try await send(partition0, 0..<3)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(client: try TestBroker.clientConfiguration("dormancy"), groupID: TestBroker.uniqueName("dormancy-purge-group")),
+            logger: TestLogger.quiet)
+        let dormancy = FetchDormancy(settings: FetchDormancySettings(after: .milliseconds(300), checkInterval: .milliseconds(20)), logger: TestLogger.quiet)
+        dormancy.assigned([partition0, partition1])
+        let taken = Taken()
+        func poll() {
+            let result = consumer.client.pollBatch(maxMessages: 100, timeout: .milliseconds(20))
+            taken.add(KafkaConsumerBatch(messages: result.messages, reachedEnd: result.reachedEnd, endOffsets: result.endOffsets))
+            dormancy.afterPoll(delivered: result.deliveredPositions, client: consumer.client)
+        }
+        try consumer.subscribe(to: [topic])
+        try await waitUntil("3 messages taken and fetching stopped", interval: .milliseconds(1)) { poll(); return taken.count == 3 && dormancy.isDormant }
+        try await send(partition0, 3..<4)
+        try await waitUntil("a message taken after a check", interval: .milliseconds(1)) { poll(); return taken.count == 4 && !dormancy.isDormant }
+
+        // Fetched, not polled: then the consumer stops fetching, as after an empty poll.
+        try await send(partition0, 4..<9)
+        try await send(partition1, 9..<14)
+        let idleSince = ContinuousClock.now
+        try await waitUntil("10 messages fetched") {
+            consumer.client.lastFetchedHighWatermark(partition0) == 9 && consumer.client.lastFetchedHighWatermark(partition1) == 5
+        }
+        try await Task.sleep(until: idleSince + .milliseconds(300))
+        dormancy.afterPoll(delivered: [:], client: consumer.client)
+        #expect(dormancy.isDormant)
+
+        try await waitUntil("every message taken", timeout: .seconds(10), interval: .milliseconds(1)) { poll(); return taken.count >= 14 }
+        #expect(taken.count == 14)
+        #expect(taken.inOrderWithoutRepeats)
         await producer.shutdown(flushTimeout: .seconds(1))
         await consumer.close()
     }

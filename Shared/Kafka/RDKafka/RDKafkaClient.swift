@@ -190,6 +190,22 @@ final class RDKafkaClient: @unchecked Sendable {
         var reachedEnd: [KafkaTopicPartition] = []
         var endOffsets: [KafkaTopicPartition: Int64] = [:]
         var errors: [(KafkaTopicPartition?, KafkaError)] = []
+
+        /// Per partition, the offset after its last message, or its end-of-partition offset if
+        /// that is further.
+        var deliveredPositions: [KafkaTopicPartition: Int64] {
+            var positions = endOffsets
+            // A partition's messages come in offset order: only its last one counts.
+            var last: KafkaConsumerMessage?
+            for message in messages {
+                if let previous = last, previous.topicPartition != message.topicPartition {
+                    positions[previous.topicPartition] = max(positions[previous.topicPartition] ?? 0, previous.offset + 1)
+                }
+                last = message
+            }
+            if let last { positions[last.topicPartition] = max(positions[last.topicPartition] ?? 0, last.offset + 1) }
+            return positions
+        }
     }
 
     /// Polls the consumer queue for up to `maxMessages` within `timeout`. Serves rebalance and
@@ -309,17 +325,6 @@ final class RDKafkaClient: @unchecked Sendable {
         return Set(RDKafkaTopicPartitionList.entries(list).map(\.0))
     }
 
-    /// Each partition's high watermark as the last fetch response reported it (librdkafka records
-    /// it from every response, empty or not), or `nil` when a partition has none yet.
-    func lastFetchedHighWatermarks(_ partitions: Set<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64]? {
-        var marks: [KafkaTopicPartition: Int64] = [:]
-        for tp in partitions {
-            guard let high = lastFetchedHighWatermark(tp) else { return nil }
-            marks[tp] = high
-        }
-        return marks
-    }
-
     /// One partition's high watermark as the last fetch response reported it, or `nil`.
     func lastFetchedHighWatermark(_ tp: KafkaTopicPartition) -> Int64? {
         var low: Int64 = 0
@@ -344,6 +349,20 @@ final class RDKafkaClient: @unchecked Sendable {
             offsets[KafkaTopicPartition(topic: String(cString: e.topic), partition: e.partition)] = e.offset
         }
         return offsets
+    }
+
+    /// Makes each partition's next fetch start at its offset (a paused partition's, once it is
+    /// resumed); waits up to `timeout` for librdkafka to take every seek.
+    func seek(_ offsets: [KafkaTopicPartition: Int64], timeout: Duration) throws {
+        guard !offsets.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList.make(offsets.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let error = rd_kafka_seek_partitions(handle, list, Int32(timeout.milliseconds)) {
+            throw KafkaError.rd(.consumer, consuming: error, context: "seek")
+        }
+        for e in UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt)) where e.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.consumer, e.err, context: "seek of \(String(cString: e.topic))[\(e.partition)]")
+        }
     }
 
     /// Stops (`paused`) or restarts fetching `partitions`; a restarted partition goes on from the
