@@ -71,6 +71,7 @@ public enum AuditService: RegistryService {
         // prompt pace its idle fetches were about 40 % of an idle broker's CPU (interleaved A/B, broker
         // and four services idle 30 s: 53.6 and 42.7 % of one core before, 28.3 and 26.1 % after).
         reading.fetchWait = ConsumerPace.background.fetchWait
+        reading.dormancy = ConsumerPace.background.dormancy
         // The sequencer's member only holds the log's partition; the applier reads the frames.
         var sequencing = consumer(group: "")
         sequencing.fetchesMessages = false

@@ -31,7 +31,8 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// more.
     public var fetchWait: Duration = .milliseconds(20)
     /// When an idle consumer stops fetching, and how often it then looks for new messages
-    /// (`nil`, the default: it fetches all the time).
+    /// (`nil`, the default: it fetches all the time). The services set it from each consumer's
+    /// pace.
     public var dormancy: FetchDormancySettings? = nil
     /// `queued.max.messages.kbytes`: how much librdkafka fetches ahead of the batches taken.
     /// Its default (64 MiB per consumer) is memory a service holds for nothing: a few batches

@@ -51,24 +51,44 @@ public struct ServiceEnvironment: Sendable {
 }
 
 /// How soon a consumer must see a message once it is published.
+///
+/// Every pace stops fetching after 5 s without a message and then asks for its partitions' ends
+/// instead (see ``FetchDormancySettings``): an idle stack cost Tansu a quarter of a core in
+/// fetches alone (bench/results/idle-dormancy-ab-2026-12-06.txt). The first message after a quiet
+/// spell waits up to the pace's check interval more at that hop.
 public enum ConsumerPace: Sendable {
     /// On the way from a submission to what people read (intake's submissions, the index's
-    /// accepted registrations, notification's changes) and the catalog copies that decide what
-    /// happens to events (see ``ConsumerPart/catalogCopy(processor:topics:caughtUp:decidesEvents:)``):
-    /// the broker holds an empty fetch for at most 20 ms.
+    /// accepted registrations, notification's changes): the broker holds an empty fetch for at
+    /// most 20 ms; once dormant, the consumer looks for new messages every 250 ms.
     case prompt
+    /// Decides what happens to other consumers' events (the catalog copies of
+    /// ``ConsumerPart/catalogCopy(processor:topics:caughtUp:decidesEvents:)``): an event may follow
+    /// its dwelling closely, so once dormant it looks every 50 ms, keeping the window in which a
+    /// submission can overtake its new dwelling (`UNKNOWN_ADDRESS`) near the 20-40 ms of a
+    /// consumer that fetches all the time.
+    case decisive
     /// Nobody waits on it closely (audit, and the catalog copies that decide no event): the
-    /// broker may hold an empty fetch for 500 ms. A fetch is one request per partition for the
-    /// broker to answer, and an idle consumer asks again as soon as it is answered: polled 50
-    /// times a second, audit (every partition of every topic) was about a third of an idle
-    /// broker's CPU.
+    /// broker may hold an empty fetch for 500 ms and a dormant consumer looks every second. A
+    /// fetch is one request per partition for the broker to answer, and an idle consumer asks
+    /// again as soon as it is answered: polled 50 times a second, audit (every partition of every
+    /// topic) was about a third of an idle broker's CPU.
     case background
 
     /// `fetch.wait.max.ms` for this pace.
     public var fetchWait: Duration {
         switch self {
-        case .prompt: .milliseconds(20)
+        case .prompt, .decisive: .milliseconds(20)
         case .background: .milliseconds(500)
+        }
+    }
+
+    /// When an idle consumer of this pace stops fetching, and how often it then looks for new
+    /// messages.
+    public var dormancy: FetchDormancySettings {
+        switch self {
+        case .prompt: FetchDormancySettings(after: .seconds(5), checkInterval: .milliseconds(250))
+        case .decisive: FetchDormancySettings(after: .seconds(5), checkInterval: .milliseconds(50))
+        case .background: FetchDormancySettings(after: .seconds(5), checkInterval: .seconds(1))
         }
     }
 }
@@ -135,14 +155,14 @@ extension ConsumerPart {
     /// catalog (``ConsumerMembership/everyPartition``): a group would give each instance part of
     /// it, and intake would reject the addresses of the other part as unknown.
     /// - Parameter decidesEvents: Whether the copy decides what happens to events (intake's
-    ///   `UNKNOWN_ADDRESS`, notification's owner alerts). Such a copy is read at the prompt
+    ///   `UNKNOWN_ADDRESS`, notification's owner alerts). Such a copy is read at the decisive
     ///   pace, since an event may follow its dwelling closely; one that decides none (the
     ///   index's, whose owners only admit callers of the residents route, where an owner just
     ///   added may wait half a second longer) at the background pace.
     public static func catalogCopy(processor: any BatchProcessor, topics: TopicNames, caughtUp: CatchUpGate, decidesEvents: Bool) -> ConsumerPart {
         ConsumerPart(
             processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: caughtUp,
-            pace: decidesEvents ? .prompt : .background, membership: .everyPartition)
+            pace: decidesEvents ? .decisive : .background, membership: .everyPartition)
     }
 }
 

@@ -61,6 +61,7 @@ public struct ServiceApplication: Sendable {
             var consumer = KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.topicPrefix + descriptor.name + part.groupSuffix)
             consumer.client.clientID = descriptor.name
             consumer.fetchWait = part.pace.fetchWait
+            consumer.dormancy = part.pace.dormancy
             if let prefetch = part.prefetchKilobytes { consumer.prefetchKilobytes = prefetch }
             consumer.fetchesMessages = part.fetchesMessages
             let engine = ProcessingEngine(
