@@ -97,6 +97,11 @@ try add("submitted  baseline: Foundation JSONEncoder", bytes: submittedBytes.cou
 try add("submitted  decode (typed)", bytes: submittedBytes.count) {
     try decoder.decode(RegistrationSubmitted.self, from: submittedBytes).data.validFrom.day
 }
+/// A submission as an upstream system writes it: members in the contract's order, not sorted.
+let submittedAsSent = Data(submittedJSON.utf8)
+try add("submitted  decode (typed, as sent)", bytes: submittedAsSent.count) {
+    try decoder.decode(RegistrationSubmitted.self, from: submittedAsSent).data.validFrom.day
+}
 try add("submitted  decode (any type)", bytes: submittedBytes.count) {
     try decoder.decodeEvent(from: submittedBytes).attributes.id.utf8.count
 }

@@ -88,6 +88,41 @@ struct FastJSONTests {
         }
     }
 
+    /// A submission's data as the registry writes it (members sorted), which
+    /// ``RegistrationSubmitted`` reads out of order: it asks in the contract's order (kind,
+    /// person, rca, …).
+    static let sortedSubmission = #"{"kind":"permanent","ownerConsent":{"givenAt":"2026-11-23T09:00:00Z","ownerIin":"790512400220"},"person":{"birthDate":"1986-01-01","givenName":"Арман","iin":"860101300126","patronymic":"Серікұлы","surname":"Ахметов"},"rca":"1000000000001","reason":null,"registration":null,"validFrom":"2026-11-24","validUntil":null}"#
+
+    @Test("members asked for out of the document's order read to Foundation's value, and what was passed is still checked")
+    func membersOutOfOrder() throws {
+        let decoder = JSONDecoder()
+        let inOrder = Data(Self.sortedSubmission.utf8)
+        let read = try #require(try? JSONReader.read(RegistrationSubmitted.self, from: [UInt8](inOrder)))
+        #expect(read == (try decoder.decode(RegistrationSubmitted.self, from: inOrder)))
+
+        // Each variation sits where the reader passes it by its structure only (before `person`,
+        // which it asks for second); the reader must still give up, leaving the bytes to Foundation.
+        let passed = #""ownerConsent":"#
+        var invalidUTF8 = [UInt8](Self.sortedSubmission.utf8)
+        let givenName = try #require(invalidUTF8.firstRange(of: Array("Арман".utf8)))
+        invalidUTF8[givenName.lowerBound] = 0xFF
+        let variations: [(String, [UInt8])] = [
+            ("invalid UTF-8 in a member passed before the one asked for", invalidUTF8),
+            ("an invalid number in a member passed and never asked for",
+             Array(Self.sortedSubmission.replacingOccurrences(of: passed, with: #""extra":{"n":[1.]},"# + passed).utf8)),
+            ("mismatched brackets in a member passed and never asked for",
+             Array(Self.sortedSubmission.replacingOccurrences(of: passed, with: #""extra":{"n":[}],"# + passed).utf8)),
+            ("a literal Foundation refuses in a member passed and asked for later",
+             Array(Self.sortedSubmission.replacingOccurrences(of: #""givenAt":"2026-11-23T09:00:00Z""#, with: #""givenAt":"2026-11-23T09:00:00Z","x":nul"#).utf8)),
+        ]
+        for (what, bytes) in variations {
+            #expect((try? JSONReader.read(RegistrationSubmitted.self, from: bytes)) == nil, "\(what): the reader gave up")
+            let foundation = Result { try decoder.decode(RegistrationSubmitted.self, from: Data(bytes)) }.map { "\($0)" }
+            let both = Result { try decoder.decodeReadingFast(RegistrationSubmitted.self, from: Data(bytes)) }.map { "\($0)" }
+            #expect("\(both)" == "\(foundation)", "\(what)")
+        }
+    }
+
     @Test("strings with quotes, backslashes, control characters and non-ASCII are written as Foundation writes them")
     func writerEscapes() throws {
         var control = ""

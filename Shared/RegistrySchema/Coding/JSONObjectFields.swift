@@ -6,8 +6,8 @@
 /// from that one list, so they cannot disagree.
 ///
 /// The list names the members in ascending order of their UTF-8 bytes (the order the fast form
-/// writes them in; debug builds check it). Decoding is each type's own (its `init(from:)` and
-/// ``JSONReadable/init(json:)``).
+/// writes them in; debug builds check it). Reading is the same idea the other way:
+/// ``JSONObjectReadable``.
 public protocol JSONObjectFields: JSONWritable, Encodable {
     /// Writes the members, keys in sorted order.
     func writeFields<Fields: JSONFieldWriting>(to fields: inout Fields)

@@ -32,6 +32,17 @@ public struct JSONReader {
         fileprivate let range: Range<Int>
     }
 
+    /// Where ``readMembers(_:)`` is in its object.
+    private struct MemberScan {
+        enum State { case first, more, closed }
+        /// Where the object's entries in `keys` start.
+        var mark: Int
+        /// After the last member scanned (or the opening brace).
+        var cursor: Int
+        /// Whether no member, some or all (the closing brace too) were scanned.
+        var state: State
+    }
+
     /// How deep objects and arrays may nest (Foundation allows 512; the registry's events are
     /// four levels deep).
     public static let maximumDepth = 32
@@ -42,8 +53,12 @@ public struct JSONReader {
     private var end: Int
     private var index: Int
     private var depth = 0
-    /// The keys of the objects being read (start, count pairs), to skip repeated keys.
+    /// The keys of the objects being read: (start, count) pairs for ``readObject(_:)``, to skip
+    /// repeated keys; entries of ``entryWidth`` for ``readMembers(_:)``, to find them.
     private var keys: [Int] = []
+    /// The object ``readMembers(_:)`` reads: where its entries in `keys` start, where scanning
+    /// goes on (after the last member scanned) and how far it got.
+    private var members = MemberScan(mark: 0, cursor: 0, state: .closed)
 
     private init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -97,6 +112,153 @@ public struct JSONReader {
                 try body(&reader, JSONKey(document: reader.bytes, start: start, count: count))
             }
         }
+    }
+
+    /// Reads an object whose members `body` asks for by name (``member(_:_:)``), in any order,
+    /// each at most once; members it does not ask for are skipped. Of repeated keys the first
+    /// counts.
+    ///
+    /// Members asked for in the order the document has them are read in one pass. A member asked
+    /// for later than the document has it is found by passing the members before it with a
+    /// structural skip (brackets and string bounds only) and read strictly when asked for; every
+    /// member passed that way and never asked for is checked strictly before the object ends, so
+    /// nothing is accepted that the strict skip would refuse.
+    public mutating func readMembers<T>(_ body: (inout JSONReader) throws(Miss) -> T) throws(Miss) -> T {
+        try enter(UInt8(ascii: "{"))
+        let outer = members
+        defer {
+            keys.removeSubrange(members.mark...)
+            members = outer
+        }
+        members = MemberScan(mark: keys.count, cursor: index, state: .first)
+        let value = try body(&self)
+        var entry = members.mark
+        while entry < keys.count {
+            if keys[entry + 4] == 0 {
+                index = keys[entry + 2]
+                try skipValue()
+                guard index == keys[entry + 3] else { throw Miss() }
+            }
+            entry += Self.entryWidth
+        }
+        while try scanMember() != nil {
+            try skipValue()
+            members.cursor = index
+        }
+        return value
+    }
+
+    /// The value of the member `key` of the object ``readMembers(_:)`` reads, read by `body`;
+    /// `nil` when the object has no such member.
+    public mutating func member<T>(_ key: StaticString, _ body: (inout JSONReader) throws(Miss) -> T) throws(Miss) -> T? {
+        let count = key.utf8CodeUnitCount
+        var entry = members.mark
+        while entry < keys.count {
+            if keys[entry + 1] == count, sameBytes(keys[entry], key) {
+                index = keys[entry + 2]
+                let value = try body(&self)
+                guard index == keys[entry + 3] else { throw Miss() }
+                keys[entry + 4] = 1
+                return value
+            }
+            entry += Self.entryWidth
+        }
+        while let (start, found) = try scanMember() {
+            let valueStart = index
+            if found == count, sameBytes(start, key) {
+                let value = try body(&self)
+                record(start, found, valueStart, read: true)
+                return value
+            }
+            try skipStructure()
+            record(start, found, valueStart, read: false)
+        }
+        return nil
+    }
+
+    /// Records the member just passed (its value ends where the reader is) and moves the cursor past it.
+    private mutating func record(_ keyStart: Int, _ keyCount: Int, _ valueStart: Int, read: Bool) {
+        keys.append(keyStart)
+        keys.append(keyCount)
+        keys.append(valueStart)
+        keys.append(index)
+        keys.append(read ? 1 : 0)
+        members.cursor = index
+    }
+
+    /// How many `keys` elements ``readMembers(_:)`` uses per member: key start, key count, value
+    /// start, value end, and 1 once the value was read strictly (0 while only skipped structurally).
+    private static let entryWidth = 5
+
+    /// Skips the value that comes next by its structure only: to the bracket that closes it, or
+    /// past the scalar. Strings are bounded as ``scanString(from:)`` does (no escapes, no
+    /// control characters); nothing else is checked, so the caller must read the value strictly
+    /// before it counts.
+    private mutating func skipStructure() throws(Miss) {
+        guard index < end else { throw Miss() }
+        switch bytes[index] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["): index = try closingBracket(from: index) + 1
+        case UInt8(ascii: "\""): index = try scanString(from: index + 1).closing + 1
+        default: try skipValue()
+        }
+    }
+
+    /// Where the object or array that opens at `start` closes, by its brackets and string bounds.
+    private func closingBracket(from start: Int) throws(Miss) -> Int {
+        let span = bytes.span
+        var nesting = 0
+        var position = start
+        while position < end {
+            switch span[position] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                nesting -= 1
+                if nesting == 0 { return position }
+            case UInt8(ascii: "\""):
+                position = try scanString(from: position + 1).closing
+            default:
+                break
+            }
+            position += 1
+        }
+        throw Miss()
+    }
+
+    /// Moves to the next member after the cursor and reads its key; returns where the key's
+    /// bytes are, leaving the reader at the value, or `nil` (having read the closing brace) at
+    /// the object's end.
+    private mutating func scanMember() throws(Miss) -> (start: Int, count: Int)? {
+        index = members.cursor
+        switch members.state {
+        case .closed:
+            return nil
+        case .first:
+            skipWhitespace()
+            if peek == UInt8(ascii: "}") { return close() }
+        case .more:
+            skipWhitespace()
+            guard index < end else { throw Miss() }
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "}") {
+                index -= 1
+                return close()
+            }
+            guard byte == UInt8(ascii: ",") else { throw Miss() }
+            skipWhitespace()
+        }
+        members.state = .more
+        return try readMemberKey()
+    }
+
+    /// Reads the closing brace of the object ``readMembers(_:)`` reads.
+    private mutating func close() -> (start: Int, count: Int)? {
+        index += 1
+        depth -= 1
+        members.state = .closed
+        members.cursor = index
+        return nil
     }
 
     /// Reads an array: `body` is called once per element and must read or skip it.
@@ -227,11 +389,6 @@ public struct JSONReader {
         return value
     }
 
-    /// Reads an integer, or `nil` for `null`.
-    public mutating func readIntIfPresent() throws(Miss) -> Int? {
-        readNull() ? nil : try readInt()
-    }
-
     // MARK: Lexing
 
     private var peek: UInt8? { index < end ? bytes[index] : nil }
@@ -323,6 +480,13 @@ public struct JSONReader {
         return false
     }
 
+    private func sameBytes(_ start: Int, _ key: StaticString) -> Bool {
+        let span = bytes.span
+        let pointer = key.utf8Start
+        for offset in 0..<key.utf8CodeUnitCount where span[start + offset] != pointer[offset] { return false }
+        return true
+    }
+
     private func sameBytes(_ first: Int, _ second: Int, count: Int) -> Bool {
         let span = bytes.span
         for offset in 0..<count where span[first + offset] != span[second + offset] { return false }
@@ -358,7 +522,8 @@ public struct JSONKey {
 ///
 /// `init(json:)` must read exactly what the type's `Decodable` initialiser reads from the same
 /// bytes — the same fields, validated the same way — and throw ``JSONReader/Miss`` for anything
-/// it is unsure of, never a different value.
+/// it is unsure of, never a different value. An object type gets both from one reading of its
+/// members by conforming to ``JSONObjectReadable``.
 public protocol JSONReadable {
     /// Reads the value that comes next.
     init(json reader: inout JSONReader) throws(JSONReader.Miss)

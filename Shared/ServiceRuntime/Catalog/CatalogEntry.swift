@@ -27,21 +27,13 @@ public struct CatalogEntry: Hashable, Sendable, Codable {
     }
 }
 
-extension CatalogEntry: JSONReadable, JSONObjectFields {
-    /// Reads the stored form as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var address: AddressSnapshot?, residential: Bool?, owners: [IIN]?, retired: Bool?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "address": address = try AddressSnapshot(json: &r)
-            case "residential": residential = try r.readBool()
-            case "owners": owners = try r.readArray(of: IIN.self)
-            case "retired": retired = try r.readBool()
-            default: try r.skipValue()
-            }
-        }
-        guard let address, let residential, let owners, let retired else { throw JSONReader.Miss() }
-        self.init(address: address, residential: residential, owners: owners, retired: retired)
+extension CatalogEntry: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; every one is required.
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        address = try r.field("address")
+        owners = try r.field("owners")
+        residential = try r.field("residential")
+        retired = try r.field("retired")
     }
 
     /// Writes the stored form (every field).

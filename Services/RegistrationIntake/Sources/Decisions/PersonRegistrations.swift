@@ -66,20 +66,12 @@ public struct PersonRegistrations: Hashable, Sendable, Codable {
     }
 }
 
-extension ActiveRegistration: JSONReadable, JSONObjectFields {
-    /// Reads the stored form as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var address: AddressSnapshot?, validFrom: CalendarDate?, validUntil: CalendarDate?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "address": address = try AddressSnapshot(json: &r)
-            case "validFrom": validFrom = try CalendarDate(json: &r)
-            case "validUntil": validUntil = try r.readIfPresent(CalendarDate.self)
-            default: try r.skipValue()
-            }
-        }
-        guard let address, let validFrom else { throw JSONReader.Miss() }
-        self.init(address: address, validFrom: validFrom, validUntil: validUntil)
+extension ActiveRegistration: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `validUntil` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        address = try r.field("address")
+        validFrom = try r.field("validFrom")
+        validUntil = try r.fieldIfPresent("validUntil")
     }
 
     /// Writes the stored form, `validUntil` only when present.
@@ -90,20 +82,12 @@ extension ActiveRegistration: JSONReadable, JSONObjectFields {
     }
 }
 
-extension PersonRegistrations: JSONReadable, JSONObjectFields {
-    /// Reads the stored form as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var sequence: Int?, permanent: ActiveRegistration?, temporary: ActiveRegistration?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "sequence": sequence = try r.readInt()
-            case "permanent": permanent = try r.readIfPresent(ActiveRegistration.self)
-            case "temporary": temporary = try r.readIfPresent(ActiveRegistration.self)
-            default: try r.skipValue()
-            }
-        }
-        guard let sequence else { throw JSONReader.Miss() }
-        self.init(sequence: sequence, permanent: permanent, temporary: temporary)
+extension PersonRegistrations: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `permanent` and `temporary` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        permanent = try r.fieldIfPresent("permanent")
+        sequence = try r.field("sequence")
+        temporary = try r.fieldIfPresent("temporary")
     }
 
     /// Writes the stored form, absent registrations omitted.

@@ -15,26 +15,14 @@ public struct AccessActor: Hashable, Sendable, Codable {
         self.role = role
         self.org = org
     }
-
-    private enum CodingKeys: String, CodingKey {
-        case sub, role, org
-    }
 }
 
-extension AccessActor: JSONReadable, JSONObjectFields {
-    /// Reads the fields as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var sub: String?, role: String?, org: String?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "sub": sub = try r.readString()
-            case "role": role = try r.readString()
-            case "org": org = try r.readStringIfPresent()
-            default: try r.skipValue()
-            }
-        }
-        guard let sub, let role else { throw JSONReader.Miss() }
-        self.init(sub: sub, role: role, org: org)
+extension AccessActor: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `org` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        org = try r.fieldIfPresent("org")
+        role = try r.field("role")
+        sub = try r.field("sub")
     }
 
     /// Writes every field, `org` as `null` when absent.

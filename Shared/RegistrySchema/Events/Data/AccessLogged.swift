@@ -42,47 +42,20 @@ public struct AccessLogged: RegistryEventData, Hashable {
 
     /// `nil`: an access may concern several subjects (they are in ``subjects``).
     public var eventSubject: String? { nil }
-
-    private enum CodingKeys: String, CodingKey {
-        case service, actor, purpose, action, subjects, method, path, status, at
-    }
-
-    /// Decodes the fields; an absent or `null` purpose is `nil`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        service = try container.decode(String.self, forKey: .service)
-        actor = try container.decode(AccessActor.self, forKey: .actor)
-        purpose = try container.decodeIfPresent(String.self, forKey: .purpose)
-        action = try container.decode(String.self, forKey: .action)
-        subjects = try container.decode([String].self, forKey: .subjects)
-        method = try container.decode(String.self, forKey: .method)
-        path = try container.decode(String.self, forKey: .path)
-        status = try container.decodeInteger(Int.self, forKey: .status)
-        at = try container.decode(Timestamp.self, forKey: .at)
-    }
 }
 
-extension AccessLogged: JSONReadable, JSONObjectFields {
-    /// Reads the fields as ``init(from:)`` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var service: String?, actor: AccessActor?, purpose: String?, action: String?, subjects: [String]?
-        var method: String?, path: String?, status: Int?, at: Timestamp?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "service": service = try r.readString()
-            case "actor": actor = try AccessActor(json: &r)
-            case "purpose": purpose = try r.readStringIfPresent()
-            case "action": action = try r.readString()
-            case "subjects": subjects = try r.readArray(of: String.self)
-            case "method": method = try r.readString()
-            case "path": path = try r.readString()
-            case "status": status = try r.readInt()
-            case "at": at = try Timestamp(json: &r)
-            default: try r.skipValue()
-            }
-        }
-        guard let service, let actor, let action, let subjects, let method, let path, let status, let at else { throw JSONReader.Miss() }
-        self.init(service: service, actor: actor, purpose: purpose, action: action, subjects: subjects, method: method, path: path, status: status, at: at)
+extension AccessLogged: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `purpose` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        action = try r.field("action")
+        actor = try r.field("actor")
+        at = try r.field("at")
+        method = try r.field("method")
+        path = try r.field("path")
+        purpose = try r.fieldIfPresent("purpose")
+        service = try r.field("service")
+        status = try r.field("status")
+        subjects = try r.field("subjects")
     }
 
     /// Writes every field, `purpose` as `null` when absent.

@@ -37,43 +37,18 @@ public struct AddressChanged: RegistryEventData, Hashable {
 
     /// The person's IIN.
     public var eventSubject: String? { iin.rawValue }
-
-    private enum CodingKeys: String, CodingKey {
-        case iin, change, address, previousAddress, effectiveFrom, sequence, cause
-    }
-
-    /// Decodes the fields; absent and `null` optional fields are both `nil`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        iin = try container.decode(IIN.self, forKey: .iin)
-        change = try container.decode(AddressChangeKind.self, forKey: .change)
-        address = try container.decodeIfPresent(AddressSnapshot.self, forKey: .address)
-        previousAddress = try container.decodeIfPresent(AddressSnapshot.self, forKey: .previousAddress)
-        effectiveFrom = try container.decode(CalendarDate.self, forKey: .effectiveFrom)
-        sequence = try container.decodeInteger(Int.self, forKey: .sequence)
-        cause = try container.decodeIfPresent(String.self, forKey: .cause)
-    }
 }
 
-extension AddressChanged: JSONReadable, JSONObjectFields {
-    /// Reads the fields as ``init(from:)`` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var iin: IIN?, change: AddressChangeKind?, address: AddressSnapshot?, previousAddress: AddressSnapshot?
-        var effectiveFrom: CalendarDate?, sequence: Int?, cause: String?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "iin": iin = try IIN(json: &r)
-            case "change": change = try AddressChangeKind(json: &r)
-            case "address": address = try r.readIfPresent(AddressSnapshot.self)
-            case "previousAddress": previousAddress = try r.readIfPresent(AddressSnapshot.self)
-            case "effectiveFrom": effectiveFrom = try CalendarDate(json: &r)
-            case "sequence": sequence = try r.readInt()
-            case "cause": cause = try r.readStringIfPresent()
-            default: try r.skipValue()
-            }
-        }
-        guard let iin, let change, let effectiveFrom, let sequence else { throw JSONReader.Miss() }
-        self.init(iin: iin, change: change, address: address, previousAddress: previousAddress, effectiveFrom: effectiveFrom, sequence: sequence, cause: cause)
+extension AddressChanged: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `address`, `cause` and `previousAddress` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        address = try r.fieldIfPresent("address")
+        cause = try r.fieldIfPresent("cause")
+        change = try r.field("change")
+        effectiveFrom = try r.field("effectiveFrom")
+        iin = try r.field("iin")
+        previousAddress = try r.fieldIfPresent("previousAddress")
+        sequence = try r.field("sequence")
     }
 
     /// Writes every field, absent ones as `null`.

@@ -28,36 +28,15 @@ public struct AddressCurrent: RegistryEventData, Hashable {
 
     /// The person's IIN.
     public var eventSubject: String? { iin.rawValue }
-
-    private enum CodingKeys: String, CodingKey {
-        case iin, permanent, temporary, sequence
-    }
-
-    /// Decodes the fields; absent and `null` registrations are both `nil`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        iin = try container.decode(IIN.self, forKey: .iin)
-        permanent = try container.decodeIfPresent(PermanentRegistration.self, forKey: .permanent)
-        temporary = try container.decodeIfPresent(TemporaryRegistration.self, forKey: .temporary)
-        sequence = try container.decodeInteger(Int.self, forKey: .sequence)
-    }
 }
 
-extension AddressCurrent: JSONReadable, JSONObjectFields {
-    /// Reads the fields as ``init(from:)`` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var iin: IIN?, permanent: PermanentRegistration?, temporary: TemporaryRegistration?, sequence: Int?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "iin": iin = try IIN(json: &r)
-            case "permanent": permanent = try r.readIfPresent(PermanentRegistration.self)
-            case "temporary": temporary = try r.readIfPresent(TemporaryRegistration.self)
-            case "sequence": sequence = try r.readInt()
-            default: try r.skipValue()
-            }
-        }
-        guard let iin, let sequence else { throw JSONReader.Miss() }
-        self.init(iin: iin, permanent: permanent, temporary: temporary, sequence: sequence)
+extension AddressCurrent: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `permanent` and `temporary` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        iin = try r.field("iin")
+        permanent = try r.fieldIfPresent("permanent")
+        sequence = try r.field("sequence")
+        temporary = try r.fieldIfPresent("temporary")
     }
 
     /// Writes every field, absent ones as `null`.

@@ -28,30 +28,18 @@ public struct AddressSnapshot: Hashable, Sendable, Codable {
         self.building = building
         self.flat = flat
     }
-
-    private enum CodingKeys: String, CodingKey {
-        case rca, kato, region, locality, street, building, flat
-    }
 }
 
-extension AddressSnapshot: JSONReadable, JSONObjectFields {
-    /// Reads the fields as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var rca: RCA?, kato: KATO?, region: String?, locality: String?, street: String?, building: String?, flat: String?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "rca": rca = try RCA(json: &r)
-            case "kato": kato = try KATO(json: &r)
-            case "region": region = try r.readString()
-            case "locality": locality = try r.readString()
-            case "street": street = try r.readString()
-            case "building": building = try r.readString()
-            case "flat": flat = try r.readStringIfPresent()
-            default: try r.skipValue()
-            }
-        }
-        guard let rca, let kato, let region, let locality, let street, let building else { throw JSONReader.Miss() }
-        self.init(rca: rca, kato: kato, region: region, locality: locality, street: street, building: building, flat: flat)
+extension AddressSnapshot: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `flat` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        building = try r.field("building")
+        flat = try r.fieldIfPresent("flat")
+        kato = try r.field("kato")
+        locality = try r.field("locality")
+        rca = try r.field("rca")
+        region = try r.field("region")
+        street = try r.field("street")
     }
 
     /// Writes every field, `flat` as `null` when absent.

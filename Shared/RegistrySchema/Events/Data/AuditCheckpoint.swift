@@ -5,7 +5,7 @@
 /// hash, a blank line, the Ed25519 signature line); `origin`, `size` and `rootHash` repeat its
 /// body for readers that do not parse notes. Witnesses verify the signature and the consistency
 /// of each checkpoint with the one before.
-public struct AuditCheckpoint: RegistryEventData, Hashable {
+public struct AuditCheckpoint: RegistryEventData, Hashable, JSONObjectReadable {
     /// `kz.registry.audit.checkpoint.v1`.
     public static var eventType: EventType { .auditCheckpoint }
 
@@ -29,16 +29,11 @@ public struct AuditCheckpoint: RegistryEventData, Hashable {
     /// The log origin (the topic's key).
     public var eventSubject: String? { origin }
 
-    private enum CodingKeys: String, CodingKey {
-        case origin, size, rootHash, note
-    }
-
-    /// Decodes the fields.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        origin = try container.decode(String.self, forKey: .origin)
-        size = try container.decodeInteger(Int.self, forKey: .size)
-        rootHash = try container.decode(String.self, forKey: .rootHash)
-        note = try container.decode(String.self, forKey: .note)
+    /// Reads the members; every one is required.
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        note = try r.field("note")
+        origin = try r.field("origin")
+        rootHash = try r.field("rootHash")
+        size = try r.field("size")
     }
 }

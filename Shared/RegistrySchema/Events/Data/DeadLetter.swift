@@ -4,7 +4,7 @@ import Foundation
 
 /// The `data` of `kz.registry.deadletter.v1`: where a poison message was, what it held and why
 /// it could not be processed.
-public struct DeadLetter: RegistryEventData, Hashable, JSONObjectFields {
+public struct DeadLetter: RegistryEventData, Hashable, JSONObjectFields, JSONObjectReadable {
     /// `kz.registry.deadletter.v1`.
     public static var eventType: EventType { .deadLetter }
 
@@ -50,20 +50,15 @@ public struct DeadLetter: RegistryEventData, Hashable, JSONObjectFields {
     /// `nil`: a dead letter's subject is unknown (its data could not be read).
     public var eventSubject: String? { nil }
 
-    private enum CodingKeys: String, CodingKey {
-        case service, topic, partition, offset, key, value, error
-    }
-
-    /// Decodes the fields; absent and `null` key and value are both `nil`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        service = try container.decode(String.self, forKey: .service)
-        topic = try container.decode(String.self, forKey: .topic)
-        partition = try container.decodeInteger(Int.self, forKey: .partition)
-        offset = try container.decodeInteger(Int64.self, forKey: .offset)
-        key = try container.decodeIfPresent(String.self, forKey: .key)
-        value = try container.decodeIfPresent(String.self, forKey: .value)
-        error = try container.decode(String.self, forKey: .error)
+    /// Reads the members; `key` and `value` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        error = try r.field("error")
+        key = try r.fieldIfPresent("key")
+        offset = try r.field("offset")
+        partition = try r.field("partition")
+        service = try r.field("service")
+        topic = try r.field("topic")
+        value = try r.fieldIfPresent("value")
     }
 
     /// Writes every field; a missing key or value as `null`.

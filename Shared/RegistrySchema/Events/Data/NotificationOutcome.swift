@@ -1,7 +1,7 @@
 // kz.registry.notification.outcome.v1: one webhook delivery attempt's result (docs/architecture.md §4.8).
 
 /// The `data` of `kz.registry.notification.outcome.v1`.
-public struct NotificationOutcome: RegistryEventData, Hashable, JSONObjectFields {
+public struct NotificationOutcome: RegistryEventData, Hashable, JSONObjectFields, JSONObjectReadable {
     /// `kz.registry.notification.outcome.v1`.
     public static var eventType: EventType { .notificationOutcome }
 
@@ -31,19 +31,14 @@ public struct NotificationOutcome: RegistryEventData, Hashable, JSONObjectFields
     /// `nil`: an outcome is about a subscription, not a person or a dwelling.
     public var eventSubject: String? { nil }
 
-    private enum CodingKeys: String, CodingKey {
-        case subscriptionId, eventId, status, attempt, httpStatus, latencyMs
-    }
-
-    /// Decodes the fields; absent and `null` optional fields are both `nil`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        subscriptionId = try container.decode(String.self, forKey: .subscriptionId)
-        eventId = try container.decode(String.self, forKey: .eventId)
-        status = try container.decode(DeliveryStatus.self, forKey: .status)
-        attempt = try container.decodeInteger(Int.self, forKey: .attempt)
-        httpStatus = try container.decodeIntegerIfPresent(Int.self, forKey: .httpStatus)
-        latencyMs = try container.decodeIntegerIfPresent(Int.self, forKey: .latencyMs)
+    /// Reads the members; `httpStatus` and `latencyMs` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        attempt = try r.field("attempt")
+        eventId = try r.field("eventId")
+        httpStatus = try r.fieldIfPresent("httpStatus")
+        latencyMs = try r.fieldIfPresent("latencyMs")
+        status = try r.field("status")
+        subscriptionId = try r.field("subscriptionId")
     }
 
     /// Writes every field; absent optional ones as `null`.

@@ -2,7 +2,7 @@
 
 /// The `data` of `kz.registry.address.occupancy-alert.v1`: the number of people registered at
 /// one dwelling first exceeded the threshold.
-public struct OccupancyAlert: RegistryEventData, Hashable {
+public struct OccupancyAlert: RegistryEventData, Hashable, JSONObjectReadable {
     /// `kz.registry.address.occupancy-alert.v1`.
     public static var eventType: EventType { .occupancyAlert }
 
@@ -26,16 +26,11 @@ public struct OccupancyAlert: RegistryEventData, Hashable {
     /// The RCA.
     public var eventSubject: String? { rca.rawValue }
 
-    private enum CodingKeys: String, CodingKey {
-        case rca, kato, residents, threshold
-    }
-
-    /// Decodes the fields.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        rca = try container.decode(RCA.self, forKey: .rca)
-        kato = try container.decode(KATO.self, forKey: .kato)
-        residents = try container.decodeInteger(Int.self, forKey: .residents)
-        threshold = try container.decodeInteger(Int.self, forKey: .threshold)
+    /// Reads the members; every one is required.
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        kato = try r.field("kato")
+        rca = try r.field("rca")
+        residents = try r.field("residents")
+        threshold = try r.field("threshold")
     }
 }

@@ -14,19 +14,11 @@ public struct OwnerConsent: Hashable, Sendable, Codable {
     }
 }
 
-extension OwnerConsent: JSONReadable, JSONObjectFields {
-    /// Reads the fields as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var ownerIin: IIN?, givenAt: Timestamp?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "ownerIin": ownerIin = try IIN(json: &r)
-            case "givenAt": givenAt = try Timestamp(json: &r)
-            default: try r.skipValue()
-            }
-        }
-        guard let ownerIin, let givenAt else { throw JSONReader.Miss() }
-        self.init(ownerIin: ownerIin, givenAt: givenAt)
+extension OwnerConsent: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members, in the contract's order; every one is required.
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        ownerIin = try r.field("ownerIin")
+        givenAt = try r.field("givenAt")
     }
 
     /// Writes both fields.

@@ -14,19 +14,11 @@ public struct PermanentRegistration: Hashable, Sendable, Codable {
     }
 }
 
-extension PermanentRegistration: JSONReadable, JSONObjectFields {
-    /// Reads the fields as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var address: AddressSnapshot?, validFrom: CalendarDate?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "address": address = try AddressSnapshot(json: &r)
-            case "validFrom": validFrom = try CalendarDate(json: &r)
-            default: try r.skipValue()
-            }
-        }
-        guard let address, let validFrom else { throw JSONReader.Miss() }
-        self.init(address: address, validFrom: validFrom)
+extension PermanentRegistration: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; every one is required.
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        address = try r.field("address")
+        validFrom = try r.field("validFrom")
     }
 
     /// Writes both fields.

@@ -21,28 +21,16 @@ public struct PersonDetails: Hashable, Sendable, Codable {
         self.patronymic = patronymic
         self.birthDate = birthDate
     }
-
-    private enum CodingKeys: String, CodingKey {
-        case iin, surname, givenName, patronymic, birthDate
-    }
 }
 
-extension PersonDetails: JSONReadable, JSONObjectFields {
-    /// Reads the fields as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var iin: IIN?, surname: String?, givenName: String?, patronymic: String?, birthDate: CalendarDate?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "iin": iin = try IIN(json: &r)
-            case "surname": surname = try r.readString()
-            case "givenName": givenName = try r.readString()
-            case "patronymic": patronymic = try r.readStringIfPresent()
-            case "birthDate": birthDate = try CalendarDate(json: &r)
-            default: try r.skipValue()
-            }
-        }
-        guard let iin, let surname, let givenName, let birthDate else { throw JSONReader.Miss() }
-        self.init(iin: iin, surname: surname, givenName: givenName, patronymic: patronymic, birthDate: birthDate)
+extension PersonDetails: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members, in the contract's order; `patronymic` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        iin = try r.field("iin")
+        surname = try r.field("surname")
+        givenName = try r.field("givenName")
+        patronymic = try r.fieldIfPresent("patronymic")
+        birthDate = try r.field("birthDate")
     }
 
     /// Writes every field, `patronymic` as `null` when absent.

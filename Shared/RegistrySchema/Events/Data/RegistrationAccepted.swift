@@ -46,52 +46,22 @@ public struct RegistrationAccepted: RegistryEventData, Hashable {
 
     /// The person's IIN.
     public var eventSubject: String? { person.iin.rawValue }
-
-    private enum CodingKeys: String, CodingKey {
-        case submission, sequence, kind, person, address, previousAddress, validFrom, validUntil, registration, reason
-    }
-
-    /// Decodes the fields; absent and `null` optional fields are both `nil`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        submission = try container.decode(SubmissionReference.self, forKey: .submission)
-        sequence = try container.decodeInteger(Int.self, forKey: .sequence)
-        kind = try container.decode(RegistrationKind.self, forKey: .kind)
-        person = try container.decode(PersonDetails.self, forKey: .person)
-        address = try container.decodeIfPresent(AddressSnapshot.self, forKey: .address)
-        previousAddress = try container.decodeIfPresent(AddressSnapshot.self, forKey: .previousAddress)
-        validFrom = try container.decode(CalendarDate.self, forKey: .validFrom)
-        validUntil = try container.decodeIfPresent(CalendarDate.self, forKey: .validUntil)
-        registration = try container.decodeIfPresent(RegistrationTerm.self, forKey: .registration)
-        reason = try container.decodeIfPresent(DeregistrationReason.self, forKey: .reason)
-    }
 }
 
-extension RegistrationAccepted: JSONReadable, JSONObjectFields {
-    /// Reads the fields as ``init(from:)`` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var submission: SubmissionReference?, sequence: Int?, kind: RegistrationKind?, person: PersonDetails?
-        var address: AddressSnapshot?, previousAddress: AddressSnapshot?, validFrom: CalendarDate?, validUntil: CalendarDate?
-        var registration: RegistrationTerm?, reason: DeregistrationReason?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "submission": submission = try SubmissionReference(json: &r)
-            case "sequence": sequence = try r.readInt()
-            case "kind": kind = try RegistrationKind(json: &r)
-            case "person": person = try PersonDetails(json: &r)
-            case "address": address = try r.readIfPresent(AddressSnapshot.self)
-            case "previousAddress": previousAddress = try r.readIfPresent(AddressSnapshot.self)
-            case "validFrom": validFrom = try CalendarDate(json: &r)
-            case "validUntil": validUntil = try r.readIfPresent(CalendarDate.self)
-            case "registration": registration = try r.readIfPresent(RegistrationTerm.self)
-            case "reason": reason = try r.readIfPresent(DeregistrationReason.self)
-            default: try r.skipValue()
-            }
-        }
-        guard let submission, let sequence, let kind, let person, let validFrom else { throw JSONReader.Miss() }
-        self.init(
-            submission: submission, sequence: sequence, kind: kind, person: person, address: address, previousAddress: previousAddress,
-            validFrom: validFrom, validUntil: validUntil, registration: registration, reason: reason)
+extension RegistrationAccepted: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `address`, `previousAddress`, `reason`, `registration` and `validUntil`
+    /// may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        address = try r.fieldIfPresent("address")
+        kind = try r.field("kind")
+        person = try r.field("person")
+        previousAddress = try r.fieldIfPresent("previousAddress")
+        reason = try r.fieldIfPresent("reason")
+        registration = try r.fieldIfPresent("registration")
+        sequence = try r.field("sequence")
+        submission = try r.field("submission")
+        validFrom = try r.field("validFrom")
+        validUntil = try r.fieldIfPresent("validUntil")
     }
 
     /// Writes every field, absent ones as `null`.

@@ -22,26 +22,14 @@ public struct RegistrationRejected: RegistryEventData, Hashable {
 
     /// The IIN as read, if any.
     public var eventSubject: String? { iin }
-
-    private enum CodingKeys: String, CodingKey {
-        case submission, iin, reasons
-    }
 }
 
-extension RegistrationRejected: JSONReadable, JSONObjectFields {
-    /// Reads the fields as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var submission: SubmissionReference?, iin: String?, reasons: [RejectionReason]?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "submission": submission = try SubmissionReference(json: &r)
-            case "iin": iin = try r.readStringIfPresent()
-            case "reasons": reasons = try r.readArray(of: RejectionReason.self)
-            default: try r.skipValue()
-            }
-        }
-        guard let submission, let reasons else { throw JSONReader.Miss() }
-        self.init(submission: submission, iin: iin, reasons: reasons)
+extension RegistrationRejected: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `iin` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        iin = try r.fieldIfPresent("iin")
+        reasons = try r.field("reasons")
+        submission = try r.field("submission")
     }
 
     /// Writes every field, `iin` as `null` when absent.

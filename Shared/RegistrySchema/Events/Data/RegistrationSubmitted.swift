@@ -50,52 +50,21 @@ public struct RegistrationSubmitted: RegistryEventData, Hashable {
 
     /// The person's IIN.
     public var eventSubject: String? { person.iin.rawValue }
-
-    private enum CodingKeys: String, CodingKey {
-        case kind, person, rca, validFrom, validUntil, ownerConsent, registration, reason
-    }
-
-    /// Decodes the fields; absent and `null` optional fields are both `nil`. A `permanent` or
-    /// `temporary` submission without `rca` throws "missing required field" at `rca`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try container.decode(RegistrationKind.self, forKey: .kind)
-        person = try container.decode(PersonDetails.self, forKey: .person)
-        if kind == .deregistration {
-            rca = try container.decodeIfPresent(RCA.self, forKey: .rca)
-        } else {
-            rca = try container.decode(RCA.self, forKey: .rca)
-        }
-        validFrom = try container.decode(CalendarDate.self, forKey: .validFrom)
-        validUntil = try container.decodeIfPresent(CalendarDate.self, forKey: .validUntil)
-        ownerConsent = try container.decodeIfPresent(OwnerConsent.self, forKey: .ownerConsent)
-        registration = try container.decodeIfPresent(RegistrationTerm.self, forKey: .registration)
-        reason = try container.decodeIfPresent(DeregistrationReason.self, forKey: .reason)
-    }
 }
 
-extension RegistrationSubmitted: JSONReadable, JSONObjectFields {
-    /// Reads the fields as ``init(from:)`` does (`rca` required unless a deregistration).
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var kind: RegistrationKind?, person: PersonDetails?, rca: RCA?, validFrom: CalendarDate?, validUntil: CalendarDate?
-        var ownerConsent: OwnerConsent?, registration: RegistrationTerm?, reason: DeregistrationReason?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "kind": kind = try RegistrationKind(json: &r)
-            case "person": person = try PersonDetails(json: &r)
-            case "rca": rca = try r.readIfPresent(RCA.self)
-            case "validFrom": validFrom = try CalendarDate(json: &r)
-            case "validUntil": validUntil = try r.readIfPresent(CalendarDate.self)
-            case "ownerConsent": ownerConsent = try r.readIfPresent(OwnerConsent.self)
-            case "registration": registration = try r.readIfPresent(RegistrationTerm.self)
-            case "reason": reason = try r.readIfPresent(DeregistrationReason.self)
-            default: try r.skipValue()
-            }
-        }
-        guard let kind, let person, let validFrom, rca != nil || kind == .deregistration else { throw JSONReader.Miss() }
-        self.init(
-            kind: kind, person: person, rca: rca, validFrom: validFrom, validUntil: validUntil, ownerConsent: ownerConsent,
-            registration: registration, reason: reason)
+extension RegistrationSubmitted: JSONObjectReadable, JSONObjectFields {
+    /// Reads every field, in the contract's order; absent and `null` optional ones are both
+    /// `nil`. A `permanent` or `temporary` submission without `rca` fails ("missing required
+    /// field" at `rca`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        kind = try r.field("kind")
+        person = try r.field("person")
+        rca = if kind == .deregistration { try r.fieldIfPresent("rca") } else { try r.field("rca", as: RCA.self) }
+        validFrom = try r.field("validFrom")
+        validUntil = try r.fieldIfPresent("validUntil")
+        ownerConsent = try r.fieldIfPresent("ownerConsent")
+        registration = try r.fieldIfPresent("registration")
+        reason = try r.fieldIfPresent("reason")
     }
 
     /// Writes every field, absent ones as `null`.

@@ -14,19 +14,11 @@ public struct RejectionReason: Hashable, Sendable, Codable {
     }
 }
 
-extension RejectionReason: JSONReadable, JSONObjectFields {
-    /// Reads the fields as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var code: RejectionCode?, message: String?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "code": code = try RejectionCode(json: &r)
-            case "message": message = try r.readString()
-            default: try r.skipValue()
-            }
-        }
-        guard let code, let message else { throw JSONReader.Miss() }
-        self.init(code: code, message: message)
+extension RejectionReason: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; every one is required.
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        code = try r.field("code")
+        message = try r.field("message")
     }
 
     /// Writes both fields.

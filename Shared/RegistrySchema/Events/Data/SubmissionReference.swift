@@ -16,26 +16,14 @@ public struct SubmissionReference: Hashable, Sendable, Codable {
         self.id = id
         self.submitter = submitter
     }
-
-    private enum CodingKeys: String, CodingKey {
-        case source, id, submitter
-    }
 }
 
-extension SubmissionReference: JSONReadable, JSONObjectFields {
-    /// Reads the fields as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var source: String?, id: String?, submitter: String?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "source": source = try r.readString()
-            case "id": id = try r.readString()
-            case "submitter": submitter = try r.readStringIfPresent()
-            default: try r.skipValue()
-            }
-        }
-        guard let source, let id else { throw JSONReader.Miss() }
-        self.init(source: source, id: id, submitter: submitter)
+extension SubmissionReference: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; `submitter` may be absent or `null` (`nil`).
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        id = try r.field("id")
+        source = try r.field("source")
+        submitter = try r.fieldIfPresent("submitter")
     }
 
     /// Writes every field, `submitter` as `null` when absent.

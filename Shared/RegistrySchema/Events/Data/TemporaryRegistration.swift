@@ -17,20 +17,12 @@ public struct TemporaryRegistration: Hashable, Sendable, Codable {
     }
 }
 
-extension TemporaryRegistration: JSONReadable, JSONObjectFields {
-    /// Reads the fields as the synthesized `init(from:)` does.
-    public init(json reader: inout JSONReader) throws(JSONReader.Miss) {
-        var address: AddressSnapshot?, validFrom: CalendarDate?, validUntil: CalendarDate?
-        try reader.readObject { (r: inout JSONReader, key: JSONKey) throws(JSONReader.Miss) in
-            switch key {
-            case "address": address = try AddressSnapshot(json: &r)
-            case "validFrom": validFrom = try CalendarDate(json: &r)
-            case "validUntil": validUntil = try CalendarDate(json: &r)
-            default: try r.skipValue()
-            }
-        }
-        guard let address, let validFrom, let validUntil else { throw JSONReader.Miss() }
-        self.init(address: address, validFrom: validFrom, validUntil: validUntil)
+extension TemporaryRegistration: JSONObjectReadable, JSONObjectFields {
+    /// Reads the members; every one is required.
+    public init<Fields: JSONFieldReading>(fields r: inout Fields) throws(Fields.Failure) {
+        address = try r.field("address")
+        validFrom = try r.field("validFrom")
+        validUntil = try r.field("validUntil")
     }
 
     /// Writes every field.
