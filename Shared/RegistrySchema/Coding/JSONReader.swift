@@ -34,12 +34,13 @@ public struct JSONReader {
 
     /// Where ``readMembers(_:)`` is in its object.
     private struct MemberScan {
-        enum State { case first, more, closed }
+        enum State { case first, more, closed, outside }
         /// Where the object's entries in `keys` start.
         var mark: Int
         /// After the last member scanned (or the opening brace).
         var cursor: Int
-        /// Whether no member, some or all (the closing brace too) were scanned.
+        /// Whether no member, some or all (the closing brace too) were scanned; `outside` when no
+        /// ``readMembers(_:)`` is reading (``member(_:_:)`` may not be called then).
         var state: State
     }
 
@@ -58,7 +59,7 @@ public struct JSONReader {
     private var keys: [Int] = []
     /// The object ``readMembers(_:)`` reads: where its entries in `keys` start, where scanning
     /// goes on (after the last member scanned) and how far it got.
-    private var members = MemberScan(mark: 0, cursor: 0, state: .closed)
+    private var members = MemberScan(mark: 0, cursor: 0, state: .outside)
 
     private init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -101,7 +102,12 @@ public struct JSONReader {
     /// or skip its value. A repeated key's value is skipped, as Foundation keeps the first.
     public mutating func readObject(_ body: (inout JSONReader, JSONKey) throws(Miss) -> Void) throws(Miss) {
         let mark = keys.count
-        defer { keys.removeSubrange(mark...) }
+        let outer = members
+        members = MemberScan(mark: mark, cursor: index, state: .outside)
+        defer {
+            keys.removeSubrange(mark...)
+            members = outer
+        }
         try readContainer(UInt8(ascii: "{"), UInt8(ascii: "}")) { (reader: inout JSONReader) throws(Miss) in
             let (start, count) = try reader.readMemberKey()
             if reader.isRepeated(start: start, count: count, since: mark) {
@@ -114,9 +120,8 @@ public struct JSONReader {
         }
     }
 
-    /// Reads an object whose members `body` asks for by name (``member(_:_:)``), in any order,
-    /// each at most once; members it does not ask for are skipped. Of repeated keys the first
-    /// counts.
+    /// Reads an object whose members `body` asks for by name (``member(_:_:)``), in any order;
+    /// members it does not ask for are skipped. Of repeated keys the first counts.
     ///
     /// Members asked for in the order the document has them are read in one pass. A member asked
     /// for later than the document has it is found by passing the members before it with a
@@ -145,12 +150,14 @@ public struct JSONReader {
             try skipValue()
             members.cursor = index
         }
+        depth -= 1
         return value
     }
 
     /// The value of the member `key` of the object ``readMembers(_:)`` reads, read by `body`;
     /// `nil` when the object has no such member.
     public mutating func member<T>(_ key: StaticString, _ body: (inout JSONReader) throws(Miss) -> T) throws(Miss) -> T? {
+        precondition(members.state != .outside, "member(_:_:) is for the body of readMembers(_:)")
         let count = key.utf8CodeUnitCount
         var entry = members.mark
         while entry < keys.count {
@@ -231,7 +238,7 @@ public struct JSONReader {
     private mutating func scanMember() throws(Miss) -> (start: Int, count: Int)? {
         index = members.cursor
         switch members.state {
-        case .closed:
+        case .closed, .outside:
             return nil
         case .first:
             skipWhitespace()
@@ -252,10 +259,10 @@ public struct JSONReader {
         return try readMemberKey()
     }
 
-    /// Reads the closing brace of the object ``readMembers(_:)`` reads.
+    /// Reads the closing brace of the object ``readMembers(_:)`` reads (which leaves the object's
+    /// depth once `body` is done, as members passed may still be read).
     private mutating func close() -> (start: Int, count: Int)? {
         index += 1
-        depth -= 1
         members.state = .closed
         members.cursor = index
         return nil
