@@ -27,7 +27,8 @@ public struct FetchDormancySettings: Sendable {
 /// ``FetchDormancySettings/after`` without a message the consumer pauses its partitions and asks
 /// every ``FetchDormancySettings/checkInterval`` for their latest offsets instead (one ListOffsets
 /// request, about 1/30 of the fetches' cost on Tansu); once a partition's latest offset passes
-/// what the application has seen of it, or the assignment changes, fetching starts again.
+/// what the application has seen of it, the assignment changes, or the owner wakes it because it
+/// learnt of new messages otherwise (``wake()``), fetching starts again.
 ///
 /// **What the application has seen** is the baseline, not what librdkafka fetched: a pause is
 /// asynchronous, and librdkafka purges what a fetch answered between the last empty poll and the
@@ -57,6 +58,8 @@ final class FetchDormancy: Sendable {
         var watched: [KafkaTopicPartition: Int64]?
         var nextCheck: ContinuousClock.Instant
         var assignmentChanged = false
+        /// Set by ``wake()``: the next poll restarts fetching.
+        var wakeRequested = false
     }
 
     /// How long a seek after the pause may take before the consumer gives up stopping.
@@ -79,6 +82,14 @@ final class FetchDormancy: Sendable {
     /// sooner than its next check.
     func pollTimeout(active: Duration) -> Duration {
         isDormant ? max(active, settings.checkInterval) : active
+    }
+
+    /// Restarts fetching at the next poll, if it is stopped: the owner knows of new messages
+    /// before the next check would (``KafkaConsumer/wake()``).
+    func wake() {
+        state.withLock { s in
+            if s.watched != nil { s.wakeRequested = true }
+        }
     }
 
     /// Partitions assigned by a rebalance or manually: the next poll restarts fetching, and what
@@ -108,8 +119,8 @@ final class FetchDormancy: Sendable {
     func afterPoll(delivered positions: [KafkaTopicPartition: Int64], client: RDKafkaClient) {
         let now = ContinuousClock.now
         let delivered = !positions.isEmpty
-        let (watched, changed, idleSince, due) = state.withLock { s in
-            defer { s.assignmentChanged = false }
+        let (watched, changed, woken, idleSince, due) = state.withLock { s in
+            defer { (s.assignmentChanged, s.wakeRequested) = (false, false) }
             // A poll that served a revocation may also have delivered from the revoked partitions
             // before it: only positions of partitions held now count. (An eager rebalance's
             // assignment waits for the revocation to be served, so both never fall in one poll.)
@@ -117,7 +128,7 @@ final class FetchDormancy: Sendable {
                 s.seen[tp] = max(s.seen[tp] ?? position, position)
             }
             if delivered { s.lastDelivery = now }
-            return (s.watched, s.assignmentChanged, s.lastDelivery, now >= s.nextCheck)
+            return (s.watched, s.assignmentChanged, s.wakeRequested, s.lastDelivery, now >= s.nextCheck)
         }
         if changed {
             // Also when fetching: a partition revoked while paused keeps its pause in librdkafka
@@ -129,8 +140,8 @@ final class FetchDormancy: Sendable {
             if !delivered && now - idleSince >= settings.after { stopFetching(client: client, now: now) }
             return
         }
-        if delivered {
-            restartFetching(client: client, now: now, reason: "a message arrived")
+        if delivered || woken {
+            restartFetching(client: client, now: now, reason: delivered ? "a message arrived" : "woken by its owner")
             return
         }
         guard due else { return }

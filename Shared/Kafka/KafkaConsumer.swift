@@ -83,6 +83,22 @@ public final class KafkaConsumer: Sendable {
     /// ``KafkaConsumerConfiguration/dormancy``); it starts again by itself.
     public var isFetchDormant: Bool { dormancy?.isDormant ?? false }
 
+    /// Restarts fetching now if it has stopped for lack of messages, rather than at the next
+    /// check: for an owner that learnt otherwise that its partitions hold new messages
+    /// (``latestOffsets()``).
+    public func wake() {
+        guard let dormancy, dormancy.isDormant else { return }
+        dormancy.wake()
+        client.interruptPoll()
+    }
+
+    /// The latest offset of each assigned partition on the broker now (Kafka's end offset: the
+    /// next offset to be written), in one request.
+    public func latestOffsets(timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
+        let partitions = assignment
+        return try await client.offload { client in try client.latestOffsets(partitions, timeout: timeout) }
+    }
+
     /// The partitions currently assigned to this consumer.
     public var assignment: Set<KafkaTopicPartition> { coordinator.assignment }
 
@@ -231,6 +247,8 @@ public final class KafkaConsumer: Sendable {
             return c
         }
         guard !wasClosed else { return }
+        // A dormant consumer's poll waits up to its check interval: end it now.
+        client.interruptPoll()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             pollQueue.async { [client, coordinator, membership, logger] in
                 if membership.leavesGroupOnClose {

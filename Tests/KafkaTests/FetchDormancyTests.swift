@@ -65,6 +65,35 @@ import TestSupport
         await consumer.close()
     }
 
+    /// A dormant consumer whose owner learnt of new messages (its partitions' latest offsets) and
+    /// wakes it fetches at once: its own next check is a minute away, and its poll, which waits
+    /// that long, returns when woken.
+    @Test func aWokenConsumerFetchesAtOnce() async throws {
+        let topic = TestBroker.uniqueName("dormancy-wake")
+        try await TestBroker.createTopics([topic], partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration("dormancy-producer")), logger: TestLogger.quiet)
+        var configuration = KafkaConsumerConfiguration(client: try TestBroker.clientConfiguration("dormancy"), groupID: TestBroker.uniqueName("dormancy-wake-group"))
+        // As the services' consumers: a resumed fetch has time to answer before fetching stops again.
+        configuration.fetchWait = .milliseconds(20)
+        configuration.dormancy = FetchDormancySettings(after: .seconds(2), checkInterval: .seconds(60))
+        let consumer = try KafkaConsumer(configuration: configuration, logger: TestLogger.quiet)
+        try consumer.subscribe(to: [topic])
+        let taken = Taken()
+        let polling = Task { for await batch in consumer.batches { taken.add(batch) } }
+        defer { polling.cancel() }
+        try await waitUntil("fetching stopped", timeout: .seconds(30)) { consumer.isFetchDormant }
+        let before = try await consumer.latestOffsets()
+        _ = try await producer.send(messages(topic, 0..<3))
+        let after = try await consumer.latestOffsets()
+        #expect(Set(after.keys) == Set(consumer.assignment))
+        #expect(after.contains { $0.value > (before[$0.key] ?? 0) })
+        consumer.wake()
+        try await waitUntil("3 messages taken after the wake", timeout: .seconds(10)) { taken.count >= 3 }
+        #expect(taken.count == 3)
+        await producer.shutdown(flushTimeout: .seconds(1))
+        await consumer.close()
+    }
+
     /// A pause purges what a fetch answered and the application has not polled yet. Those
     /// messages are fetched again and taken once the consumer notices them, from a partition
     /// messages were taken from before and from one nothing was taken from since its assignment.

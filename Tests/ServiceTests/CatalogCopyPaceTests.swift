@@ -1,5 +1,5 @@
-// A catalog copy is read promptly, also after a quiet spell, only when it decides what happens
-// to events.
+// A catalog copy is read promptly while fetching, and can be brought up to date on demand, only
+// when it decides what happens to events.
 
 import Kafka
 import RegistrySchema
@@ -18,9 +18,13 @@ struct CatalogCopyPaceTests {
         let reading = ConsumerPart.catalogCopy(processor: IgnoringProcessor(), topics: topics, caughtUp: gate, decidesEvents: false)
         #expect(deciding.pace.fetchWait == .milliseconds(20))
         #expect(reading.pace.fetchWait == .milliseconds(500))
-        // Idle, the deciding copy still sees a new dwelling within 50 ms of its arrival.
-        #expect(deciding.pace.dormancy.checkInterval == .milliseconds(50))
+        // Idle, both look for new messages every second: the engine the deciding copy decides for
+        // checks it before each batch, through the handle it names as its `decidedAgainst`
+        // (DecidingCopyTests).
+        #expect(deciding.pace.dormancy.checkInterval == .seconds(1))
         #expect(reading.pace.dormancy.checkInterval == .seconds(1))
+        #expect(deciding.handle != nil)
+        #expect(reading.handle == nil)
         for part in [deciding, reading] {
             #expect(part.topics == [topics.name(for: .addressCatalog)])
             #expect(part.groupSuffix == ".catalog")

@@ -94,16 +94,14 @@ public enum NotificationService: RegistryService {
             processor: processor, topics: inputs.map(topics.name(for:)), pace: .background, handover: PartitionHandover(acquiresOwnership: false, keeper: ownership))
         owner.fetchesMessages = false
         owner.handle = member
+        // The catalog's owners decide owner alerts; without them the copy decides nothing.
+        let catalog = ConsumerPart.catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: ownerAlerts)
+        var events = ConsumerPart(
+            processor: processor, topics: inputs.map(topics.name(for:)), groupSuffix: ".events", startsAfter: subscriptionsRead,
+            membership: .everyPartition)
+        events.decidedAgainst = catalog.handle
         return ServiceParts(
-            consumers: [
-                // The catalog's owners decide owner alerts; without them the copy decides nothing.
-                .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: ownerAlerts),
-                subscriptions,
-                ConsumerPart(
-                    processor: processor, topics: inputs.map(topics.name(for:)), groupSuffix: ".events", startsAfter: subscriptionsRead,
-                    membership: .everyPartition),
-                owner,
-            ],
+            consumers: [catalog, subscriptions, events, owner],
             routes: { routes in
                 SubscriptionRoutes(
                     store: store, newDeliveries: wakeups, allowLocal: local, limits: limits, relay: environment.relay,

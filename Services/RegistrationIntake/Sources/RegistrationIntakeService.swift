@@ -57,14 +57,13 @@ public enum RegistrationIntakeService: RegistryService {
             topics: [topics.name(for: .registrationAccepted), topics.name(for: .registrationRejected)], groupSuffix: ".decisions",
             membership: .everyPartition)
         decisions.handle = replica
+        let catalog = ConsumerPart.catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: true)
+        var submissions = ConsumerPart(
+            processor: processor, topics: [topics.name(for: .registrationSubmitted)], startsAfter: catalogRead, ownership: ownership,
+            handover: PartitionHandover(acquiresOwnership: true, keeper: handover))
+        submissions.decidedAgainst = catalog.handle
         return ServiceParts(
-            consumers: [
-                .catalogCopy(processor: processor, topics: topics, caughtUp: catalogRead, decidesEvents: true),
-                decisions,
-                ConsumerPart(
-                    processor: processor, topics: [topics.name(for: .registrationSubmitted)], startsAfter: catalogRead, ownership: ownership,
-                    handover: PartitionHandover(acquiresOwnership: true, keeper: handover)),
-            ],
+            consumers: [catalog, decisions, submissions],
             routes: { routes.add(to: $0) })
     }
 

@@ -208,6 +208,11 @@ final class RDKafkaClient: @unchecked Sendable {
         }
     }
 
+    /// Makes a poll waiting in ``pollBatch(maxMessages:timeout:)`` return now (with what it has).
+    func interruptPoll() {
+        if let consumerQueue { rd_kafka_queue_yield(consumerQueue) }
+    }
+
     /// Polls the consumer queue for up to `maxMessages` within `timeout`. Serves rebalance and
     /// error callbacks as a side effect. Callers serialise calls.
     func pollBatch(maxMessages: Int, timeout: Duration) -> PollResult {

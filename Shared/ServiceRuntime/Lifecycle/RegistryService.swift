@@ -63,9 +63,10 @@ public enum ConsumerPace: Sendable {
     case prompt
     /// Decides what happens to other consumers' events (the catalog copies of
     /// ``ConsumerPart/catalogCopy(processor:topics:caughtUp:decidesEvents:)``): an event may follow
-    /// its dwelling closely, so once dormant it looks every 50 ms, keeping the window in which a
-    /// submission can overtake its new dwelling (`UNKNOWN_ADDRESS`) near the 20-40 ms of a
-    /// consumer that fetches all the time.
+    /// its dwelling closely, so while fetching the broker holds an empty fetch for at most 20 ms.
+    /// Once dormant it looks every second, and the engine that decides the events checks the
+    /// copy's ends before each batch instead (``DecidingCopy``): looking every 50 ms, as it did
+    /// before, was half of an idle stack's broker requests.
     case decisive
     /// Nobody waits on it closely (audit, and the catalog copies that decide no event): the
     /// broker may hold an empty fetch for 500 ms and a dormant consumer looks every second. A
@@ -87,8 +88,7 @@ public enum ConsumerPace: Sendable {
     public var dormancy: FetchDormancySettings {
         switch self {
         case .prompt: FetchDormancySettings(after: .seconds(5), checkInterval: .milliseconds(250))
-        case .decisive: FetchDormancySettings(after: .seconds(5), checkInterval: .milliseconds(50))
-        case .background: FetchDormancySettings(after: .seconds(5), checkInterval: .seconds(1))
+        case .decisive, .background: FetchDormancySettings(after: .seconds(5), checkInterval: .seconds(1))
         }
     }
 }
@@ -119,6 +119,9 @@ public struct ConsumerPart: Sendable {
     public var fetchesMessages = true
     /// Bound to the engine this part becomes, for the service's other parts.
     public var handle: EngineHandle?
+    /// The copy this part's events are decided against (a decisive catalog copy's ``handle``):
+    /// brought up to date before each batch (``DecidingCopy``).
+    public var decidedAgainst: EngineHandle?
 
     /// Creates a consumer part.
     /// - Parameters:
@@ -156,13 +159,17 @@ extension ConsumerPart {
     /// it, and intake would reject the addresses of the other part as unknown.
     /// - Parameter decidesEvents: Whether the copy decides what happens to events (intake's
     ///   `UNKNOWN_ADDRESS`, notification's owner alerts). Such a copy is read at the decisive
-    ///   pace, since an event may follow its dwelling closely; one that decides none (the
+    ///   pace, since an event may follow its dwelling closely, and gets a ``ConsumerPart/handle``
+    ///   for the part that decides them to name as its ``ConsumerPart/decidedAgainst``; one that decides none (the
     ///   index's, whose owners only admit callers of the residents route, where an owner just
     ///   added may wait half a second longer) at the background pace.
     public static func catalogCopy(processor: any BatchProcessor, topics: TopicNames, caughtUp: CatchUpGate, decidesEvents: Bool) -> ConsumerPart {
-        ConsumerPart(
+        var part = ConsumerPart(
             processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: caughtUp,
             pace: decidesEvents ? .decisive : .background, membership: .everyPartition)
+        // The part whose events it decides is given this handle as its `decidedAgainst`.
+        if decidesEvents { part.handle = EngineHandle() }
+        return part
     }
 }
 

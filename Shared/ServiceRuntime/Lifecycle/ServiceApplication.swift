@@ -68,6 +68,7 @@ public struct ServiceApplication: Sendable {
                 store: store, processor: part.processor, consumer: consumer, topics: part.topics, membership: part.membership,
                 ownership: part.ownership, handover: part.handover,
                 deadLetterMessage: deadLetterMessage, relay: relay, caughtUp: part.caughtUp, startsAfter: part.startsAfter,
+                decidedAgainst: part.decidedAgainst.map { DecidingCopy(handle: $0, logger: logger) },
                 clock: clock, service: descriptor.name, logger: logger)
             part.handle?.bind(engine)
             return engine

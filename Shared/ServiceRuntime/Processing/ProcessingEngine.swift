@@ -40,6 +40,8 @@ public final class ProcessingEngine: Service, Sendable {
     private let membershipChanged = WakeSignal()
     /// Awaited before subscribing (if given).
     private let startsAfter: CatchUpGate?
+    /// Brought up to date before each batch (if given).
+    private let decidedAgainst: DecidingCopy?
     /// Learns the time from consumed messages' timestamps (if given).
     private let clock: TrustedClock?
 
@@ -71,6 +73,8 @@ public final class ProcessingEngine: Service, Sendable {
     ///   - caughtUp: Opened when this engine has read all its partitions to the end once.
     ///   - startsAfter: Another engine's `caughtUp`: this one subscribes only once it is open
     ///     (or after a minute, with a warning).
+    ///   - decidedAgainst: The copy this engine's events are decided against, brought up to date
+    ///     before each batch.
     ///   - clock: Told the newest timestamp of every batch, before the batch is applied.
     ///   - membership: Whether the instances share the partitions in a group, or each reads all.
     ///   - ownership: What messages of its input topic cause is published by the partition's owner.
@@ -80,11 +84,12 @@ public final class ProcessingEngine: Service, Sendable {
         ownership: PartitionOwnership? = nil, handover: PartitionHandover? = nil,
         deadLetterMessage: @escaping @Sendable (KafkaConsumerMessage, DeadLetterReason) -> KafkaProducerMessage,
         relay: OutboxRelay?, retryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
-        caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil, clock: TrustedClock? = nil,
+        caughtUp: CatchUpGate? = nil, startsAfter: CatchUpGate? = nil, decidedAgainst: DecidingCopy? = nil, clock: TrustedClock? = nil,
         service: String, logger: Logger
     ) {
         self.clock = clock
         self.startsAfter = startsAfter
+        self.decidedAgainst = decidedAgainst
         self.store = store
         self.configuration = consumer
         self.topics = topics
@@ -186,6 +191,7 @@ public final class ProcessingEngine: Service, Sendable {
                     if let clock, let newest = batch.messages.lazy.compactMap(\.timestampMilliseconds).max() {
                         clock.observe(timestampMilliseconds: newest)
                     }
+                    await decidedAgainst?.catchUp()
                     await applier.apply(batch.messages)
                     // Long catch-ups (a rebuild, a backlog) show progress every 10 s.
                     progress.count += batch.messages.count
@@ -379,6 +385,20 @@ public final class ProcessingEngine: Service, Sendable {
     public func commitAndWait(_ offsets: [KafkaTopicPartition: Int64]) async throws {
         guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
         try await consumer.commitAndWait(offsets)
+    }
+
+    /// Whether the engine's consumer has stopped fetching for lack of messages (fetch dormancy).
+    public var isFetchDormant: Bool { state.withLock { $0.consumer }?.isFetchDormant ?? false }
+
+    /// The latest offset of each partition the engine reads, on the broker now (one request).
+    public func latestOffsets() async throws -> [KafkaTopicPartition: Int64] {
+        guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
+        return try await consumer.latestOffsets()
+    }
+
+    /// Restarts fetching now if the consumer stopped for lack of messages.
+    public func wake() {
+        state.withLock { $0.consumer }?.wake()
     }
 
     /// The end of `partition` on the broker now (its high watermark).
