@@ -87,9 +87,14 @@ public final class KafkaConsumer: Sendable {
     /// check: for an owner that learnt otherwise that its partitions hold new messages
     /// (``latestOffsets()``).
     public func wake() {
-        guard let dormancy, dormancy.isDormant else { return }
-        dormancy.wake()
-        client.interruptPoll()
+        guard let dormancy else { return }
+        // Under the lock that close() takes first: once closing, no yield may reach the queue
+        // that rd_kafka_consumer_close serves (a yield there ends its wait early).
+        closed.withLock { closed in
+            guard !closed, dormancy.isDormant else { return }
+            dormancy.wake()
+            client.interruptPoll()
+        }
     }
 
     /// The latest offset of each assigned partition on the broker now (Kafka's end offset: the

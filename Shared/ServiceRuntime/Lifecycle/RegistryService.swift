@@ -65,8 +65,8 @@ public enum ConsumerPace: Sendable {
     /// ``ConsumerPart/catalogCopy(processor:topics:caughtUp:decidesEvents:)``): an event may follow
     /// its dwelling closely, so while fetching the broker holds an empty fetch for at most 20 ms.
     /// Once dormant it looks every second, and the engine that decides the events checks the
-    /// copy's ends before each batch instead (``DecidingCopy``): looking every 50 ms, as it did
-    /// before, was half of an idle stack's broker requests.
+    /// copy's ends before its batches instead (``DecidingCopy``): looking every 50 ms, as it did
+    /// before, was about half of an idle stack's ListOffsets requests.
     case decisive
     /// Nobody waits on it closely (audit, and the catalog copies that decide no event): the
     /// broker may hold an empty fetch for 500 ms and a dormant consumer looks every second. A
@@ -120,7 +120,7 @@ public struct ConsumerPart: Sendable {
     /// Bound to the engine this part becomes, for the service's other parts.
     public var handle: EngineHandle?
     /// The copy this part's events are decided against (a decisive catalog copy's ``handle``):
-    /// brought up to date before each batch (``DecidingCopy``).
+    /// brought up to date before its batches (``DecidingCopy``).
     public var decidedAgainst: EngineHandle?
 
     /// Creates a consumer part.
@@ -160,9 +160,9 @@ extension ConsumerPart {
     /// - Parameter decidesEvents: Whether the copy decides what happens to events (intake's
     ///   `UNKNOWN_ADDRESS`, notification's owner alerts). Such a copy is read at the decisive
     ///   pace, since an event may follow its dwelling closely, and gets a ``ConsumerPart/handle``
-    ///   for the part that decides them to name as its ``ConsumerPart/decidedAgainst``; one that decides none (the
-    ///   index's, whose owners only admit callers of the residents route, where an owner just
-    ///   added may wait half a second longer) at the background pace.
+    ///   for the part that decides them to name as its ``ConsumerPart/decidedAgainst``; one that
+    ///   decides none (the index's, whose owners only admit callers of the residents route, where
+    ///   an owner just added may wait half a second longer) at the background pace.
     public static func catalogCopy(processor: any BatchProcessor, topics: TopicNames, caughtUp: CatchUpGate, decidesEvents: Bool) -> ConsumerPart {
         var part = ConsumerPart(
             processor: processor, topics: [topics.name(for: .addressCatalog)], groupSuffix: ".catalog", caughtUp: caughtUp,

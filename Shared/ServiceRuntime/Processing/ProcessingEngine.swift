@@ -58,6 +58,9 @@ public final class ProcessingEngine: Service, Sendable {
         var started: [KafkaTopicPartition: Int64] = [:]
         /// Partitions an ``ConsumerMembership/everyPartition`` engine was told not to read.
         var excluded: Set<KafkaTopicPartition> = []
+        /// The offset of the last end each partition was read to (with everything before it
+        /// applied) since it was (last) assigned.
+        var ends: [KafkaTopicPartition: Int64] = [:]
         /// Set at shutdown.
         var stopping = false
     }
@@ -127,6 +130,7 @@ public final class ProcessingEngine: Service, Sendable {
                 applied.forget(partitions)
                 state.withLock { state in
                     state.assigned = true
+                    for partition in partitions { state.ends[partition] = nil }
                     for (partition, start) in starts {
                         if case .offset(let offset) = start { state.started[partition] = offset } else { state.started[partition] = 0 }
                     }
@@ -206,7 +210,10 @@ public final class ProcessingEngine: Service, Sendable {
                     lag?.batchApplied(next)
                     catchUp.applied(next, fetchedEnds: consumer.fetchedHighWatermarks, assignment: consumer.assignment, applied: progress.total)
                 }
-                if !batch.endOffsets.isEmpty { await recordEnds(batch.endOffsets) }
+                if !batch.endOffsets.isEmpty {
+                    await recordEnds(batch.endOffsets)
+                    state.withLock { state in state.ends.merge(batch.endOffsets) { max($0, $1) } }
+                }
                 catchUp.reached(batch.reachedEnd, assignment: consumer.assignment, applied: progress.total)
             }
         } onGracefulShutdown: {
@@ -391,9 +398,20 @@ public final class ProcessingEngine: Service, Sendable {
     public var isFetchDormant: Bool { state.withLock { $0.consumer }?.isFetchDormant ?? false }
 
     /// The latest offset of each partition the engine reads, on the broker now (one request).
-    public func latestOffsets() async throws -> [KafkaTopicPartition: Int64] {
+    public func latestOffsets(timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
         guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
-        return try await consumer.latestOffsets()
+        return try await consumer.latestOffsets(timeout: timeout)
+    }
+
+    /// The offset of the last end of `partition` the engine read to, everything before it
+    /// applied, since the partition was assigned (`nil`: none yet).
+    public func endReached(of partition: KafkaTopicPartition) -> Int64? {
+        state.withLock { $0.ends[partition] }
+    }
+
+    /// The high watermark of `partition` as the consumer's last fetch of it reported.
+    public func fetchedHighWatermark(of partition: KafkaTopicPartition) -> Int64? {
+        state.withLock { $0.consumer }?.fetchedHighWatermarks([partition])[partition]
     }
 
     /// Restarts fetching now if the consumer stopped for lack of messages.
