@@ -153,9 +153,12 @@ final class RDKafkaClient: @unchecked Sendable {
         rd_kafka_poll(handle, Int32(timeout.milliseconds))
     }
 
-    /// Wakes a thread blocked in ``poll(timeout:)``.
+    /// Wakes a thread blocked in ``poll(timeout:)``: yields the main queue it waits on
+    /// (`rd_kafka_yield` only marks the calling thread, so the poll waited out its timeout).
     func wake() {
-        rd_kafka_yield(handle)
+        guard let queue = rd_kafka_queue_get_main(handle) else { return }
+        rd_kafka_queue_yield(queue)
+        rd_kafka_queue_destroy(queue)
     }
 
     /// Blocks until every queued message is delivered or `timeout` passes; true when none is left.

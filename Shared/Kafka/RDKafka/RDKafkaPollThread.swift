@@ -4,7 +4,8 @@ import Foundation
 import Synchronization
 
 /// A thread blocked in `rd_kafka_poll` that serves delivery-report and error callbacks until
-/// stopped. librdkafka wakes it when a report is ready; ``stop()`` wakes it with `rd_kafka_yield`.
+/// stopped. librdkafka wakes it when a report is ready; ``stop()`` wakes it by yielding the queue
+/// it polls (``RDKafkaClient/wake()``).
 final class RDKafkaPollThread: Sendable {
     private let running = Mutex(true)
     private let finished = DispatchSemaphore(value: 0)
