@@ -382,16 +382,20 @@ public final class ProcessingEngine: Service, Sendable {
 
     /// The group's committed offsets of `partitions` (those without one are left out).
     public func committedOffsets(_ partitions: Set<KafkaTopicPartition>) throws -> [KafkaTopicPartition: Int64] {
-        guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
-        return try consumer.committedOffsets(Array(partitions))
+        try runningConsumer().committedOffsets(Array(partitions))
     }
 
     /// Commits `offsets` to the group and waits for the coordinator's answer. It refuses a member
     /// that is no longer in the group (evicted after its session ran out), so a success also says
     /// that this instance still held its partitions when the commit was made.
     public func commitAndWait(_ offsets: [KafkaTopicPartition: Int64]) async throws {
+        try await runningConsumer().commitAndWait(offsets)
+    }
+
+    /// The consumer, while the engine runs.
+    private func runningConsumer() throws -> KafkaConsumer {
         guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
-        try await consumer.commitAndWait(offsets)
+        return consumer
     }
 
     /// Whether the engine's consumer has stopped fetching for lack of messages (fetch dormancy).
@@ -399,8 +403,7 @@ public final class ProcessingEngine: Service, Sendable {
 
     /// The latest offset of each partition the engine reads, on the broker now (one request).
     public func latestOffsets(timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
-        guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
-        return try await consumer.latestOffsets(timeout: timeout)
+        try await runningConsumer().latestOffsets(timeout: timeout)
     }
 
     /// The offset of the last end of `partition` the engine read to, everything before it
@@ -421,8 +424,7 @@ public final class ProcessingEngine: Service, Sendable {
 
     /// The end of `partition` on the broker now (its high watermark).
     public func endOffset(of partition: KafkaTopicPartition) async throws -> Int64 {
-        guard let consumer = state.withLock({ $0.consumer }) else { throw KafkaError(kind: .closed, message: "the engine is not running") }
-        return try await consumer.watermarks(of: partition).high
+        try await runningConsumer().watermarks(of: partition).high
     }
 }
 
