@@ -111,7 +111,10 @@ import TestSupport
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(client: try TestBroker.clientConfiguration("dormancy"), groupID: TestBroker.uniqueName("dormancy-purge-group")),
             logger: TestLogger.quiet)
-        let dormancy = FetchDormancy(settings: FetchDormancySettings(after: .milliseconds(300), checkInterval: .milliseconds(20)), logger: TestLogger.quiet)
+        // A resumed fetch can take over half a second to answer here: with a shorter idle time
+        // the consumer could stop again before it delivers, and keep doing so under load.
+        let idleTime: Duration = .seconds(2)
+        let dormancy = FetchDormancy(settings: FetchDormancySettings(after: idleTime, checkInterval: .milliseconds(20)), logger: TestLogger.quiet)
         dormancy.assigned([partition0, partition1])
         let taken = Taken()
         func poll() {
@@ -131,7 +134,7 @@ import TestSupport
         try await waitUntil("10 messages fetched") {
             consumer.client.lastFetchedHighWatermark(partition0) == 9 && consumer.client.lastFetchedHighWatermark(partition1) == 5
         }
-        try await Task.sleep(until: idleSince + .milliseconds(300))
+        try await Task.sleep(until: idleSince + idleTime)
         dormancy.afterPoll(delivered: [:], client: consumer.client)
         #expect(dormancy.isDormant)
 
