@@ -18,7 +18,7 @@ start_stack "$RUN" "$PORT" 18480
 "$BIN/registryctl" load --addresses 20000 --count "$FILL" --seed 7 --wait --json > "$RUN/fill.log" 2>&1
 next=$(python3 -c 'import json, sys; print(int(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["next_person"]))' "$RUN/fill.log")
 sleep "$IDLE"
-"$BIN/registryctl" load --addresses 20000 --no-catalog --first-person "$next" --count $((RATE * SECONDS_LOAD)) --rate "$RATE" \
+"$BIN/registryctl" load --addresses 20000 --no-catalog --seed 7 --first-person "$next" --count $((RATE * SECONDS_LOAD)) --rate "$RATE" \
   --visibility "http://127.0.0.1:18482" --wait > "$RUN/latency.log" 2>&1
 echo "$LABEL: $(grep -a "visibility of" "$RUN/latency.log")"
 stop_stack "$RUN"

@@ -16,6 +16,8 @@ import Synchronization
 public final class KafkaProducer: Service, Sendable {
     let client: RDKafkaClient
     private let logger: Logger
+    private let statistics: KafkaStatisticsRecorder
+    private let statisticsInterval: Duration
     private let pollThread: RDKafkaPollThread
     private let closed = Mutex(false)
     /// A transaction a call could not end in time, which the next one finishes (``publishInTransaction(_:timeout:)``).
@@ -32,9 +34,9 @@ public final class KafkaProducer: Service, Sendable {
     public init(configuration: KafkaProducerConfiguration, shutdownFlushTimeout: Duration = .seconds(10), logger: Logger) throws {
         self.logger = logger
         self.shutdownFlushTimeout = shutdownFlushTimeout
-        self.client = try RDKafkaClient(
-            role: .producer, properties: configuration.properties, logger: logger,
-            statistics: KafkaStatisticsRecorder(client: configuration.client.clientID))
+        statistics = KafkaStatisticsRecorder(client: configuration.client.clientID)
+        statisticsInterval = configuration.client.statisticsInterval
+        self.client = try RDKafkaClient(role: .producer, properties: configuration.properties, logger: logger, statistics: statistics)
         self.pollThread = RDKafkaPollThread(client: client, name: "kafka-producer")
     }
 
@@ -114,6 +116,27 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Messages handed to the producer and not yet acknowledged or failed.
     public var inFlight: Int { client.outstandingMessages }
+
+    /// Waits until the broker has given this producer its id, which librdkafka asks for as it
+    /// starts: until then the messages handed to it wait (about half a second on Tansu, whose
+    /// first answers find no transport yet). A caller that times its messages from the moment it
+    /// hands them over (`registryctl load`) waits here first, so the client's start is not
+    /// counted as the registry's latency.
+    ///
+    /// librdkafka reports the id's state only in its statistics, so the producer's
+    /// ``KafkaClientConfiguration/statisticsInterval`` must be set (it bounds how late this returns).
+    /// - Throws: ``KafkaError`` of kind `.timedOut` when no id came within `timeout`.
+    public func awaitProducerID(timeout: Duration) async throws {
+        precondition(statisticsInterval > .zero, "awaitProducerID needs statistics.interval.ms")
+        let deadline = ContinuousClock.now + timeout
+        while statistics.idempotentProducerState != "Assigned" {
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(
+                    kind: .timedOut, message: "the broker gave the producer no id within \(timeout) (state: \(statistics.idempotentProducerState ?? "unknown"))")
+            }
+            try await Task.sleep(for: min(statisticsInterval, .milliseconds(10)))
+        }
+    }
 
     /// Checks that a broker answers a metadata request within `timeout`.
     public func isBrokerReachable(timeout: Duration = .seconds(1)) async -> Bool {

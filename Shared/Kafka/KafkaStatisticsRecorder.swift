@@ -2,13 +2,20 @@
 
 import Foundation
 import Metrics
+import Synchronization
 
 /// Turns librdkafka's periodic statistics JSON (`statistics.interval.ms`) into metrics:
-/// messages waiting in the client, and consumer lag per partition.
+/// messages waiting in the client, and consumer lag per partition; and an idempotent producer's
+/// state (``idempotentProducerState``).
 public final class KafkaStatisticsRecorder: Sendable {
     private let clientLabel: String
     private let queuedMessages: Gauge
     private let errors: Counter
+    private let idempotence = Mutex<String?>(nil)
+
+    /// `eos.idemp_state` of the latest statistics: `Assigned` once the broker gave an idempotent
+    /// producer its id; `nil` before the first statistics (or for a client that is not one).
+    var idempotentProducerState: String? { idempotence.withLock { $0 } }
 
     /// Creates a recorder whose metrics carry `client` as a label.
     public init(client: String) {
@@ -25,6 +32,9 @@ public final class KafkaStatisticsRecorder: Sendable {
         guard let root = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else { return }
         if let count = root["msg_cnt"] as? Int {
             queuedMessages.record(count)
+        }
+        if let state = (root["eos"] as? [String: Any])?["idemp_state"] as? String {
+            idempotence.withLock { $0 = state }
         }
         guard let topics = root["topics"] as? [String: Any] else { return }
         for (topic, value) in topics {

@@ -186,6 +186,18 @@ import TestSupport
         #expect(messages[1].keyString == "gone")
     }
 
+    /// A new producer learns its id from the broker before it sends anything (what `registryctl
+    /// load` waits for before it times messages); its first message then goes out at once.
+    @Test func aProducerLearnsItsIDBeforeItSends() async throws {
+        let topic = TestBroker.uniqueName("producer-id")
+        try await TestBroker.createTopics([topic], partitions: 1)
+        let producer = try producer { $0.client.statisticsInterval = .milliseconds(50) }
+        try await producer.awaitProducerID(timeout: .seconds(30))
+        let report = try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: Array("v".utf8)))
+        #expect(report.offset == 0)
+        await producer.shutdown(flushTimeout: .seconds(1))
+    }
+
     @Test func shutdownFlushesMessagesStillInFlight() async throws {
         let topic = TestBroker.uniqueName("flush")
         try await TestBroker.createTopics([topic], partitions: 3)
