@@ -5,7 +5,8 @@
 # that service into LABEL/<service>.perf; CAPTURE=1 counts the requests the broker received, by
 # API and client (needs tcpdump: apt-get install tcpdump; bench/kafka-requests.py). Alternate the builds' runs (A1 B1 A2 B2) and
 # run nothing else meanwhile. Never run Tansu with RUST_LOG=debug for this: its log filled 57 GB
-# of disk in under a minute.
+# of disk in under a minute. FILL=N first carries N submissions through the stack (a broker that
+# holds something answers each request more slowly, as in `make bench`).
 #
 #   BIN=path/to/.build/release SECONDS_IDLE=30 bench/idle-ab.sh LABEL
 set -uo pipefail
@@ -15,6 +16,9 @@ SECONDS_IDLE=${SECONDS_IDLE:-30}
 RUN="$ROOT/var/idle-ab/$LABEL"
 PORT=${PORT:-19392}
 start_stack "$RUN" "$PORT" 18380
+if [ "${FILL:-0}" -gt 0 ]; then
+  "$BIN/registryctl" load --addresses 20000 --count "$FILL" --seed 7 --wait > "$RUN/fill.log" 2>&1 || { echo "$LABEL: the fill failed (see $RUN/fill.log)"; stop_stack "$RUN"; exit 1; }
+fi
 sleep "$SETTLE"
 b0=$(cpu $bpid); s0=(); for p in "${pids[@]}"; do s0+=($(cpu $p)); done
 [ "${CAPTURE:-0}" = 1 ] && { tcpdump -q -i lo -w "$RUN/idle.pcap" "tcp dst port $PORT" 2>/dev/null & capture=$!; }

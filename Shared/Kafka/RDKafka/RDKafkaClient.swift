@@ -409,9 +409,21 @@ final class RDKafkaClient: @unchecked Sendable {
 
     /// Of `positions` (each partition's next offset to read), those that lie beyond the
     /// partition's end on the broker (as an assignment checks them).
+    ///
+    /// Asked every 10 s by every engine that holds every partition, and by every relay: so one
+    /// ListOffsets request for all the partitions' latest offsets, not `assignmentWatermarks`'
+    /// two per partition (the low watermark does not matter here). A Tansu that holds a lot
+    /// spends more on each partition it looks up (bench/results/tansu-request-cost-2026-12-06.txt);
+    /// the per-partition queries were 12 of an idle stack's 33 ListOffsets requests a second.
+    /// Only a partition whose position lies beyond the answer is fetched from, as there, to
+    /// confirm its end.
     func beyondEnd(_ positions: [KafkaTopicPartition: Int64], timeout: Duration) throws -> Set<KafkaTopicPartition> {
-        let marks = try assignmentWatermarks(positions, timeout: timeout)
-        return Set(positions.filter { tp, position in marks[tp].map { position > $0.high } ?? false }.keys)
+        guard !positions.isEmpty else { return [] }
+        let latest = try latestOffsets(Set(positions.keys), timeout: timeout)
+        let suspects = positions.compactMap { tp, position in latest[tp].flatMap { position > $0 ? (tp, from: max($0 - 1, 0)) : nil } }
+        guard !suspects.isEmpty else { return [] }
+        let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: suspects, timeout: timeout)
+        return Set(suspects.map(\.0).filter { tp in positions[tp]! > max(latest[tp]!, confirmed[tp] ?? 0) })
     }
 
     /// The offsets this consumer handle's group committed for `partitions`; partitions without a
