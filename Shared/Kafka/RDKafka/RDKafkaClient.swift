@@ -82,25 +82,31 @@ final class RDKafkaClient: @unchecked Sendable {
     /// even as 0). One fetch rather than one per partition: an assignment of dozens of partitions
     /// (audit's) runs inside the rebalance, which must not outlast `max.poll.interval.ms`.
     func assignmentWatermarks(_ requested: [KafkaTopicPartition: Int64], timeout: Duration) throws -> [KafkaTopicPartition: KafkaWatermarks] {
-        var marks: [KafkaTopicPartition: KafkaWatermarks] = [:]
-        var suspects: [(KafkaTopicPartition, from: Int64)] = []
-        for (tp, offset) in requested {
+        var lows: [KafkaTopicPartition: Int64] = [:]
+        var highs: [KafkaTopicPartition: Int64] = [:]
+        for tp in requested.keys {
             var low: Int64 = 0
             var high: Int64 = 0
             let result = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
             if result != RD_KAFKA_RESP_ERR_NO_ERROR {
                 throw KafkaError.rd(.consumer, result, context: "watermarks of \(tp)")
             }
-            marks[tp] = KafkaWatermarks(low: low, high: high)
-            if offset > high { suspects.append((tp, from: max(high - 1, 0))) }
+            (lows[tp], highs[tp]) = (low, high)
         }
-        guard !suspects.isEmpty else { return marks }
+        let ends = try confirmedEnds(highs, against: requested, timeout: timeout)
+        return ends.reduce(into: [:]) { marks, end in marks[end.key] = KafkaWatermarks(low: lows[end.key]!, high: end.value) }
+    }
+
+    /// `listed` ends (from ListOffsets), with those that a `requested` offset lies beyond confirmed
+    /// by one fetch for all of them: Tansu's ListOffsets may understate an end (even as 0), a fetch
+    /// response does not. Each such end is the larger of the two.
+    private func confirmedEnds(
+        _ listed: [KafkaTopicPartition: Int64], against requested: [KafkaTopicPartition: Int64], timeout: Duration
+    ) throws -> [KafkaTopicPartition: Int64] {
+        let suspects = listed.compactMap { tp, end in (requested[tp] ?? 0) > end ? (tp, from: max(end - 1, 0)) : nil }
+        guard !suspects.isEmpty else { return listed }
         let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: suspects, timeout: timeout)
-        for (tp, _) in suspects {
-            guard let listed = marks[tp], let fetched = confirmed[tp] else { continue }
-            marks[tp] = KafkaWatermarks(low: listed.low, high: max(listed.high, fetched))
-        }
-        return marks
+        return listed.merging(confirmed.filter { listed[$0.key] != nil }) { max($0, $1) }
     }
 
     // MARK: Producer
@@ -419,11 +425,8 @@ final class RDKafkaClient: @unchecked Sendable {
     /// confirm its end.
     func beyondEnd(_ positions: [KafkaTopicPartition: Int64], timeout: Duration) throws -> Set<KafkaTopicPartition> {
         guard !positions.isEmpty else { return [] }
-        let latest = try latestOffsets(Set(positions.keys), timeout: timeout)
-        let suspects = positions.compactMap { tp, position in latest[tp].flatMap { position > $0 ? (tp, from: max($0 - 1, 0)) : nil } }
-        guard !suspects.isEmpty else { return [] }
-        let confirmed = try RDKafkaHighWatermarkProbe.highWatermarks(properties: properties, partitions: suspects, timeout: timeout)
-        return Set(suspects.map(\.0).filter { tp in positions[tp]! > max(latest[tp]!, confirmed[tp] ?? 0) })
+        let ends = try confirmedEnds(try latestOffsets(Set(positions.keys), timeout: timeout), against: positions, timeout: timeout)
+        return Set(positions.filter { tp, position in ends[tp].map { position > $0 } ?? false }.keys)
     }
 
     /// The offsets this consumer handle's group committed for `partitions`; partitions without a
