@@ -24,6 +24,8 @@ struct LoadCommand: AsyncParsableCommand {
               registryctl load --raw-pipeline --count 1000000 --json   the registry's topology, forwarding consumers only
             After publishing the catalog it waits until the services have read it (they must be running). \
             Person numbers fix IINs: give a later run a --first-person past the earlier runs' people. \
+            Timing starts once the producer has its id from the broker (about half a second after start), \
+            so the tool's own start is not counted; a sample's clock starts as its message is handed over. \
             Exits 0, 1 when the pipeline stalls or a publish fails, 69 when the broker does not answer.
             """)
 
