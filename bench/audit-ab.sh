@@ -2,7 +2,7 @@
 # Interleaved A/B of the audit catching up alone: two builds of the `audit` executable each read
 # the same number of access events from a fresh set of topics on one broker, in rounds that
 # alternate which goes first. Per run: seconds until every record is stored, the audit's CPU
-# seconds and the broker's CPU seconds over that time.
+# seconds, the broker's CPU seconds over that time and the audit's peak RSS.
 #
 #   bench/audit-ab.sh A_BINARY B_BINARY [MESSAGES=100000] [ROUNDS=3]
 #
@@ -63,9 +63,10 @@ except Exception:
   done
   elapsed=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN {printf "%.1f", a - b}')
   audit_cpu=$(cpu_seconds "$pid")
+  peak=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
   broker_cpu=$(awk -v a="$(cpu_seconds "$broker_pid")" -v b="$broker_before" 'BEGIN {printf "%.1f", a - b}')
   kill -TERM "$pid"; wait "$pid" 2>/dev/null
-  printf '%s\t%s\t%s s\taudit CPU %s s\tbroker CPU %s s\n' "$label" "$round" "$elapsed" "$audit_cpu" "$broker_cpu" | tee -a "$RUN/results.tsv"
+  printf '%s\t%s\t%s s\taudit CPU %s s\tbroker CPU %s s\taudit peak RSS %s MB\n' "$label" "$round" "$elapsed" "$audit_cpu" "$broker_cpu" "$peak" | tee -a "$RUN/results.tsv"
 }
 
 say "A = $A, B = $B: $MESSAGES access events per run, $ROUNDS rounds"

@@ -58,6 +58,7 @@ struct LogOrderTests {
         #expect(try pending.records(of: run(p0, 3, 6)).map(\.facts.offset) == [3, 5, 6])
         #expect(throws: PendingRecords.NotRead.self) { try pending.records(of: run(p0, 3, 7)) }
         pending.stored([p0: 6])
+        #expect(pending.heldRecords == 2, "what the log stored (p0 2-5) is let go at once: p0 6 and p1 0 are left")
         #expect(try pending.records(of: run(p0, 6, 6)).map(\.facts.offset) == [6])
         #expect(pending.unsequenced(after: [:]) == [run(p0, 6, 6), run(p1, 0, 0)])
         // Read again after a reassignment: nothing twice.

@@ -15,9 +15,8 @@ import Synchronization
 /// and waiting then would wait for ever).
 final class PendingRecords: Sendable {
     private struct Partition {
-        /// Records in offset order; those before `head` are dropped.
+        /// Records in offset order, none of them in the log yet.
         var records: [CanonicalRecord] = []
-        var head = 0
         /// The next offset the log lacks (what the store says; `nil`: the log has none).
         var next: Int64?
         /// The last offset read.
@@ -43,7 +42,8 @@ final class PendingRecords: Sendable {
     /// Signalled when records are dropped or the applier waits (for the reader).
     private let room = WakeSignal()
 
-    init(limitBytes: Int = 32 * 1_024 * 1_024) {
+    /// 16 MiB: 32 MiB held no catch-up faster and cost ~10 MB more RSS (bench/results/audit-memory-ab-2026-12-07.txt).
+    init(limitBytes: Int = 16 * 1_024 * 1_024) {
         self.limitBytes = limitBytes
     }
 
@@ -110,7 +110,7 @@ final class PendingRecords: Sendable {
             let held = state.partitions[run.topicPartition] ?? Partition()
             guard let last = held.last, last >= run.through else { throw NotRead(run: run) }
             // Records before `next` are dropped, and a run applied starts at or after it.
-            let records = held.records[held.head...]
+            let records = held.records[...]
             let start = records.partitioningIndex { $0.facts.offset >= run.from }
             let end = records[start...].partitioningIndex { $0.facts.offset > run.through }
             return records[start..<end]
@@ -124,14 +124,12 @@ final class PendingRecords: Sendable {
                 var dropped = 0
                 Self.update(&state, partition) { held in
                     held.next = max(held.next ?? offset, offset)
-                    while held.head < held.records.count, held.records[held.head].facts.offset < offset {
-                        dropped += Self.cost(held.records[held.head])
-                        held.head += 1
-                    }
-                    if held.head > 1_024, held.head * 2 > held.records.count {
-                        held.records.removeFirst(held.head)
-                        held.head = 0
-                    }
+                    let stale = held.records.partitioningIndex { $0.facts.offset >= offset }
+                    dropped = held.records[..<stale].reduce(0) { $0 + Self.cost($1) }
+                    // Let go now, not later in bulk: kept until 1,024 a partition had gathered,
+                    // stored records held up to ~100k of them across the audited topics' 108
+                    // partitions beyond `limitBytes` (audit's peak RSS 175-176 → 154-158 MB, e2e A/B).
+                    held.records.removeFirst(stale)
                 }
                 state.bytes -= dropped
             }
@@ -171,7 +169,7 @@ final class PendingRecords: Sendable {
         state.withLock { state in
             state.partitions.compactMap { partition, held in
                 guard let last = held.last else { return nil }
-                let first = held.head < held.records.count ? held.records[held.head].facts.offset : last + 1
+                let first = held.records.first?.facts.offset ?? last + 1
                 let from = max(sequenced[partition] ?? held.next ?? first, held.next ?? first)
                 guard last >= from else { return nil }
                 return AuditLogRun(topic: partition.topic, partition: partition.partition, from: from, through: last)
@@ -182,6 +180,9 @@ final class PendingRecords: Sendable {
 
     /// Bytes held.
     var heldBytes: Int { state.withLock { $0.bytes } }
+
+    /// Records held (each one's bytes are freed once the log stores it).
+    var heldRecords: Int { state.withLock { $0.partitions.values.reduce(0) { $0 + $1.records.count } } }
 
     /// Whether the applier waits for records not read yet.
     var isApplierWaiting: Bool { state.withLock { $0.applierWaiting } }
