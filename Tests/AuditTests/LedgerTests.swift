@@ -207,6 +207,27 @@ import TestSupport
         #expect(!plan.contains("SCAN"), "a trail is a range seek, not a scan: \(plan)")
     }
 
+    @Test func recordsOfAnActorOrATypeAreARangeOfTheirIndex() async throws {
+        try await ingest(0..<40)
+        let audit = AuditStore(store)
+        let byActor = try await audit.records(actor: "123456789012", type: nil, from: nil, to: nil, after: nil, limit: 100)
+        #expect(byActor.map(\.index) == Array(stride(from: 0, to: 40, by: 4)), "the agency's accesses, in log order")
+        let byType = try await audit.records(actor: nil, type: "kz.registry.registration.rejected.v1", from: nil, to: nil, after: byActor[2].index, limit: 3)
+        #expect(byType.map(\.index) == [9, 13, 17], "a page of one type after its cursor")
+        let everything = try await audit.records(actor: nil, type: nil, from: nil, to: nil, after: 35, limit: 100)
+        #expect(everything.map(\.index) == [36, 37, 38, 39])
+        // An actor (with a time filter beside it) and a type are each one range of their index.
+        for (query, index) in [
+            (AuditStore.recordsQuery(actor: "x", type: nil, from: "2026-01-01", to: nil, after: 5, limit: 10), "audit_record_by_actor"),
+            (AuditStore.recordsQuery(actor: nil, type: "x", from: nil, to: nil, after: 5, limit: 10), "audit_record_by_type"),
+        ] {
+            let plan = try await store.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }.joined()
+            }
+            #expect(plan.contains(index), "\(query.sql): \(plan)")
+        }
+    }
+
     // MARK: What verification finds
 
     func signedLog() async throws {

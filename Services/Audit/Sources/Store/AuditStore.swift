@@ -44,13 +44,26 @@ public struct AuditStore: Sendable {
 
     /// Records in log order after leaf `cursor`, filtered by actor, type and time, at most `limit`.
     public func records(actor: String?, type: String?, from: String?, to: String?, after cursor: Int?, limit: Int) async throws -> [Entry] {
-        try await store.read { db in
-            try Self.entries(db.cachedStatement(sql: """
-                SELECT idx, record FROM audit_record
-                WHERE idx > ? AND (? IS NULL OR actor = ?) AND (? IS NULL OR type = ?) AND (? IS NULL OR time >= ?) AND (? IS NULL OR time < ?)
-                ORDER BY idx LIMIT ?
-                """), [cursor ?? -1, actor, actor, type, type, from, from, to, to, limit])
+        let query = Self.recordsQuery(actor: actor, type: type, from: from, to: to, after: cursor, limit: limit)
+        return try await store.read { db in try Self.entries(db.cachedStatement(sql: query.sql), query.arguments) }
+    }
+
+    /// The query of ``records(actor:type:from:to:after:limit:)``. Only the filters given are in
+    /// its WHERE, so that an actor's or a type's records are one range of
+    /// `audit_record_by_actor` or `_by_type`: written as `? IS NULL OR actor = ?`, no index could
+    /// serve it, and a rare actor's records were found by reading the log from the cursor on.
+    static func recordsQuery(
+        actor: String?, type: String?, from: String?, to: String?, after cursor: Int?, limit: Int
+    ) -> (sql: String, arguments: StatementArguments) {
+        var conditions = ["idx > ?"]
+        var arguments: StatementArguments = [cursor ?? -1]
+        for (condition, value) in [("actor = ?", actor), ("type = ?", type), ("time >= ?", from), ("time < ?", to)] {
+            guard let value else { continue }
+            conditions.append(condition)
+            arguments += [value]
         }
+        arguments += [limit]
+        return ("SELECT idx, record FROM audit_record WHERE \(conditions.joined(separator: " AND ")) ORDER BY idx LIMIT ?", arguments)
     }
 
     /// Record `index`, if the log has it.
