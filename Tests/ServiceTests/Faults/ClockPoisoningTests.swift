@@ -16,7 +16,7 @@ import TestSupport
 
     /// Produces `value` to `topic` with the producer timestamp `timestamp` (ms), through the
     /// Python client (a producer that is not ours, as an upstream system's would be).
-    static func produce(_ servers: String, topic: String, key: String, value: [UInt8], timestamp: Int64) throws {
+    static func produce(_ servers: String, topic: String, key: String, value: [UInt8], timestamp: Int64) async throws {
         let file = NSTemporaryDirectory() + "poison-" + UUID().uuidString
         try Data(value).write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
@@ -30,13 +30,13 @@ import TestSupport
             left = producer.flush(30)
             sys.exit(1 if left else 0)
             """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["REGISTRY_PYTHON"] ?? "/usr/bin/python3")
-        python.arguments = ["-c", script, servers, topic, key, file, "\(timestamp)"]
-        try python.run()
-        python.waitUntilExit()
-        guard python.terminationStatus == 0 else {
-            throw FixtureError(description: "the Python producer failed (REGISTRY_PYTHON must have confluent-kafka: run with `make test`)")
+        // Waited for without blocking: the tests share two cooperative threads, and a blocking
+        // wait held one for the seconds Python takes to connect and flush.
+        let python = try ChildProcess(
+            executableURL: URL(fileURLWithPath: ProcessInfo.processInfo.environment["REGISTRY_PYTHON"] ?? "/usr/bin/python3"),
+            arguments: ["-c", script, servers, topic, key, file, "\(timestamp)"])
+        guard await python.waitForExit(timeout: .seconds(60)) == 0 else {
+            throw FixtureError(description: "the Python producer failed (REGISTRY_PYTHON must have confluent-kafka: run with `make test`): \(python.output)")
         }
     }
 
@@ -60,10 +60,10 @@ import TestSupport
             rca: RCA(rawValue: "9100002")!, kato: KATO(rawValue: "751110000")!, region: "Алматы", locality: "Алматы", street: "Абай даңғылы",
             building: "3", flat: nil, residential: true, owners: [])
         let encoder = RegistryEventEncoder()
-        try Self.produce(
+        try await Self.produce(
             stack.bootstrapServers, topic: stack.topics.name(for: .registrationSubmitted), key: person.iin.rawValue,
             value: try encoder.encodeBytes(submission), timestamp: Self.year2100)
-        try Self.produce(
+        try await Self.produce(
             stack.bootstrapServers, topic: stack.topics.name(for: .addressCatalog), key: place.rca.rawValue,
             value: try encoder.encodeBytes(CloudEvent(id: "poison-catalog-1", source: "/register", time: Timestamp(.now), data: place)), timestamp: Self.year2100)
         try await waitUntil("every service has read the stamped messages", timeout: .seconds(120), interval: .milliseconds(500)) {

@@ -43,7 +43,7 @@ import TestSupport
         // Never earlier than the schedule; the upper bounds only catch a schedule that is not used.
         #expect(gaps[0] >= .milliseconds(300) && gaps[0] < .milliseconds(3_000))
         #expect(gaps[1] >= .milliseconds(600) && gaps[1] < .milliseconds(3_500))
-        #expect(try verifiedByPython(requests[2], secret: F.secret))
+        #expect(try await verifiedByPython(requests[2], secret: F.secret))
         let outcomes = try await F.outcomes(application)
         #expect(outcomes.map(\.status) == [.retrying, .retrying, .delivered])
         #expect(outcomes.map(\.attempt) == [1, 2, 3])
@@ -192,7 +192,7 @@ import TestSupport
         #expect(toConsenting.text.contains("Ахметов") && toConsenting.text.contains(#""rca":"900001""#))
         #expect(!toOther.text.contains("Ахметов") && toOther.text.contains(#""newcomer":null"#))
         #expect(alerts.allSatisfy { $0.text.contains("kz.registry.owner-alert.v1") && !$0.text.contains(newcomer.rawValue) })
-        #expect(try verifiedByPython(toOther, secret: F.secret))
+        #expect(try await verifiedByPython(toOther, secret: F.secret))
     }
 
     @Test func theSignatureMatchesTheStandardWebhooksVector() throws {

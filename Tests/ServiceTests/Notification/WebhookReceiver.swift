@@ -102,7 +102,7 @@ final class WebhookReceiver: Sendable {
 }
 
 /// Verifies a delivery's signature with Python's `hmac` (an implementation that is not ours).
-func verifiedByPython(_ request: WebhookReceiver.Request, secret: String) throws -> Bool {
+func verifiedByPython(_ request: WebhookReceiver.Request, secret: String) async throws -> Bool {
     let file = NSTemporaryDirectory() + "webhook-body-" + UUID().uuidString
     try Data(request.body).write(to: URL(fileURLWithPath: file))
     defer { try? FileManager.default.removeItem(atPath: file) }
@@ -116,10 +116,9 @@ func verifiedByPython(_ request: WebhookReceiver.Request, secret: String) throws
         print("signature verified by python hmac" if ok else "signature MISMATCH")
         sys.exit(0 if ok else 1)
         """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["REGISTRY_PYTHON"] ?? "/usr/bin/python3")
-    process.arguments = ["-c", script, secret, request.id, request.timestamp, request.signature, file]
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus == 0
+    // Waited for without blocking a cooperative thread (the tests running beside it share two).
+    let python = try ChildProcess(
+        executableURL: URL(fileURLWithPath: ProcessInfo.processInfo.environment["REGISTRY_PYTHON"] ?? "/usr/bin/python3"),
+        arguments: ["-c", script, secret, request.id, request.timestamp, request.signature, file])
+    return await python.waitForExit(timeout: .seconds(30)) == 0
 }
