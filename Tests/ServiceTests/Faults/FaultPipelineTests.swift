@@ -109,7 +109,7 @@ private let faultPeople = Int(ProcessInfo.processInfo.environment["FAULT_PEOPLE"
         let undecided = named.subtracting(decided.keys).count
         let decidedTwice = decided.values.filter { $0.count > 1 }.count
         row.check(decidedTwice == 0, "\(decidedTwice) submissions decided twice (different decision events)")
-        row.check(outputs.differing.isEmpty, "\(outputs.differing.count) repeated ids carry different events: \(outputs.differing.prefix(3))")
+        row.check(outputs.differing.isEmpty, "\(outputs.differing.count) repeated ids carry different events: \(outputs.differing.sorted().prefix(3).joined(separator: ", "))")
 
         // The audit log verifies (ours, and an independent Python check) and holds every message of every audited topic exactly once.
         let audited = AuditService.auditedTopics
