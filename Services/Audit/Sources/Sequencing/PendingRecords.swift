@@ -110,7 +110,7 @@ final class PendingRecords: Sendable {
             let held = state.partitions[run.topicPartition] ?? Partition()
             guard let last = held.last, last >= run.through else { throw NotRead(run: run) }
             // Records before `next` are dropped, and a run applied starts at or after it.
-            let records = held.records[...]
+            let records = held.records
             let start = records.partitioningIndex { $0.facts.offset >= run.from }
             let end = records[start...].partitioningIndex { $0.facts.offset > run.through }
             return records[start..<end]
