@@ -6,6 +6,7 @@ import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Kafka
 import RegistrySchema
 import ServiceRuntime
 import Synchronization
@@ -48,6 +49,41 @@ import TestSupport
         #expect(outcomes.map(\.status) == [.retrying, .retrying, .delivered])
         #expect(outcomes.map(\.attempt) == [1, 2, 3])
         #expect(outcomes.map(\.httpStatus) == [503, 503, 204])
+    }
+
+    /// A restart, or a rebalance that takes a partition away and gives it back, drops the
+    /// partition's unfinished deliveries and queues them again from the group's offset: the
+    /// delivery counts its attempts anew. Its outcome events must not reuse the ids of the
+    /// outcomes recorded before (they did: `subscription/event/attempt`, seen in the fault suite).
+    @Test func aDeliveryQueuedAgainAfterAHandoverGetsOutcomeIDsOfItsOwn() async throws {
+        let healthy = Atomic<Bool>(false)
+        let receiver = try await WebhookReceiver { _ in healthy.load(ordering: .relaxed) ? .status(204) : .status(503) }
+        defer { receiver.stop() }
+        let (application, engine) = try await F.start(["WEBHOOK_RETRY_GIVE_UP": "1m"])
+        defer { engine.cancel() }
+        let ownership = try #require(application.services.compactMap { $0 as? DeliveryOwnership }.first)
+        let partitions: Set = [KafkaTopicPartition(topic: TopicNames().name(for: .addressChanged), partition: 0)]
+        let token = try await F.token()
+        try await application.http.test(.live) { client in
+            _ = try await F.subscribe(client, F.webhook(receiver.url), token: token)
+            try await F.apply(application, [try F.changed(F.people(1)[0], sequence: 1, id: "changed-handover-1")])
+            try await waitUntil("a failed attempt is recorded", timeout: .seconds(20)) { try await F.outcomes(application).count >= 1 }
+            ownership.released(partitions)
+            try ownership.restore(partitions, committed: [:])
+            ownership.ownOutsideAnyGroup(partitions)  // no group renews the lease here
+            healthy.store(true, ordering: .relaxed)
+            try await waitUntil("the delivery is delivered", timeout: .seconds(20)) {
+                try await F.outcomes(application).contains { $0.status == .delivered }
+            }
+        }
+        let events = try await application.environment.store.read { try Outbox.oldest(10_000, in: $0) }.compactMap { row -> CloudEvent<NotificationOutcome>? in
+            guard row.message.topic == "notification.outcome.v1", let value = row.message.value else { return nil }
+            return try RegistryEventDecoder().decode(NotificationOutcome.self, from: value)
+        }
+        print("outcomes: \(events.map { "\($0.data.status.rawValue) attempt \($0.data.attempt)" })")
+        #expect(events.filter { $0.data.attempt == 1 }.count >= 2, "the delivery queued again counts its attempts anew")
+        #expect(Set(events.map(\.id)).count == events.count, "two outcome events share an id")
+        #expect(events.allSatisfy { $0.data.eventId == "changed-handover-1" && $0.subject == F.people(1)[0].rawValue })
     }
 
     @Test func afterTheLastAttemptADeliveryIsDeadAndReplayDeliversItAgain() async throws {

@@ -205,8 +205,12 @@ public final class DeliveryEngine: Service, Sendable {
                 let outcome = try DeliveryQueue(db).record(
                     delivery, result: result, latencyMs: Int(elapsed.milliseconds), schedule: self.schedule, now: Timestamp(.now).milliseconds)
                 // The subject (the person, or the dwelling) puts the delivery into their audit trail.
+                // A new id for each recorded attempt, not subscription/event/attempt: a delivery
+                // queued again after a restart or a handover counts its attempts anew, and reused
+                // ids then named different outcomes (the fault suite saw it). Re-sends of this one
+                // come from its outbox row, with this id.
                 let event = CloudEvent(
-                    id: "\(delivery.subscription)/\(delivery.eventID)/\(outcome.attempt)", source: self.source, type: NotificationOutcome.eventType.rawValue,
+                    id: EventID.make(), source: self.source, type: NotificationOutcome.eventType.rawValue,
                     time: Timestamp(.now), subject: delivery.orderKey, data: outcome, trace: trace)
                 try Outbox.append(try .event(event, topic: self.outcomeTopic, key: delivery.subscription), in: db)
                 return outcome
