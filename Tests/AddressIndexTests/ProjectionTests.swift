@@ -170,5 +170,30 @@ import Testing
         #expect(ended.count == 1)
         #expect(ended.first?.previousAddress == dorm && ended.first?.address == home && ended.first?.cause == nil)
         #expect(ended.first?.effectiveFrom == CalendarDate("2026-12-01"))
+        let endedTimes = try rows.filter { $0.message.topic == "address.changed.v1" }
+            .map { try decoder.decode(AddressChanged.self, from: $0.message.value ?? []) }.filter { $0.data.change == .temporaryEnded }.map(\.time)
+        #expect(endedTimes == [CalendarDate("2026-12-01")!.startOfDayUTC], "announced at the instant the stay ended, whichever instance announces it")
+    }
+
+    /// Every instance computes the events of every partition, and after a handover the next owner
+    /// publishes its copies of those the last one may have sent; a rebuild computes them again.
+    /// Under the same id they must be the same bytes: nothing in them may come from the moment
+    /// or the instance that computed them.
+    @Test func anotherInstanceComputesTheSameEventsToTheByte() async throws {
+        let events = [
+            IndexFixtures.accepted(.permanent, sequence: 1, address: home, from: "2026-11-01"),
+            IndexFixtures.accepted(.temporary, sequence: 2, address: dorm, from: "2026-11-24", until: "2027-01-10"),
+        ]
+        let other = try IndexFixtures.store()
+        let otherProjector = IndexFixtures.projector(clock: manual.clock)
+        for event in events {
+            let value = try IndexFixtures.bytes(event)
+            let here = try await project(event)
+            let there = try await other.write { try otherProjector.handle(value, store: IndexStore($0)) }.emitted
+            #expect(here.count == 2 && here.map(\.topic) == there.map(\.topic))
+            #expect(here.map(\.value) == there.map(\.value), "the two instances' copies of \(event.id)'s events differ")
+            let times = try here.compactMap(\.value).map { try decoder.decodeAttributes(from: $0).time }
+            #expect(times.allSatisfy { $0 == event.time }, "an event's time is its cause's")
+        }
     }
 }

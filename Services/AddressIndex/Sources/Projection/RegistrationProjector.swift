@@ -120,12 +120,14 @@ struct RegistrationProjector: Sendable {
         try store.savePerson(iin, person)
         stored = person
         outcome.applied += 1
+        // Intake always stamps its decisions; only an event without a time gets this clock's.
+        let caused = event.time ?? Timestamp(.now)
         outcome.emitted.append(try message(
             AddressChanged(iin: iin, change: change, address: address, previousAddress: data.previousAddress, effectiveFrom: data.validFrom, sequence: data.sequence, cause: event.id),
-            id: "\(event.id):changed", topic: .addressChanged, key: iin.rawValue, trace: trace))
-        outcome.emitted.append(try current(iin, person: person, store: store, id: "\(event.id):current", inserted: inserted, trace: trace))
+            id: "\(event.id):changed", topic: .addressChanged, key: iin.rawValue, time: caused, trace: trace))
+        outcome.emitted.append(try current(iin, person: person, store: store, id: "\(event.id):current", time: caused, inserted: inserted, trace: trace))
         if let snapshot = data.address, data.kind != .deregistration {
-            outcome.emitted += try occupancy(snapshot, from: data.validFrom, store: store, id: "\(event.id):alert", trace: trace)
+            outcome.emitted += try occupancy(snapshot, from: data.validFrom, store: store, id: "\(event.id):alert", time: caused, trace: trace)
         }
     }
 
@@ -133,7 +135,9 @@ struct RegistrationProjector: Sendable {
     /// - Parameters:
     ///   - inserted: A period just inserted in this transaction, which need not be read back.
     ///   - trace: The trace of what caused it; a tombstone carries it as headers only.
-    func current(_ iin: IIN, person: IndexStore.PersonRow, store: IndexStore, id: String, inserted: RegistrationPeriod? = nil, trace: EventTrace? = nil) throws -> KafkaProducerMessage {
+    func current(
+        _ iin: IIN, person: IndexStore.PersonRow, store: IndexStore, id: String, time: Timestamp, inserted: RegistrationPeriod? = nil, trace: EventTrace? = nil
+    ) throws -> KafkaProducerMessage {
         func open(_ sequence: Int) throws -> RegistrationPeriod? {
             if let inserted, inserted.sequence == sequence { return inserted }
             return try store.period(iin, sequence: sequence)
@@ -151,10 +155,10 @@ struct RegistrationProjector: Sendable {
             iin: iin, permanent: permanent.map { PermanentRegistration(address: $0.address, validFrom: $0.validFrom) },
             temporary: temporary.flatMap { period in period.validTo.map { TemporaryRegistration(address: period.address, validFrom: period.validFrom, validUntil: $0) } },
             sequence: person.sequence)
-        return try message(data, id: id, topic: .addressCurrent, key: iin.rawValue, trace: trace)
+        return try message(data, id: id, topic: .addressCurrent, key: iin.rawValue, time: time, trace: trace)
     }
 
-    private func occupancy(_ address: AddressSnapshot, from day: CalendarDate, store: IndexStore, id: String, trace: EventTrace?) throws -> [KafkaProducerMessage] {
+    private func occupancy(_ address: AddressSnapshot, from day: CalendarDate, store: IndexStore, id: String, time: Timestamp, trace: EventTrace?) throws -> [KafkaProducerMessage] {
         let from = min(day, clock.today)
         // Counting stops just above the threshold; only an alert needs the exact number.
         let occupancy = try store.occupancy(address.rca, from: from, limit: occupancyThreshold + 1)
@@ -163,7 +167,7 @@ struct RegistrationProjector: Sendable {
             let residents = try store.registeredCount(address.rca, from: from)
             try store.setAlerted(address.rca, true)
             let alert = OccupancyAlert(rca: address.rca, kato: address.kato, residents: residents, threshold: occupancyThreshold)
-            return [try message(alert, id: id, topic: .addressAlerts, key: address.rca.rawValue, trace: trace)]
+            return [try message(alert, id: id, topic: .addressAlerts, key: address.rca.rawValue, time: time, trace: trace)]
         }
         if !over, alerted { try store.setAlerted(address.rca, false) }
         return []
@@ -171,9 +175,13 @@ struct RegistrationProjector: Sendable {
 
     /// An outgoing event. Its id derives from what caused it (the accepted event's id and a
     /// suffix), so replaying the accepted topic — after a crash or in a rebuild — produces the
-    /// same events, which consumers dedupe by id.
-    func message<D: RegistryEventData>(_ data: D, id: String, topic: RegistryTopic, key: String, trace: EventTrace? = nil) throws -> KafkaProducerMessage {
-        let event = CloudEvent(id: id, source: source, time: Timestamp(.now), data: data, trace: trace)
+    /// same events, which consumers dedupe by id. Its `time` is its cause's too (the accepted
+    /// event's, or the instant a stay ended), not this instance's clock: every instance computes
+    /// the events of every partition, and after a handover the next owner publishes its own copy
+    /// of those the last one may have sent; with the clock's time a repeated id carried a
+    /// different event.
+    func message<D: RegistryEventData>(_ data: D, id: String, topic: RegistryTopic, key: String, time: Timestamp, trace: EventTrace? = nil) throws -> KafkaProducerMessage {
+        let event = CloudEvent(id: id, source: source, time: time, data: data, trace: trace)
         return try .event(event, topic: topics.name(for: topic), key: key)
     }
 }

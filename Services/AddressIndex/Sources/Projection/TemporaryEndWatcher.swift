@@ -79,10 +79,12 @@ public final class TemporaryEndWatcher: Service, Sendable {
                         iin: iin, change: .temporaryEnded, address: permanent?.address, previousAddress: period.address,
                         effectiveFrom: until, sequence: person.sequence, cause: nil)
                     let id = Self.eventID(iin, sequence: period.sequence)
+                    // When the stay ended (its exclusive validUntil began), the same in every instance.
+                    let ended = until.startOfDayUTC
                     let partition = ownership?.partition(ofKey: iin.rawValue)
                     try Outbox.append(
-                        try projector.message(changed, id: "\(id):changed", topic: .addressChanged, key: iin.rawValue), ownerPartition: partition, in: db)
-                    try Outbox.append(try projector.current(iin, person: person, store: index, id: "\(id):current"), ownerPartition: partition, in: db)
+                        try projector.message(changed, id: "\(id):changed", topic: .addressChanged, key: iin.rawValue, time: ended), ownerPartition: partition, in: db)
+                    try Outbox.append(try projector.current(iin, person: person, store: index, id: "\(id):current", time: ended), ownerPartition: partition, in: db)
                     count += 1
                 }
                 return count
