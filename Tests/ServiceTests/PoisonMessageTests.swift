@@ -33,6 +33,23 @@ private struct SubmissionRecorder: BatchProcessor {
         }
     }
 
+    /// Intake's next owner decides a partition again from the group's offset, and a replay reads
+    /// it again: a dead letter made again must be the same event as the first (same id, same
+    /// bytes), so nothing in it may come from the moment it was made.
+    @Test func aDeadLetterMadeAgainIsTheSameEvent() async throws {
+        let make = DeadLetters.message(service: "registration-intake", source: "/registry/intake", topics: TopicNames())
+        let poison = KafkaConsumerMessage(
+            topicPartition: KafkaTopicPartition(topic: "registration.submitted.v1", partition: 3), offset: 41, key: Array("k".utf8),
+            value: Array("{not json".utf8), headers: [], timestampMilliseconds: 1_796_000_000_123)
+        let first = make(poison, .malformed("not JSON"))
+        try await Task.sleep(for: .milliseconds(5))  // the clock moves between the two
+        let again = make(poison, .malformed("not JSON"))
+        #expect(first.value == again.value, "the same dead letter twice differs")
+        let event = try RegistryEventDecoder().decode(DeadLetter.self, from: try #require(first.value))
+        #expect(event.id == "deadletter/registration-intake/registration.submitted.v1/3/41")
+        #expect(event.time == Timestamp(millisecondsSince1970: 1_796_000_000_123), "its time is the poison message's")
+    }
+
     func run(_ row: FaultRow) async throws -> String {
         let topics = TopicNames(prefix: TestBroker.uniqueName("poison") + ".")
         let input = topics.name(for: .registrationSubmitted)

@@ -8,8 +8,11 @@ public enum DeadLetters {
     /// A function building the dead letter of a message for `service`, keyed by the original
     /// key, with the service's CloudEvent `source`.
     ///
-    /// The event id is derived from the message's position, so a dead letter re-sent after a
-    /// crash (or produced again on replay) is the same event. A message in binary content mode is
+    /// The event id is derived from the message's position, and its `time` is the message's own
+    /// (when it was written; this clock's only for a message without a timestamp), so a dead
+    /// letter re-sent after a crash, or made again (intake's next owner decides a partition again
+    /// from the group's offset; a replay), is the same event. When it was dead-lettered is its
+    /// Kafka message's timestamp. A message in binary content mode is
     /// kept as the structured event it stands for (its value alone would lose the attributes),
     /// and the message's trace headers are carried on.
     public static func message(service: String, source: String, topics: TopicNames) -> @Sendable (KafkaConsumerMessage, DeadLetterReason) -> KafkaProducerMessage {
@@ -20,7 +23,8 @@ public enum DeadLetters {
                 keyBytes: message.key, valueBytes: message.structuredValue, error: reason.description)
             let event = CloudEvent(
                 id: "deadletter/\(service)/\(message.topic)/\(message.partition)/\(message.offset)",
-                source: source, time: Timestamp(.now), data: data, trace: EventTracing.valid(message.headerTrace))
+                source: source, time: message.timestampMilliseconds.map(Timestamp.init(millisecondsSince1970:)) ?? Timestamp(.now), data: data,
+                trace: EventTracing.valid(message.headerTrace))
             // The dead letter's own types hold only strings and integers: encoding cannot fail.
             return try! KafkaProducerMessage.event(event, topic: topic, key: message.key)
         }
