@@ -138,6 +138,10 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
         let distinctChanges = Set(changeIDs)
         #expect(distinctChanges == Set(accepted.keys.map { "\($0):changed" }), "one address.changed per accepted event, with its id")
         let repeatedChanges = changeIDs.count - distinctChanges.count
+        // A repeat is the old owner's copy and the new owner's of the same event: the same bytes.
+        let copies = Dictionary(grouping: zip(changeIDs, changes.map { $0.value ?? [] }), by: \.0).mapValues { Set($0.map(\.1)) }
+        let differing = copies.filter { $0.value.count > 1 }.keys.sorted()
+        #expect(differing.isEmpty, "\(differing.count) repeated address.changed ids carry different events, e.g. \(differing.prefix(3))")
 
         // Every person answered by both instances, the same way.
         let iins = sequences.keys.map(\.rawValue).sorted()
