@@ -47,7 +47,7 @@ private struct SubmissionRecorder: BatchProcessor {
         #expect(first.value == again.value, "the same dead letter twice differs")
         let event = try RegistryEventDecoder().decode(DeadLetter.self, from: try #require(first.value))
         #expect(event.id == "deadletter/registration-intake/registration.submitted.v1/3/41")
-        #expect(event.time == Timestamp(millisecondsSince1970: 1_796_000_000_123), "its time is the poison message's")
+        #expect(event.time == Timestamp(milliseconds: 1_796_000_000_123), "its time is the poison message's")
     }
 
     func run(_ row: FaultRow) async throws -> String {

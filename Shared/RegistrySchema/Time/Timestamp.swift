@@ -30,11 +30,14 @@ public struct Timestamp: Hashable, Comparable, Sendable, TextCodable, TimeText, 
         self.nanoseconds = Int32(carry.remainder)
     }
 
-    /// The instant `milliseconds` after the epoch (a Kafka message's timestamp).
-    public init(millisecondsSince1970 milliseconds: Int64) {
+    /// The instant `milliseconds` after 1970 (a Kafka message's timestamp, a stored time).
+    public init(milliseconds: Int64) {
         let split = milliseconds.quotientAndRemainderFlooring(dividingBy: 1_000)
         self.init(secondsSince1970: split.quotient, nanoseconds: Int32(split.remainder * 1_000_000))
     }
+
+    /// Milliseconds since 1970 (the sub-millisecond part dropped).
+    public var milliseconds: Int64 { secondsSince1970 * 1000 + Int64(nanoseconds / 1_000_000) }
 
     /// The instant of a `Date`, rounded to the microsecond (a `Date` holds no more than that
     /// reliably, and this keeps encoded fractions short).

@@ -23,7 +23,7 @@ public enum DeadLetters {
                 keyBytes: message.key, valueBytes: message.structuredValue, error: reason.description)
             let event = CloudEvent(
                 id: "deadletter/\(service)/\(message.topic)/\(message.partition)/\(message.offset)",
-                source: source, time: message.timestampMilliseconds.map(Timestamp.init(millisecondsSince1970:)) ?? Timestamp(.now), data: data,
+                source: source, time: message.timestampMilliseconds.map(Timestamp.init(milliseconds:)) ?? Timestamp(.now), data: data,
                 trace: EventTracing.valid(message.headerTrace))
             // The dead letter's own types hold only strings and integers: encoding cannot fail.
             return try! KafkaProducerMessage.event(event, topic: topic, key: message.key)

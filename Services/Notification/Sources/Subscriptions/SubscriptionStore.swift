@@ -254,14 +254,3 @@ struct SubscriptionStore {
         for iin in stored.iins ?? [] { try insert.execute(arguments: [iin, stored.id]) }
     }
 }
-
-extension Timestamp {
-    /// Milliseconds since 1970.
-    var milliseconds: Int64 { secondsSince1970 * 1000 + Int64(nanoseconds / 1_000_000) }
-
-    /// The instant `milliseconds` after 1970.
-    init(milliseconds: Int64) {
-        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        self.init(secondsSince1970: seconds, nanoseconds: Int32((milliseconds - seconds * 1000) * 1_000_000))
-    }
-}
