@@ -10,22 +10,14 @@
 # Then asks it to delete the first half of each partition (Kafka's DeleteRecords, the only way
 # to free a topic's messages while its consumers' offsets stay valid) and prints the answer and
 # the memory again.
-import os, socket, subprocess, sys, tempfile, time
+import sys, time
 
 from confluent_kafka import Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from local_broker import local_broker
 
 total = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
 partitions, step, value = 12, 500_000, b"x" * 539
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-broker_dir = tempfile.mkdtemp(prefix="tansu-memory-")
-with socket.socket() as probe:
-    probe.bind(("127.0.0.1", 0))
-    port = str(probe.getsockname()[1])
-# The project's broker script starts Tansu as the tests do and returns once it answers.
-subprocess.run([os.path.join(root, "scripts/broker.sh"), "start", port, broker_dir], check=True)
-with open(os.path.join(broker_dir, "broker.pid")) as pid_file:
-    broker_pid = int(pid_file.read())
 
 
 def rss_mb():
@@ -33,8 +25,8 @@ def rss_mb():
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
 
 
-try:
-    bootstrap = f"127.0.0.1:{port}"
+# Tansu started as the tests start it; it answers before the block starts.
+with local_broker("tansu-memory") as (bootstrap, broker_pid):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic("memory", partitions, 1)])["memory"].result()
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "batch.num.messages": 10_000})
@@ -59,5 +51,3 @@ try:
         print(f"DeleteRecords refused: {error}")
     time.sleep(2)
     print(f"after DeleteRecords: {rss_mb():,} MB resident")
-finally:
-    subprocess.run([os.path.join(root, "scripts/broker.sh"), "stop", broker_dir], check=False)

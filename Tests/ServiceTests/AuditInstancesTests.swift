@@ -126,4 +126,28 @@ import TestSupport
         }
         print("audit instances: 2 instances, the sequencing one killed while ingesting; \(total) records on each, once each; the same root; \(checkpoints["a"]!.count) signed checkpoints, byte-identical on both; the witness verified them all")
     }
+
+    /// What an applier asks for when its reader missed records: the runs' messages, read again
+    /// from the broker, and nothing else.
+    @Test func theRecordsARunNamesAreReadAgainFromTheBroker() async throws {
+        let topic = TestBroker.uniqueName("audit-refetch") + ".access.logged.v1"
+        try await TestBroker.createTopics([topic], partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestBroker.clientConfiguration()), logger: TestBroker.logger)
+        for partition: Int32 in [0, 1] {
+            for n in 0..<12 {
+                _ = try await producer.send([KafkaProducerMessage(topic: topic, partition: partition, key: nil, value: Array("{\"n\":\(n)}".utf8), headers: [])])
+            }
+        }
+        let refetcher = RecordRefetcher(
+            configuration: KafkaConsumerConfiguration(client: try TestBroker.clientConfiguration(), groupID: TestBroker.uniqueName("audit-refetch")),
+            logger: TestBroker.logger)
+        let runs = [
+            AuditLogRun(topic: topic, partition: 0, from: 2, through: 4), AuditLogRun(topic: topic, partition: 0, from: 8, through: 11),
+            AuditLogRun(topic: topic, partition: 1, from: 11, through: 11),
+        ]
+        let records = try await refetcher.read(runs)
+        #expect(records.filter { $0.facts.partition == 0 }.map(\.facts.offset) == Array(2...11), "one reading per partition, from its first offset named through its last")
+        #expect(records.filter { $0.facts.partition == 1 }.map(\.facts.offset) == [11], "the partition's last message ends its reading")
+        #expect(records.allSatisfy { $0.facts.topic == topic })
+    }
 }

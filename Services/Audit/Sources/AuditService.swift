@@ -72,6 +72,8 @@ public enum AuditService: RegistryService {
         // and four services idle 30 s: 53.6 and 42.7 % of one core before, 28.3 and 26.1 % after).
         reading.fetchWait = ConsumerPace.background.fetchWait
         reading.dormancy = ConsumerPace.background.dormancy
+        // Reads again what the reader missed, outside any group's assignment (nothing committed).
+        let refetcher = RecordRefetcher(configuration: consumer(group: ".refetch" + instance), logger: environment.logger)
         // The sequencer's member only holds the log's partition; the applier reads the frames.
         var sequencing = consumer(group: "")
         sequencing.fetchesMessages = false
@@ -81,7 +83,9 @@ public enum AuditService: RegistryService {
                 // Every instance applies the whole order through a group of its own (the order's
                 // offsets are kept in the store, as every consumer's; the group only shows the lag).
                 ConsumerPart(
-                    processor: LogApplier(signer: signer, pending: pending, store: environment.store), topics: [logTopic],
+                    processor: LogApplier(
+                        signer: signer, pending: pending, store: environment.store, refetch: { try await refetcher.read($0) }, logger: environment.logger),
+                    topics: [logTopic],
                     groupSuffix: ".log" + instance, caughtUp: CatchUpGate(name: logTopic), pace: .prompt)
             ],
             routes: { AuditRoutes(store: store, verifier: signer.verifier).add(to: $0) },

@@ -214,6 +214,13 @@ private let scaleSubmissions = Int(ProcessInfo.processInfo.environment["SCALE_SU
                 }
             }
         }
+        // Tansu sometimes skips a batch in a fetch at a partition's end (docs/scaling.md): how
+        // often an audit instance read records again, or read some its order left out.
+        for instance in stack.instanceNumbers("audit") {
+            let output = stack.output("audit", instance: instance)
+            let (again, leftOut) = (output.components(separatedBy: "passed without reading").count - 1, output.components(separatedBy: "the log leaves out records").count - 1)
+            print("scale: \(RegistryStack.name("audit", instance)) read records again \(again) times, appended fewer than it read \(leftOut) times (as logged by its last start)")
+        }
         print("scale: lookups during the index's rolling restart: \(lookups.answered) answered (\(lookups.slowest)), \(lookups.failed) failed \(lookups.failures) (\(lookups.retried) retried at the other instance)")
         for slow in lookups.slowestLookups { print("scale: a slow lookup, \(slow.milliseconds) ms, \(slow.what)") }
         print("faults | two instances of each service: \(faults.count) faults in turn | \(faults.joined(separator: ", ")) | \(submissionKeys.count) submissions, \(accepted.count) accepted, \(distinctChanges.count) webhooks, \(messages) audited (\(stack.instanceNumbers("audit").count) audit instances, one root, \(commonCheckpoints) checkpoints alike), \(lookups.answered) lookups (\(lookups.failed) failed) | \(lost) | \(decidedTwice.count) decided twice, \(repeatedChanges) changes and \(webhookRepeats) webhooks repeated (same id) | \(held ? "every guarantee held" : "FAILED")")

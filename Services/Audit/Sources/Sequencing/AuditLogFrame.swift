@@ -14,16 +14,25 @@ import Kafka
 /// order, and a checkpoint requested at one point of the stream is signed at the same size and
 /// root everywhere.
 ///
+/// A run names the offsets it leaves out (``AuditLogRun/leftOut``): what the sequencing instance
+/// did not read in it, transaction markers mostly. So every instance appends exactly the records
+/// the sequencing one read, not whatever it read itself: a broker that skips a batch in one
+/// instance's fetch (Tansu does, at a partition's end while producers write, docs/scaling.md)
+/// makes that instance read the batch again (``LogApplier``) instead of keeping another log.
+///
 /// Internal: a compact binary form rather than a CloudEvent, since only audit instances read it.
 /// Hand-written because it is three field types and a count; a serialisation library would add a
-/// dependency for a handful of lines.
+/// dependency for a handful of lines. Version 1 frames (`ARO1`, before runs named what they leave
+/// out) are still read; this version writes `ARO2`, which earlier instances cannot read: upgrade
+/// every audit instance at once (docs/operations.md).
 public enum AuditLogFrame: Equatable, Sendable {
     /// Append these runs, in this order.
     case order([AuditLogRun])
     /// Sign a checkpoint here if the tree has grown since the last one.
     case checkpointRequest
 
-    static let orderMagic = Array("ARO1".utf8)
+    static let orderMagic = Array("ARO2".utf8)
+    static let firstOrderMagic = Array("ARO1".utf8)
     static let checkpointMagic = Array("ARC1".utf8)
 
     /// The frame is not one this version can read.
@@ -38,7 +47,7 @@ public enum AuditLogFrame: Equatable, Sendable {
             return Self.checkpointMagic
         case .order(let runs):
             var out = Self.orderMagic
-            out.reserveCapacity(8 + runs.count * 48)
+            out.reserveCapacity(8 + runs.reduce(0) { $0 + $1.encodedSize })
             Self.append(UInt32(runs.count), to: &out)
             for run in runs {
                 let topic = Array(run.topic.utf8)
@@ -47,6 +56,12 @@ public enum AuditLogFrame: Equatable, Sendable {
                 Self.append(UInt32(bitPattern: run.partition), to: &out)
                 Self.append(UInt64(bitPattern: run.from), to: &out)
                 Self.append(UInt64(bitPattern: run.through), to: &out)
+                let leftOut = run.leftOut ?? []
+                Self.append(UInt32(leftOut.count), to: &out)
+                for range in leftOut {
+                    Self.append(UInt64(bitPattern: range.lowerBound), to: &out)
+                    Self.append(UInt64(bitPattern: range.upperBound), to: &out)
+                }
             }
             return out
         }
@@ -61,7 +76,8 @@ public enum AuditLogFrame: Equatable, Sendable {
             self = .checkpointRequest
             return
         }
-        guard magic == Self.orderMagic else { throw Unreadable(description: "not an audit log frame") }
+        let namesLeftOut = magic == Self.orderMagic
+        guard namesLeftOut || magic == Self.firstOrderMagic else { throw Unreadable(description: "not an audit log frame") }
         let count = Int(try reader.uint32())
         var runs: [AuditLogRun] = []
         runs.reserveCapacity(min(count, 10_000))
@@ -71,10 +87,46 @@ public enum AuditLogFrame: Equatable, Sendable {
             let from = Int64(bitPattern: try reader.uint64())
             let through = Int64(bitPattern: try reader.uint64())
             guard from >= 0, through >= from else { throw Unreadable(description: "a run from \(from) through \(through)") }
-            runs.append(AuditLogRun(topic: topic, partition: partition, from: from, through: through))
+            var leftOut: [ClosedRange<Int64>]?
+            if namesLeftOut {
+                let ranges = Int(try reader.uint32())
+                var list: [ClosedRange<Int64>] = []
+                list.reserveCapacity(min(ranges, 10_000))
+                var after = from
+                for _ in 0..<ranges {
+                    let (low, high) = (Int64(bitPattern: try reader.uint64()), Int64(bitPattern: try reader.uint64()))
+                    // In the run, in order, apart: anything else is not a frame this type wrote.
+                    guard low >= after, high >= low, high <= through, high < .max - 1 else { throw Unreadable(description: "a run from \(from) through \(through) leaving out \(low)...\(high)") }
+                    list.append(low...high)
+                    after = high + 2
+                }
+                leftOut = list
+            }
+            runs.append(AuditLogRun(topic: topic, partition: partition, from: from, through: through, leftOut: leftOut))
         }
         guard reader.atEnd else { throw Unreadable(description: "\(bytes.count - reader.position) bytes after the last run") }
         self = .order(runs)
+    }
+
+    /// `runs` in order, as the runs of order frames of at most about `maxBytes` each (far below
+    /// a broker's message limit); a run that leaves out more than `leftOutPerRun` ranges becomes
+    /// several.
+    public static func orders(of runs: [AuditLogRun], maxBytes: Int = 256 * 1_024, leftOutPerRun: Int = 1_024) -> [[AuditLogRun]] {
+        var frames: [[AuditLogRun]] = []
+        var frame: [AuditLogRun] = []
+        var bytes = 8
+        for whole in runs {
+            for run in whole.split(leftOutPerRun: leftOutPerRun) {
+                if !frame.isEmpty, bytes + run.encodedSize > maxBytes {
+                    frames.append(frame)
+                    (frame, bytes) = ([], 8)
+                }
+                frame.append(run)
+                bytes += run.encodedSize
+            }
+        }
+        if !frame.isEmpty { frames.append(frame) }
+        return frames
     }
 
     private static func append(_ value: UInt32, to out: inout [UInt8]) {
@@ -107,17 +159,71 @@ public enum AuditLogFrame: Equatable, Sendable {
     }
 }
 
-/// The messages of one audited partition from offset `from` through `through` (both included;
-/// offsets the partition does not hold, such as transaction markers, are skipped), in the log's
-/// order.
+/// The messages of one audited partition from offset `from` through `through` (both included)
+/// but those in ``leftOut``, in the log's order.
 public struct AuditLogRun: Equatable, Hashable, Sendable {
     public var topic: String
     public var partition: Int32
     public var from: Int64
     public var through: Int64
+    /// The offsets of the run that the log leaves out, in order and apart: what the sequencing
+    /// instance did not read there (transaction markers, which hold no message, or messages a
+    /// broker skipped in its fetch). `nil` in a version 1 frame: the run is then what an instance
+    /// holds of it (offsets the partition does not hold are skipped).
+    public var leftOut: [ClosedRange<Int64>]?
 
-    public init(topic: String, partition: Int32, from: Int64, through: Int64) {
-        (self.topic, self.partition, self.from, self.through) = (topic, partition, from, through)
+    public init(topic: String, partition: Int32, from: Int64, through: Int64, leftOut: [ClosedRange<Int64>]? = []) {
+        (self.topic, self.partition, self.from, self.through, self.leftOut) = (topic, partition, from, through, leftOut)
+    }
+
+    /// Its bytes in a frame.
+    var encodedSize: Int { 28 + topic.utf8.count + 16 * (leftOut?.count ?? 0) }
+
+    /// The same offsets from `start` on (`start` within the run).
+    func suffix(from start: Int64) -> AuditLogRun {
+        guard start > from else { return self }
+        let leftOut = self.leftOut?.compactMap { range -> ClosedRange<Int64>? in
+            range.upperBound < start ? nil : max(range.lowerBound, start)...range.upperBound
+        }
+        return AuditLogRun(topic: topic, partition: partition, from: start, through: through, leftOut: leftOut)
+    }
+
+    /// The same offsets as consecutive runs that leave out at most `leftOutPerRun` ranges each.
+    func split(leftOutPerRun: Int) -> [AuditLogRun] {
+        guard let leftOut, leftOut.count > leftOutPerRun else { return [self] }
+        var runs: [AuditLogRun] = []
+        var start = from
+        for first in stride(from: 0, to: leftOut.count, by: leftOutPerRun) {
+            let end = min(first + leftOutPerRun, leftOut.count)
+            // Up to the message before the next chunk's first range (ranges lie apart).
+            let last = end < leftOut.count ? leftOut[end].lowerBound - 1 : through
+            runs.append(AuditLogRun(topic: topic, partition: partition, from: start, through: last, leftOut: Array(leftOut[first..<end])))
+            start = last + 1
+        }
+        return runs
+    }
+
+    /// Whether the log takes the message at `offset` of this run's partition: in the run and not
+    /// left out.
+    func takes(_ offset: Int64) -> Bool {
+        guard offset >= from, offset <= through else { return false }
+        guard let leftOut, !leftOut.isEmpty else { return true }
+        var (low, count) = (0, leftOut.count)
+        while count > 0 {
+            let half = count / 2
+            if leftOut[low + half].upperBound < offset {
+                low += half + 1
+                count -= half + 1
+            } else {
+                count = half
+            }
+        }
+        return low == leftOut.count || !leftOut[low].contains(offset)
+    }
+
+    /// How many messages the log takes from this run (`nil` in a version 1 frame).
+    var taken: Int64? {
+        leftOut.map { leftOut in through - from + 1 - leftOut.reduce(0) { $0 + $1.upperBound - $1.lowerBound + 1 } }
     }
 
     /// The partition it is of.
@@ -135,7 +241,7 @@ public struct AuditLogRun: Equatable, Hashable, Sendable {
             let start = max(run.from, next[partition] ?? run.from)
             if let known = next[partition], run.from > known { continue }
             guard run.through >= start else { continue }
-            parts.append(AuditLogRun(topic: run.topic, partition: run.partition, from: start, through: run.through))
+            parts.append(run.suffix(from: start))
             next[partition] = run.through + 1
         }
         return parts

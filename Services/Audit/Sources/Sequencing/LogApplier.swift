@@ -3,6 +3,9 @@
 import Foundation
 import GRDB
 import Kafka
+import Logging
+import Metrics
+import ServiceLifecycle
 import ServiceRuntime
 import Synchronization
 
@@ -16,15 +19,27 @@ import Synchronization
 ///
 /// The stored offsets of the audited partitions say how far the log holds each one; they commit
 /// with the leaves, and a run is applied from there (``AuditLogRun/newParts(of:next:)``).
+///
+/// A run names what it leaves out, so this instance appends exactly what the sequencing one
+/// read: records it read that the run leaves out are not appended (counted and logged), and
+/// records the run names that its reader passed without reading (a broker that skipped a batch
+/// in a fetch) are read again with `refetch` before the frame is applied, as often as it takes.
 final class LogApplier: BatchProcessor {
+    /// Reads the records of some runs again (``RecordRefetcher``).
+    typealias Refetch = @Sendable ([AuditLogRun]) async throws -> [CanonicalRecord]
+
     let signer: CheckpointSigner
     let pending: PendingRecords
     let store: ServiceStore
+    let refetch: Refetch?
+    let logger: Logger
     /// Where the last batch left the log, for ``didCommit()``.
     private let lastBatch = Mutex<[KafkaTopicPartition: Int64]>([:])
+    private let recordsReadAgain = Counter(label: "audit_records_read_again_total")
+    private let notInOrder = Counter(label: "audit_records_left_out_total")
 
-    init(signer: CheckpointSigner, pending: PendingRecords, store: ServiceStore) {
-        (self.signer, self.pending, self.store) = (signer, pending, store)
+    init(signer: CheckpointSigner, pending: PendingRecords, store: ServiceStore, refetch: Refetch? = nil, logger: Logger = Logger(label: "audit")) {
+        (self.signer, self.pending, self.store, self.refetch, self.logger) = (signer, pending, store, refetch, logger)
     }
 
     func prepare(_ messages: [KafkaConsumerMessage]) async throws {
@@ -35,6 +50,27 @@ final class LogApplier: BatchProcessor {
         var needed: [AuditLogRun] = []
         for case .order(let runs) in frames { needed += AuditLogRun.newParts(of: runs, next: &next) }
         try await pending.waitFor(needed)
+        try await readAgain(pending.missing(in: needed), of: needed)
+    }
+
+    /// Reads `missing` again until the reader holds every record `runs` name (or the service stops).
+    private func readAgain(_ missing: [AuditLogRun], of runs: [AuditLogRun]) async throws {
+        var missing = missing
+        while let refetch, !missing.isEmpty {
+            if Task.isCancelled || Task.isShuttingDownGracefully { throw CancellationError() }
+            logger.warning(
+                "the log's order names records this instance's reader passed without reading (the broker skipped them in a fetch): reading them again",
+                metadata: ["runs": "\(missing.map { "\($0.topic)/\($0.partition) \($0.from)...\($0.through)" })"])
+            do {
+                let records = try await refetch(missing)
+                recordsReadAgain.increment(by: records.count)
+                pending.insert(records)
+            } catch {
+                logger.warning("could not read the records again; trying again in a second", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+            missing = pending.missing(in: runs)
+        }
     }
 
     func apply(_ messages: [KafkaConsumerMessage], in transaction: inout BatchTransaction) throws {
@@ -54,7 +90,14 @@ final class LogApplier: BatchProcessor {
             switch frame {
             case .order(let runs):
                 for part in AuditLogRun.newParts(of: runs, next: &next) {
-                    try ledger.append(pending.records(of: part), to: &frontier)
+                    let (records, heldLeftOut) = try pending.records(of: part)
+                    if heldLeftOut > 0 {
+                        notInOrder.increment(by: heldLeftOut)
+                        logger.warning(
+                            "the log leaves out records this instance read: the sequencing instance did not read them (the broker skipped them in its fetch)",
+                            metadata: ["partition": "\(part.topic)/\(part.partition)", "from": "\(part.from)", "through": "\(part.through)", "records": "\(heldLeftOut)"])
+                    }
+                    try ledger.append(records, to: &frontier)
                     try ConsumerOffsets.advance([part.topicPartition: part.through], in: db)
                 }
                 try signer.checkpointIfDue(db, frontier: frontier, force: false) { try transaction.emit($0) }

@@ -30,9 +30,6 @@ final class LogSequencer: Service, Sendable {
     private let sequencing = Gauge(label: "audit_sequencing")
     private let held = Gauge(label: "audit_pending_records_bytes")
 
-    /// Runs per frame at most (a frame of that many stays far below the broker's message limit).
-    static let runsPerFrame = 4_096
-
     init(
         configuration: KafkaConsumerConfiguration, logTopic: String, key: [UInt8], producer: KafkaProducer, pending: PendingRecords,
         activity: SequencerActivity, logger: Logger
@@ -70,11 +67,10 @@ final class LogSequencer: Service, Sendable {
                 leading = true
                 let runs = self.pending.unsequenced(after: sequenced)
                 guard !runs.isEmpty else { continue }
-                for start in stride(from: 0, to: runs.count, by: Self.runsPerFrame) {
-                    let frame = Array(runs[start..<min(start + Self.runsPerFrame, runs.count)])
+                for named in AuditLogFrame.orders(of: runs) {
                     do {
-                        _ = try await self.producer.send(self.message(.order(frame)))
-                        for run in frame { sequenced[run.topicPartition] = run.through + 1 }
+                        _ = try await self.producer.send(self.message(.order(named)))
+                        for run in named { sequenced[run.topicPartition] = run.through + 1 }
                         self.activity.noteSequenced()
                     } catch {
                         self.logger.warning("could not publish the log's order; trying again", metadata: ["error": "\(error)"])

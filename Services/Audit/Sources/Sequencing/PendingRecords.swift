@@ -59,21 +59,7 @@ final class PendingRecords: Sendable {
     /// Adds records read (each partition's in offset order; records already held or already in
     /// the log are ignored, as after a reassignment), then waits while too much is held.
     func add(_ records: [CanonicalRecord]) async {
-        state.withLock { state in
-            for record in records {
-                let partition = KafkaTopicPartition(topic: record.facts.topic, partition: Int32(record.facts.partition))
-                let offset = record.facts.offset
-                var added = 0
-                Self.update(&state, partition) { held in
-                    if let last = held.last, offset <= last { return }
-                    if let next = held.next, offset < next { return }
-                    held.records.append(record)
-                    held.last = offset
-                    added = Self.cost(record)
-                }
-                state.bytes += added
-            }
-        }
+        state.withLock { state in Self.hold(records, in: &state) }
         arrived.signal()
         fresh.signal()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -103,18 +89,79 @@ final class PendingRecords: Sendable {
         }
     }
 
-    /// The records of `run` (offsets from `from` through `through` that the partition holds).
-    /// - Throws: ``NotRead`` if the reader has not read them all yet.
-    func records(of run: AuditLogRun) throws -> ArraySlice<CanonicalRecord> {
+    /// The records the log takes from `run`: those of its offsets it does not leave out (in a
+    /// version 1 frame, every record held in its range), and how many records held in its range
+    /// it leaves out (read here but not by the sequencing instance).
+    /// - Throws: ``NotRead`` if the reader has not read them all yet, or skipped some.
+    func records(of run: AuditLogRun) throws -> (records: ArraySlice<CanonicalRecord>, heldLeftOut: Int) {
         try state.withLock { state in
             let held = state.partitions[run.topicPartition] ?? Partition()
             guard let last = held.last, last >= run.through else { throw NotRead(run: run) }
             // Records before `next` are dropped, and a run applied starts at or after it.
-            let records = held.records
-            let start = records.partitioningIndex { $0.facts.offset >= run.from }
-            let end = records[start...].partitioningIndex { $0.facts.offset > run.through }
-            return records[start..<end]
+            let inRange = Self.slice(held.records, run)
+            guard let taken = run.taken else { return (inRange, 0) }
+            let leftOut = inRange.count(where: { !run.takes($0.facts.offset) })
+            guard Int64(inRange.count - leftOut) == taken else { throw NotRead(run: run) }
+            return (leftOut == 0 ? inRange : ArraySlice(inRange.filter { run.takes($0.facts.offset) }), leftOut)
         }
+    }
+
+    /// The offsets that `runs` name and the reader passed without reading (a broker that skipped
+    /// them in a fetch), as runs to read again: one per partition, from the first such offset
+    /// through the last.
+    func missing(in runs: [AuditLogRun]) -> [AuditLogRun] {
+        state.withLock { state in
+            var missing: [KafkaTopicPartition: ClosedRange<Int64>] = [:]
+            for run in runs {
+                guard let taken = run.taken, let held = state.partitions[run.topicPartition], let last = held.last, last >= run.through else { continue }
+                let inRange = Self.slice(held.records, run)
+                guard Int64(inRange.count(where: { run.takes($0.facts.offset) })) < taken else { continue }
+                let have = Set(inRange.lazy.map(\.facts.offset))
+                for offset in run.from...run.through where run.takes(offset) && !have.contains(offset) {
+                    let known = missing[run.topicPartition]
+                    missing[run.topicPartition] = min(known?.lowerBound ?? offset, offset)...max(known?.upperBound ?? offset, offset)
+                }
+            }
+            return missing.map { AuditLogRun(topic: $0.key.topic, partition: $0.key.partition, from: $0.value.lowerBound, through: $0.value.upperBound) }
+                .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        }
+    }
+
+    /// Adds records read again (``missing(in:)``) in their places, without waiting for room:
+    /// the applier waits for them. Records held already or in the log are ignored.
+    func insert(_ records: [CanonicalRecord]) {
+        state.withLock { state in Self.hold(records, in: &state) }
+        arrived.signal()
+    }
+
+    /// Holds each of `records` in its place, unless it is held or in the log already.
+    private static func hold(_ records: [CanonicalRecord], in state: inout State) {
+        for record in records {
+            let partition = KafkaTopicPartition(topic: record.facts.topic, partition: Int32(record.facts.partition))
+            let offset = record.facts.offset
+            var added = 0
+            update(&state, partition) { held in
+                if let next = held.next, offset < next { return }
+                if let last = held.last, offset <= last {
+                    // Read again (a reassignment, or one the reader skipped): held once.
+                    let place = held.records.partitioningIndex { $0.facts.offset >= offset }
+                    guard place == held.records.endIndex || held.records[place].facts.offset != offset else { return }
+                    held.records.insert(record, at: place)
+                } else {
+                    held.records.append(record)
+                    held.last = offset
+                }
+                added = cost(record)
+            }
+            state.bytes += added
+        }
+    }
+
+    /// The held records in `run`'s range.
+    private static func slice(_ records: [CanonicalRecord], _ run: AuditLogRun) -> ArraySlice<CanonicalRecord> {
+        let start = records.partitioningIndex { $0.facts.offset >= run.from }
+        let end = records[start...].partitioningIndex { $0.facts.offset > run.through }
+        return records[start..<end]
     }
 
     /// The log now holds everything before `next` in each partition: those records are dropped.
@@ -164,7 +211,8 @@ final class PendingRecords: Sendable {
     }
 
     /// For the sequencer: a run per partition of what was read beyond `sequenced` (the next
-    /// offset to sequence; the log's next offset when unknown or behind it).
+    /// offset to sequence; the log's next offset when unknown or behind it), naming the offsets
+    /// in it that were not read.
     func unsequenced(after sequenced: [KafkaTopicPartition: Int64]) -> [AuditLogRun] {
         state.withLock { state in
             state.partitions.compactMap { partition, held in
@@ -172,7 +220,14 @@ final class PendingRecords: Sendable {
                 let first = held.records.first?.facts.offset ?? last + 1
                 let from = max(sequenced[partition] ?? held.next ?? first, held.next ?? first)
                 guard last >= from else { return nil }
-                return AuditLogRun(topic: partition.topic, partition: partition.partition, from: from, through: last)
+                var leftOut: [ClosedRange<Int64>] = []
+                var expected = from
+                for record in held.records[held.records.partitioningIndex { $0.facts.offset >= from }...] {
+                    let offset = record.facts.offset
+                    if offset > expected { leftOut.append(expected...(offset - 1)) }
+                    expected = offset + 1
+                }
+                return AuditLogRun(topic: partition.topic, partition: partition.partition, from: from, through: last, leftOut: leftOut)
             }
             .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         }
