@@ -78,6 +78,8 @@ public enum MetricCatalog {
         // audit
         Family("audit_sequencing", .gauge, "1 while this audit instance decides the order of the log (holds the internal log's partition), else 0."),
         Family("audit_pending_records_bytes", .gauge, "Bytes of records read from the audited topics and not yet in the log."),
+        Family("audit_records_read_again_total", .counter, "Records the log's order named that this instance's reader had skipped, read again from the broker."),
+        Family("audit_records_left_out_total", .counter, "Records this instance read that the log's order leaves out (the ordering instance never read them)."),
         // Build and process
         Family("build_info", .gauge, "Always 1; the labels say which build runs: service, version, commit, librdkafka."),
         Family("process_cpu_seconds_total", .counter, "User and system CPU time the process has used."),
