@@ -203,22 +203,25 @@ public struct AuditLogRun: Equatable, Hashable, Sendable {
         return runs
     }
 
+    /// One run per partition of `runs`, from its first offset named through its last (nothing
+    /// left out), in partition order.
+    static func spans(of runs: [AuditLogRun]) -> [AuditLogRun] {
+        var spans: [KafkaTopicPartition: AuditLogRun] = [:]
+        for run in runs {
+            let known = spans[run.topicPartition]
+            spans[run.topicPartition] = AuditLogRun(
+                topic: run.topic, partition: run.partition, from: min(known?.from ?? run.from, run.from), through: max(known?.through ?? run.through, run.through))
+        }
+        return spans.sorted { $0.key < $1.key }.map(\.value)
+    }
+
     /// Whether the log takes the message at `offset` of this run's partition: in the run and not
     /// left out.
     func takes(_ offset: Int64) -> Bool {
         guard offset >= from, offset <= through else { return false }
         guard let leftOut, !leftOut.isEmpty else { return true }
-        var (low, count) = (0, leftOut.count)
-        while count > 0 {
-            let half = count / 2
-            if leftOut[low + half].upperBound < offset {
-                low += half + 1
-                count -= half + 1
-            } else {
-                count = half
-            }
-        }
-        return low == leftOut.count || !leftOut[low].contains(offset)
+        let candidate = leftOut.partitioningIndex { $0.upperBound >= offset }
+        return candidate == leftOut.endIndex || !leftOut[candidate].contains(offset)
     }
 
     /// How many messages the log takes from this run (`nil` in a version 1 frame).

@@ -110,21 +110,17 @@ final class PendingRecords: Sendable {
     /// them in a fetch), as runs to read again: one per partition, from the first such offset
     /// through the last.
     func missing(in runs: [AuditLogRun]) -> [AuditLogRun] {
-        state.withLock { state in
-            var missing: [KafkaTopicPartition: ClosedRange<Int64>] = [:]
-            for run in runs {
-                guard let taken = run.taken, let held = state.partitions[run.topicPartition], let last = held.last, last >= run.through else { continue }
+        AuditLogRun.spans(of: state.withLock { state in
+            runs.compactMap { run in
+                guard let taken = run.taken, let held = state.partitions[run.topicPartition], let last = held.last, last >= run.through else { return nil }
                 let inRange = Self.slice(held.records, run)
-                guard Int64(inRange.count(where: { run.takes($0.facts.offset) })) < taken else { continue }
+                guard Int64(inRange.count(where: { run.takes($0.facts.offset) })) < taken else { return nil }
                 let have = Set(inRange.lazy.map(\.facts.offset))
-                for offset in run.from...run.through where run.takes(offset) && !have.contains(offset) {
-                    let known = missing[run.topicPartition]
-                    missing[run.topicPartition] = min(known?.lowerBound ?? offset, offset)...max(known?.upperBound ?? offset, offset)
-                }
+                let absent = (run.from...run.through).lazy.filter { run.takes($0) && !have.contains($0) }
+                guard let first = absent.first, let final = absent.last else { return nil }
+                return AuditLogRun(topic: run.topic, partition: run.partition, from: first, through: final)
             }
-            return missing.map { AuditLogRun(topic: $0.key.topic, partition: $0.key.partition, from: $0.value.lowerBound, through: $0.value.upperBound) }
-                .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
-        }
+        })
     }
 
     /// Adds records read again (``missing(in:)``) in their places, without waiting for room:
@@ -255,24 +251,5 @@ final class PendingRecords: Sendable {
     struct NotRead: Error, CustomStringConvertible {
         let run: AuditLogRun
         var description: String { "records \(run.from)...\(run.through) of \(run.topic)/\(run.partition) have not been read yet" }
-    }
-}
-
-extension Collection {
-    /// The first index whose element satisfies `belongs` (which must be false, then true, along
-    /// the collection), by binary search.
-    fileprivate func partitioningIndex(where belongs: (Element) -> Bool) -> Index {
-        var (low, count) = (startIndex, self.count)
-        while count > 0 {
-            let half = count / 2
-            let middle = index(low, offsetBy: half)
-            if belongs(self[middle]) {
-                count = half
-            } else {
-                low = index(after: middle)
-                count -= half + 1
-            }
-        }
-        return low
     }
 }

@@ -24,13 +24,10 @@ struct RecordRefetcher: Sendable {
         var description: String { "could not read again through the end of \(partitions.map(\.description).joined(separator: ", "))" }
     }
 
-    /// The records of `runs` (every offset from `from` through `through` that the partition holds).
+    /// The records of `runs` (every offset from `from` through `through` that the partition
+    /// holds), read once per partition from its first offset named through its last.
     func read(_ runs: [AuditLogRun]) async throws -> [CanonicalRecord] {
-        var wanted: [KafkaTopicPartition: ClosedRange<Int64>] = [:]
-        for run in runs {
-            let known = wanted[run.topicPartition]
-            wanted[run.topicPartition] = min(known?.lowerBound ?? run.from, run.from)...max(known?.upperBound ?? run.through, run.through)
-        }
+        let wanted = Dictionary(uniqueKeysWithValues: AuditLogRun.spans(of: runs).map { ($0.topicPartition, $0.from...$0.through) })
         guard !wanted.isEmpty else { return [] }
         let starts = wanted
         let consumer = try KafkaConsumer(
@@ -63,7 +60,7 @@ struct RecordRefetcher: Sendable {
             throw error
         }
         await consumer.close()
-        guard unfinished.isEmpty else { throw Unfinished(partitions: unfinished.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) }
+        guard unfinished.isEmpty else { throw Unfinished(partitions: unfinished.sorted()) }
         return try CanonicalRecord.records(of: messages, decoder: decoder)
     }
 }
