@@ -14,9 +14,9 @@ public enum NotificationService: RegistryService {
     static let retryGiveUp = ConfigurationVariable(
         "WEBHOOK_RETRY_GIVE_UP", default: "3d", "No attempt later than this after the first; then the delivery is dead.")
     static let timeout = ConfigurationVariable("WEBHOOK_TIMEOUT", default: "10s", "Longest wait for a receiver's answer to one attempt.")
-    static let concurrency = ConfigurationVariable("WEBHOOK_CONCURRENCY", default: "64", "Attempts in flight at once, over all receivers.")
+    static let concurrency = ConfigurationVariable("WEBHOOK_CONCURRENCY", default: "64", "Attempts in flight at once (sent, or answered and being recorded), over all receivers.")
     static let receiverConcurrency = ConfigurationVariable(
-        "WEBHOOK_RECEIVER_CONCURRENCY", default: "4", "Attempts in flight at once to one receiver (host:port).")
+        "WEBHOOK_RECEIVER_CONCURRENCY", default: "4", "Requests awaiting an answer at once from one receiver (host:port).")
     static let allowLocal = ConfigurationVariable(
         "WEBHOOK_ALLOW_LOCAL", default: "false",
         "true accepts http:// and loopback, private and link-local addresses as webhook URLs (development; make run sets it).")

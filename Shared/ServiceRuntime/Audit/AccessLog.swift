@@ -4,7 +4,6 @@ import Foundation
 import Kafka
 import Metrics
 import RegistrySchema
-import Synchronization
 
 /// Writes `kz.registry.access.logged.v1` events to the service's outbox (docs/architecture.md §5.1, §6).
 ///
@@ -21,23 +20,10 @@ public final class AccessLog: Sendable {
         public var description: String { "the access could not be recorded: \(underlying)" }
     }
 
-    private struct Pending {
-        let messages: [KafkaProducerMessage]
-        let continuation: CheckedContinuation<Void, any Error>
-    }
-
-    private struct State {
-        var pending: [Pending] = []
-        var committing = false
-    }
-
-    private let store: ServiceStore
-    private let relay: OutboxRelay
+    private let commits: GroupCommit<[KafkaProducerMessage], Void>
     private let topic: String
     private let source: String
-    private let state = Mutex(State())
     private let recorded: Counter
-    private let commits: Counter
     private let failures: Counter
 
     /// Creates the log of one service.
@@ -48,13 +34,21 @@ public final class AccessLog: Sendable {
     ///   - service: The service name, for metric labels.
     ///   - source: The CloudEvent `source` of the service's events.
     public init(store: ServiceStore, relay: OutboxRelay, topics: TopicNames, service: String, source: String) {
-        self.store = store
-        self.relay = relay
         self.topic = topics.name(for: .accessLogged)
         self.source = source
         recorded = Counter(label: "access_logged_total", dimensions: [("service", service)])
-        commits = Counter(label: "access_log_commits_total", dimensions: [("service", service)])
         failures = Counter(label: "access_log_failures_total", dimensions: [("service", service)])
+        let transactions = Counter(label: "access_log_commits_total", dimensions: [("service", service)])
+        commits = GroupCommit(
+            store: store,
+            commit: { db, requests in
+                for message in requests.joined() { try Outbox.append(message, in: db) }
+                return requests.map { _ in () }
+            },
+            didCommit: { _ in
+                transactions.increment()
+                relay.wake()
+            })
     }
 
     /// The outbox message of an access record: what ``record(_:)`` commits, and what a
@@ -79,41 +73,12 @@ public final class AccessLog: Sendable {
     public func record(_ accesses: [AccessLogged]) async throws {
         let messages = try accesses.map { try Self.message($0, topic: topic, source: source) }
         guard !messages.isEmpty else { return }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let leads = state.withLock { state -> Bool in
-                state.pending.append(Pending(messages: messages, continuation: continuation))
-                guard !state.committing else { return false }
-                state.committing = true
-                return true
-            }
-            // The first request to find no commit running starts one; it ends when nothing waits.
-            if leads { Task { await self.commitWhilePending() } }
+        do {
+            try await commits.submit(messages)
+        } catch {
+            failures.increment()
+            throw Unrecorded(underlying: "\(error)")
         }
-    }
-
-    private func commitWhilePending() async {
-        while true {
-            let batch = state.withLock { state -> [Pending] in
-                let batch = state.pending
-                state.pending = []
-                if batch.isEmpty { state.committing = false }
-                return batch
-            }
-            guard !batch.isEmpty else { return }
-            let messages = batch.flatMap(\.messages)
-            do {
-                try await store.write { db in
-                    for message in messages { try Outbox.append(message, in: db) }
-                }
-                commits.increment()
-                recorded.increment(by: messages.count)
-                relay.wake()
-                for pending in batch { pending.continuation.resume() }
-            } catch {
-                failures.increment(by: batch.count)
-                let failure = Unrecorded(underlying: "\(error)")
-                for pending in batch { pending.continuation.resume(throwing: failure) }
-            }
-        }
+        recorded.increment(by: messages.count)
     }
 }

@@ -12,7 +12,9 @@ import Synchronization
 /// The webhook delivery engine (docs/architecture.md §5.2, §6).
 ///
 /// It reads due deliveries from the store, sends each in its own task, and records the attempt,
-/// the delivery's new state and a `notification.outcome.v1` event in one transaction. Every
+/// the delivery's new state and a `notification.outcome.v1` event in one transaction (attempts
+/// that end while another is being recorded share the next one: ``GroupCommit``). A receiver's
+/// slot is free again once it answers; the delivery stays in flight until it is recorded. Every
 /// attempt carries the event id as `webhook-id`. The state lives in the store, so a crash re-sends
 /// at most the attempts that were in flight. Per (subscription, order key) one delivery is in
 /// flight at a time and only the oldest unfinished one is tried, so a person's changes arrive in
@@ -43,15 +45,16 @@ public final class DeliveryEngine: Service, Sendable {
 
     private struct State {
         var inFlight: Set<Int64> = []
-        /// The lanes of the attempts in flight.
-        var inFlightLanes: Set<DueDelivery.Lane> = []
-        var perReceiver: [String: Int] = [:]
+        /// What can start, given the attempts in flight.
+        var room: DispatchRoom
         /// Deliveries whose attempt could not be recorded, held back until then.
         var coolingDown: [Int64: ContinuousClock.Instant] = [:]
         var stopping = false
         var lastPurge = ContinuousClock.now - .seconds(3600)
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// Records attempts, those that end while a record commits together in the next transaction.
+    private let records: GroupCommit<EndedAttempt, NotificationOutcome?>
     private let attemptsCounter = Counter(label: "webhook_attempts_total")
     private let deliveredCounter = Counter(label: "webhook_delivered_total")
     private let deadCounter = Counter(label: "webhook_dead_total")
@@ -75,6 +78,29 @@ public final class DeliveryEngine: Service, Sendable {
         self.wakeups = wakeups
         self.ownership = ownership
         self.logger = logger
+        state = Mutex(State(room: DispatchRoom(concurrency: concurrency, receiverLimit: receiverConcurrency)))
+        records = GroupCommit(
+            store: store,
+            commit: { db, attempts in
+                let now = Timestamp(.now)
+                let queue = DeliveryQueue(db)
+                return try attempts.map { ended in
+                    guard let outcome = try queue.record(
+                        ended.delivery, result: ended.result, latencyMs: ended.latencyMs, schedule: schedule, now: now.milliseconds)
+                    else { return nil }
+                    // The subject (the person, or the dwelling) puts the delivery into their audit trail.
+                    // A new id for each recorded attempt, not subscription/event/attempt: a delivery
+                    // queued again after a restart or a handover counts its attempts anew, and reused
+                    // ids then named different outcomes (the fault suite saw it). Re-sends of this one
+                    // come from its outbox row, with this id.
+                    let event = CloudEvent(
+                        id: EventID.make(), source: source, type: NotificationOutcome.eventType.rawValue,
+                        time: now, subject: ended.delivery.orderKey, data: outcome, trace: ended.trace)
+                    try Outbox.append(try .event(event, topic: outcomeTopic, key: ended.delivery.subscription), in: db)
+                    return outcome
+                }
+            },
+            didCommit: { _ in relay.wake() })
     }
 
     /// Delivers until graceful shutdown, then lets the attempts in flight finish (each is bounded
@@ -112,54 +138,44 @@ public final class DeliveryEngine: Service, Sendable {
     ///   deliveries wake the engine earlier).
     private func dispatchDue(into group: inout DiscardingTaskGroup, sender: WebhookSender) async throws -> Duration {
         let clock = ContinuousClock.now
-        let (excluded, busy, lanesInFlight, free) = state.withLock { s in
+        let (excluded, room) = state.withLock { s in
             s.coolingDown = s.coolingDown.filter { $0.value > clock }
-            return (
-                s.inFlight.union(s.coolingDown.keys), Set(s.perReceiver.filter { $0.value >= receiverConcurrency }.keys), s.inFlightLanes.count,
-                concurrency - s.inFlight.count
-            )
+            return (s.inFlight.union(s.coolingDown.keys), s.room)
         }
-        guard free > 0 else { return .seconds(1) }
+        guard room.free > 0 else { return .seconds(1) }
         // Not confirmed a member (just paused past the session, or the broker is away): no attempt.
         if let ownership, !ownership.leaseHolds { return .milliseconds(200) }
-        // Every receiver at its limit: nothing can start until an attempt ends (which wakes us).
-        // Without this, each newly routed event would make the due query skip over every waiting
-        // delivery of the busy receivers: with one slow receiver and a large backlog that scan
-        // was the whole cost of delivery.
-        if !busy.isEmpty, try await store.read({ try DeliveryQueue($0).activeReceivers() }).isSubset(of: busy) { return .seconds(1) }
         let now = Timestamp(.now).milliseconds
-        let due = try await store.read { db in
-            try DeliveryQueue(db).due(now: now, excluding: excluded, busyReceivers: busy, limit: free + lanesInFlight)
+        let (due, waitForAttempts) = try await store.read { db in
+            try DeliveryQueue(db).due(now: now, excluding: excluded, room: room, limit: room.free + room.lanes.count)
         }
-        var started = 0
         for delivery in due {
             let admitted = state.withLock { s -> Bool in
-                guard s.inFlight.count < concurrency, s.perReceiver[delivery.receiver, default: 0] < receiverConcurrency,
-                    !s.inFlightLanes.contains(delivery.lane)
-                else { return false }
+                guard s.room.take(receiver: delivery.receiver, lane: delivery.lane) else { return false }
                 s.inFlight.insert(delivery.id)
-                s.inFlightLanes.insert(delivery.lane)
-                s.perReceiver[delivery.receiver, default: 0] += 1
                 return true
             }
             guard admitted else { continue }
-            started += 1
             group.addTask {
-                let recorded = await self.attempt(delivery, sender: sender)
+                let ended = await self.send(delivery, sender: sender)
+                // The receiver answered: its slot is free while the attempt is recorded. The
+                // delivery (and its lane) stays in flight until then, so it is not sent again.
+                self.state.withLock { $0.room.release(receiver: delivery.receiver) }
+                self.wakeups.signal()
+                let recorded = if let ended { await self.record(ended) } else { false }
                 self.state.withLock { s in
                     s.inFlight.remove(delivery.id)
-                    s.inFlightLanes.remove(delivery.lane)
-                    s.perReceiver[delivery.receiver, default: 1] -= 1
-                    if s.perReceiver[delivery.receiver] == 0 { s.perReceiver[delivery.receiver] = nil }
+                    s.room.finish(lane: delivery.lane)
                     if !recorded { s.coolingDown[delivery.id] = .now + .seconds(5) }
                 }
                 self.wakeups.signal()
             }
         }
-        // Something is due but could not start (slots, order): the end of an attempt wakes us.
-        if !due.isEmpty { return .seconds(1) }
+        // Something is due but could not start (slots, order), or every receiver is at its limit:
+        // the end of an attempt wakes us.
+        if waitForAttempts { return .seconds(1) }
         let next = try await store.read { db in
-            try DeliveryQueue(db).nextDue(after: now, excluding: excluded, busyReceivers: busy)
+            try DeliveryQueue(db).nextDue(after: now, excluding: excluded, busyReceivers: room.busyReceivers)
         }
         guard let next else { return .seconds(1) }
         return .milliseconds(max(5, min(1_000, next - Timestamp(.now).milliseconds)))
@@ -182,13 +198,13 @@ public final class DeliveryEngine: Service, Sendable {
     static let spanName = "POST webhook"
 
     /// One attempt: sign, send (with the event's trace, in a client span when spans are
-    /// exported), record.
-    /// - Returns: Whether the attempt was recorded (if not, the delivery is sent again later).
-    func attempt(_ delivery: DueDelivery, sender: WebhookSender) async -> Bool {
+    /// exported).
+    /// - Returns: How it ended, or `nil` when this instance no longer delivers (nothing was sent).
+    func send(_ delivery: DueDelivery, sender: WebhookSender) async -> EndedAttempt? {
         let timestamp = Int64(Date().timeIntervalSince1970)
         var headers = WebhookSignature.headers(id: delivery.eventID, timestamp: timestamp, body: delivery.body, key: delivery.key)
         // Checked again just before sending: the process may have been stopped since it was dispatched.
-        if let ownership, !ownership.leaseHolds { return false }
+        if let ownership, !ownership.leaseHolds { return nil }
         let started = ContinuousClock.now
         let (result, trace) = await EventTracing.withSpan(Self.spanName, kind: .client, continuing: delivery.trace) { trace in
             if let trace {
@@ -200,31 +216,29 @@ public final class DeliveryEngine: Service, Sendable {
         let elapsed = ContinuousClock.now - started
         attemptsCounter.increment()
         latencyTimer.recordNanoseconds(elapsed.milliseconds * 1_000_000)
+        return EndedAttempt(delivery: delivery, result: result, latencyMs: Int(elapsed.milliseconds), trace: trace)
+    }
+
+    /// Records an attempt, its consequence and its outcome event (with the attempts that end
+    /// while another is being recorded, in one transaction).
+    /// - Returns: Whether it was recorded, or the delivery is gone (if not, it is sent again
+    ///   later).
+    func record(_ ended: EndedAttempt) async -> Bool {
+        let delivery = ended.delivery
         do {
-            let outcome = try await store.write { db in
-                let outcome = try DeliveryQueue(db).record(
-                    delivery, result: result, latencyMs: Int(elapsed.milliseconds), schedule: self.schedule, now: Timestamp(.now).milliseconds)
-                // The subject (the person, or the dwelling) puts the delivery into their audit trail.
-                // A new id for each recorded attempt, not subscription/event/attempt: a delivery
-                // queued again after a restart or a handover counts its attempts anew, and reused
-                // ids then named different outcomes (the fault suite saw it). Re-sends of this one
-                // come from its outbox row, with this id.
-                let event = CloudEvent(
-                    id: EventID.make(), source: self.source, type: NotificationOutcome.eventType.rawValue,
-                    time: Timestamp(.now), subject: delivery.orderKey, data: outcome, trace: trace)
-                try Outbox.append(try .event(event, topic: self.outcomeTopic, key: delivery.subscription), in: db)
-                return outcome
+            guard let outcome = try await records.submit(ended) else {
+                logger.debug("a delivery was dropped while its attempt was in flight (a handover)", metadata: ["delivery": "\(delivery.id)"])
+                return true
             }
-            relay.wake()
             switch outcome.status {
             case .delivered: deliveredCounter.increment()
             case .dead:
                 deadCounter.increment()
                 logger.warning("delivery is dead after its last attempt", metadata: [
-                    "subscription": "\(delivery.subscription)", "event": "\(delivery.eventID)", "attempts": "\(outcome.attempt)", "error": "\(result.error ?? "")",
+                    "subscription": "\(delivery.subscription)", "event": "\(delivery.eventID)", "attempts": "\(outcome.attempt)", "error": "\(ended.result.error ?? "")",
                 ])
             case .retrying:
-                logger.debug("delivery failed; will retry", metadata: ["subscription": "\(delivery.subscription)", "event": "\(delivery.eventID)", "error": "\(result.error ?? "")"])
+                logger.debug("delivery failed; will retry", metadata: ["subscription": "\(delivery.subscription)", "event": "\(delivery.eventID)", "error": "\(ended.result.error ?? "")"])
             }
             return true
         } catch {
@@ -233,4 +247,13 @@ public final class DeliveryEngine: Service, Sendable {
             return false
         }
     }
+}
+
+/// An attempt that ended, to be recorded.
+struct EndedAttempt: Sendable {
+    let delivery: DueDelivery
+    let result: AttemptResult
+    let latencyMs: Int
+    /// The trace the request carried (the outcome event continues it).
+    let trace: EventTrace?
 }

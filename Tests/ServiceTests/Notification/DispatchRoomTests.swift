@@ -1,0 +1,55 @@
+// What the delivery engine may start: its limits overall, per receiver and per lane.
+
+import Testing
+@testable import Notification
+
+@Suite struct DispatchRoomTests {
+    /// A room behind a reference: `#expect` cannot call a mutating method on a value.
+    final class Room {
+        var room: DispatchRoom
+
+        init(concurrency: Int, receiverLimit: Int) {
+            room = DispatchRoom(concurrency: concurrency, receiverLimit: receiverLimit)
+        }
+
+        func take(_ receiver: String, _ subscription: String, _ person: String) -> Bool {
+            room.take(receiver: receiver, lane: DueDelivery.Lane(subscription: subscription, orderKey: person))
+        }
+
+        func finish(_ subscription: String, _ person: String) {
+            room.finish(lane: DueDelivery.Lane(subscription: subscription, orderKey: person))
+        }
+    }
+
+    @Test func aReceiverTakesAtMostItsLimitAndOneAttemptPerLane() {
+        let room = Room(concurrency: 10, receiverLimit: 2)
+        #expect(room.take("a:443", "s1", "p1"))
+        #expect(!room.take("a:443", "s1", "p1"), "one attempt per lane")
+        #expect(room.take("a:443", "s1", "p2"))
+        #expect(!room.take("a:443", "s1", "p3"), "the receiver is at its limit")
+        #expect(room.room.busyReceivers == ["a:443"])
+        #expect(room.take("b:443", "s2", "p3"))
+        #expect(room.room.free == 7)
+        #expect(room.room.isBusy(["a:443"]) && !room.room.isBusy(["a:443", "b:443"]))
+        room.room.release(receiver: "a:443")
+        #expect(room.room.busyReceivers.isEmpty, "the receiver answered")
+        #expect(!room.take("a:443", "s1", "p1"), "the lane waits until the attempt is recorded")
+        #expect(room.take("a:443", "s1", "p3"))
+        room.room.release(receiver: "a:443")
+        room.finish("s1", "p1")
+        #expect(room.take("a:443", "s1", "p1"), "the lane and the receiver's room are back")
+    }
+
+    @Test func nothingStartsBeyondTheOverallLimit() {
+        let room = Room(concurrency: 2, receiverLimit: 4)
+        #expect(room.take("a:443", "s1", "p1"))
+        #expect(room.take("b:443", "s2", "p1"))
+        #expect(!room.take("c:443", "s3", "p1"))
+        #expect(room.room.free == 0)
+        room.room.release(receiver: "b:443")
+        #expect(room.room.free == 0, "an answered attempt holds its place until it is recorded")
+        room.finish("s2", "p1")
+        #expect(room.room.free == 1)
+        #expect(room.room.lanes == [DueDelivery.Lane(subscription: "s1", orderKey: "p1")])
+    }
+}
