@@ -25,7 +25,7 @@ import Testing
                 for item in items { try db.execute(sql: "INSERT INTO item (value) VALUES (?)", arguments: [item]) }
                 return items.map { $0 * 10 }
             },
-            didCommit: { _ in transactions.add(1, ordering: .relaxed) })
+            didCommit: { transactions.add(1, ordering: .relaxed) })
         let results = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for item in 1...200 { group.addTask { (item, try await commits.submit(item)) } }
             return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }

@@ -45,7 +45,7 @@ public final class AccessLog: Sendable {
                 for message in requests.joined() { try Outbox.append(message, in: db) }
                 return requests.map { _ in () }
             },
-            didCommit: { _ in
+            didCommit: {
                 transactions.increment()
                 relay.wake()
             })

@@ -26,15 +26,14 @@ public final class GroupCommit<Item: Sendable, Result: Sendable>: Sendable {
 
     private let store: ServiceStore
     private let commit: Commit
-    private let didCommit: @Sendable (_ items: Int) -> Void
+    private let didCommit: @Sendable () -> Void
     private let state = Mutex(State())
 
     /// - Parameters:
     ///   - store: Where the transactions run.
     ///   - commit: Writes one transaction's items.
-    ///   - didCommit: Runs after each committed transaction, with its number of items (counters,
-    ///     waking the relay).
-    public init(store: ServiceStore, commit: @escaping Commit, didCommit: @escaping @Sendable (_ items: Int) -> Void = { _ in }) {
+    ///   - didCommit: Runs after each committed transaction (counters, waking the relay).
+    public init(store: ServiceStore, commit: @escaping Commit, didCommit: @escaping @Sendable () -> Void = {}) {
         self.store = store
         self.commit = commit
         self.didCommit = didCommit
@@ -68,7 +67,7 @@ public final class GroupCommit<Item: Sendable, Result: Sendable>: Sendable {
             do {
                 let results = try await store.write { db in try self.commit(db, items) }
                 precondition(results.count == batch.count, "a group commit returns one result per item")
-                didCommit(batch.count)
+                didCommit()
                 for (waiting, result) in zip(batch, results) { waiting.continuation.resume(returning: result) }
             } catch {
                 for waiting in batch { waiting.continuation.resume(throwing: error) }

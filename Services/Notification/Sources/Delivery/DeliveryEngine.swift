@@ -100,7 +100,7 @@ public final class DeliveryEngine: Service, Sendable {
                     return outcome
                 }
             },
-            didCommit: { _ in relay.wake() })
+            didCommit: { relay.wake() })
     }
 
     /// Delivers until graceful shutdown, then lets the attempts in flight finish (each is bounded
