@@ -16,8 +16,8 @@ import Testing
             room.take(receiver: receiver, lane: DueDelivery.Lane(subscription: subscription, orderKey: person))
         }
 
-        func finish(_ subscription: String, _ person: String) {
-            room.finish(lane: DueDelivery.Lane(subscription: subscription, orderKey: person))
+        func finish(_ receiver: String, _ subscription: String, _ person: String) {
+            room.finish(receiver: receiver, lane: DueDelivery.Lane(subscription: subscription, orderKey: person))
         }
     }
 
@@ -36,7 +36,7 @@ import Testing
         #expect(!room.take("a:443", "s1", "p1"), "the lane waits until the attempt is recorded")
         #expect(room.take("a:443", "s1", "p3"))
         room.room.release(receiver: "a:443")
-        room.finish("s1", "p1")
+        room.finish("a:443", "s1", "p1")
         #expect(room.take("a:443", "s1", "p1"), "the lane and the receiver's room are back")
     }
 
@@ -48,8 +48,23 @@ import Testing
         #expect(room.room.free == 0)
         room.room.release(receiver: "b:443")
         #expect(room.room.free == 0, "an answered attempt holds its place until it is recorded")
-        room.finish("s2", "p1")
+        room.finish("b:443", "s2", "p1")
         #expect(room.room.free == 1)
         #expect(room.room.lanes == [DueDelivery.Lane(subscription: "s1", orderKey: "p1")])
+    }
+
+    /// An answered attempt frees its request slot, but a receiver has at most twice its slots of
+    /// attempts not yet recorded: what a crash could send again.
+    @Test func aReceiverWaitsWhenTwiceItsSlotsAreUnrecorded() {
+        let room = Room(concurrency: 64, receiverLimit: 2)
+        for person in ["p1", "p2", "p3", "p4"] {
+            #expect(room.take("a:443", "s1", person))
+            room.room.release(receiver: "a:443")
+        }
+        #expect(!room.take("a:443", "s1", "p5"), "four answered, none recorded")
+        #expect(room.room.busyReceivers == ["a:443"])
+        room.finish("a:443", "s1", "p1")
+        #expect(room.take("a:443", "s1", "p5"))
+        #expect(room.take("a:443", "s1", "p6") == false, "unrecorded again at twice the slots")
     }
 }

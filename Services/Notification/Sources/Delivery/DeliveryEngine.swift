@@ -14,7 +14,8 @@ import Synchronization
 /// It reads due deliveries from the store, sends each in its own task, and records the attempt,
 /// the delivery's new state and a `notification.outcome.v1` event in one transaction (attempts
 /// that end while another is being recorded share the next one: ``GroupCommit``). A receiver's
-/// slot is free again once it answers; the delivery stays in flight until it is recorded. Every
+/// request slot is free again once it answers; the delivery stays in flight until it is recorded
+/// (``DispatchRoom`` bounds how many may wait for that). Every
 /// attempt carries the event id as `webhook-id`. The state lives in the store, so a crash re-sends
 /// at most the attempts that were in flight. Per (subscription, order key) one delivery is in
 /// flight at a time and only the oldest unfinished one is tried, so a person's changes arrive in
@@ -165,7 +166,7 @@ public final class DeliveryEngine: Service, Sendable {
                 let recorded = if let ended { await self.record(ended) } else { false }
                 self.state.withLock { s in
                     s.inFlight.remove(delivery.id)
-                    s.room.finish(lane: delivery.lane)
+                    s.room.finish(receiver: delivery.receiver, lane: delivery.lane)
                     if !recorded { s.coolingDown[delivery.id] = .now + .seconds(5) }
                 }
                 self.wakeups.signal()

@@ -33,17 +33,24 @@ struct DueDelivery: Sendable {
     var lane: Lane { Lane(subscription: subscription, orderKey: orderKey) }
 }
 
-/// Which attempts can start: at most `free` more in all, at most `receiverLimit` requests in
-/// flight to one receiver, one attempt in flight per lane (until it is recorded). The engine admits attempts with it, and
-/// ``DeliveryQueue/due(now:excluding:busyReceivers:room:limit:)`` picks rows with a copy of it, so
-/// that only deliveries that can start are decoded.
+/// Which attempts can start: at most `free` more in all; per receiver, at most `receiverLimit`
+/// requests awaiting an answer and twice that many attempts not yet recorded; one attempt in flight
+/// per lane (until it is recorded). An answered attempt frees its request slot while it is
+/// recorded, so a receiver is not kept waiting for the store; the second bound keeps what a crash
+/// could send again (the attempts not yet recorded) at twice the request slots.
 struct DispatchRoom: Sendable {
+    /// One receiver's attempts in flight.
+    private struct Load {
+        var awaitingAnswer = 0
+        var unrecorded = 0
+    }
+
     /// Attempts that may still start, over all receivers.
     private(set) var free: Int
     /// Requests awaiting an answer at once from one receiver.
     let receiverLimit: Int
     /// Attempts in flight per receiver (`host:port`).
-    private var perReceiver: [String: Int] = [:]
+    private var perReceiver: [String: Load] = [:]
     /// The lanes with an attempt in flight.
     private(set) var lanes: Set<DueDelivery.Lane> = []
 
@@ -52,34 +59,42 @@ struct DispatchRoom: Sendable {
         self.receiverLimit = receiverLimit
     }
 
+    /// Whether nothing more can start to `receiver`.
+    private func isFull(_ receiver: String) -> Bool {
+        guard let load = perReceiver[receiver] else { return false }
+        return load.awaitingAnswer >= receiverLimit || load.unrecorded >= 2 * receiverLimit
+    }
+
     /// The receivers that are at their limit.
-    var busyReceivers: Set<String> { Set(perReceiver.filter { $0.value >= receiverLimit }.keys) }
+    var busyReceivers: Set<String> { Set(perReceiver.keys.filter(isFull)) }
 
     /// Whether every one of `receivers` is at its limit (nothing to them can start).
     func isBusy(_ receivers: Set<String>) -> Bool {
-        receivers.allSatisfy { perReceiver[$0, default: 0] >= receiverLimit }
+        receivers.allSatisfy(isFull)
     }
 
     /// Whether an attempt to `receiver` in `lane` can start; if it can, it takes its room.
     mutating func take(receiver: String, lane: DueDelivery.Lane) -> Bool {
-        guard free > 0, perReceiver[receiver, default: 0] < receiverLimit, !lanes.contains(lane) else { return false }
+        guard free > 0, !isFull(receiver), !lanes.contains(lane) else { return false }
         free -= 1
-        perReceiver[receiver, default: 0] += 1
+        perReceiver[receiver, default: Load()].awaitingAnswer += 1
+        perReceiver[receiver, default: Load()].unrecorded += 1
         lanes.insert(lane)
         return true
     }
 
-    /// Gives back the receiver's slot of an attempt it answered (or that was not sent).
+    /// Gives back the request slot of an attempt its receiver answered (or that was not sent).
     mutating func release(receiver: String) {
-        perReceiver[receiver, default: 1] -= 1
-        if perReceiver[receiver] == 0 { perReceiver[receiver] = nil }
+        perReceiver[receiver]?.awaitingAnswer -= 1
     }
 
-    /// Gives back the rest of an attempt's room once it is recorded (or given up): its lane and
-    /// its place in the overall limit.
-    mutating func finish(lane: DueDelivery.Lane) {
+    /// Gives back the rest of an attempt's room once it is recorded (or given up): its lane, its
+    /// place among the receiver's unrecorded attempts and in the overall limit.
+    mutating func finish(receiver: String, lane: DueDelivery.Lane) {
         free += 1
         lanes.remove(lane)
+        perReceiver[receiver]?.unrecorded -= 1
+        if let load = perReceiver[receiver], load.awaitingAnswer == 0, load.unrecorded == 0 { perReceiver[receiver] = nil }
     }
 }
 
